@@ -6,7 +6,9 @@
 // Asynchronous completions are queued on a SimScheduler and run only inside
 // SimScheduler::RunUntilIdle()/RunOne(), never inline, so tests control the
 // interleaving. Directory operations (create, rename, remove) are durable at
-// once; file contents are durable only after Sync/Flush.
+// once; file contents are durable only after Sync/Flush, and so is a
+// Truncate (a crash before the next sync undoes it, or in kTearUnsynced may
+// keep it, in order with the unsynced writes).
 #pragma once
 
 #include <cstdint>
@@ -21,7 +23,7 @@ namespace cairn::io::sim {
 
 struct SimDiskStats {
   uint64_t writes = 0;
-  uint64_t syncs = 0;
+  uint64_t syncs = 0;  // attempted, including failed ones
   uint64_t reads = 0;
   uint64_t bytes_written = 0;
 };
@@ -47,12 +49,16 @@ class SimDisk final : public FileSystem {
   // ones, kLoseUnsynced drops them all, kTearUnsynced keeps a random prefix of
   // the unsynced region cut at a random point (possibly mid-batch) and may
   // garble the last partial sector. Open File objects must not be used
-  // afterwards (they report FailedPrecondition).
+  // afterwards (they report FailedPrecondition). Completions still queued
+  // at the crash are discarded without running: the process awaiting them
+  // died with the power.
   enum class CrashMode { kLoseUnsynced, kTearUnsynced, kKeepUnsynced };
   void Crash(CrashMode mode);
   // The next `count` Sync/Flush calls fail with an I/O error (EIO) and the
   // unsynced bytes of that file stay not-durable (as on Linux, where the
-  // dirty pages may be dropped).
+  // dirty pages may be dropped): reads still return them, but a later
+  // successful sync does not persist them, so a caller that retries a failed
+  // sync and reports success loses data at the next crash.
   void FailNextSyncs(int count);
   // Writes fail with ResourceExhausted (ENOSPC) once the total bytes stored
   // across all files would exceed `bytes`; a failing write stores nothing.
@@ -71,12 +77,15 @@ class SimDisk final : public FileSystem {
   struct Node;  // implementation detail, shared with SimFile
 
  private:
-  SimScheduler* scheduler_;
-  // ... implementation-defined state ...
   struct State;
-  std::unique_ptr<State> state_;
+  absl::Status RenameDirectory(const std::string& source, const std::string& target);
+
+  // Shared with open SimFiles and with queued completions, so that either
+  // may outlive the SimDisk safely (they then fail or are dropped).
+  std::shared_ptr<State> state_;
   SimDiskStats stats_;
   friend class SimFile;
+  friend struct SimFileHandle;
 };
 
 }  // namespace cairn::io::sim

@@ -1,0 +1,406 @@
+// cairnd's keys with Kafka's names and defaults, and the cross-key checks
+// that turn a parsed Config into a ServerConfig (DESIGN.md §10).
+#include "common/server_config.h"
+
+#include <algorithm>
+#include <charconv>
+#include <limits>
+#include <set>
+#include <system_error>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/status_macros.h"
+
+namespace cairn {
+
+namespace {
+
+constexpr int64_t kMillisPerMinute = 60 * 1000;
+constexpr int64_t kMillisPerHour = 60 * kMillisPerMinute;
+
+using Type = ConfigType;
+using V = ConfigValidator;
+
+void DefineProcessKeys(ConfigDef& def) {
+  def.Define("node.id", Type::kInt, "1", "The id of this node in the cluster.", V::AtLeast(0))
+      .Define("process.roles", Type::kList, "broker,controller",
+              "Roles this process plays: broker, controller or both.",
+              V::OneOf({"broker", "controller"}))
+      .Define("listeners", Type::kList, "PLAINTEXT://127.0.0.1:9092",
+              "Addresses to listen on, as NAME://host:port (empty host: every interface).")
+      .Define("advertised.listeners", Type::kList, "",
+              "Addresses given to clients; empty means the non-controller listeners.")
+      .Define("listener.security.protocol.map", Type::kList,
+              "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+              "Listener name to security protocol, as NAME:PROTOCOL.")
+      .Define("controller.listener.names", Type::kList, "CONTROLLER",
+              "Names of the listeners used by the controller quorum.")
+      .Define("controller.quorum.voters", Type::kList, "",
+              "The controller quorum as id@host:port; empty runs a single-node quorum.")
+      .Define("smp", Type::kInt, "0", "Number of shards (threads); 0 means one per core.",
+              V::AtLeast(0))
+      .Define("num.io.threads", Type::kInt, "8", "Accepted for compatibility; see smp.",
+              V::AtLeast(1))
+      .Define("num.network.threads", Type::kInt, "3", "Accepted for compatibility; see smp.",
+              V::AtLeast(1))
+      .Define("admin.listener", Type::kString, "127.0.0.1:9644",
+              "host:port of the HTTP admin listener (/metrics, /v1/health); empty disables.")
+      .Define("broker.session.timeout.ms", Type::kInt, "9000",
+              "A broker without a heartbeat for this long is fenced.", V::AtLeast(1))
+      .Define("broker.heartbeat.interval.ms", Type::kInt, "2000",
+              "Interval between broker heartbeats to the controller.", V::AtLeast(1));
+}
+
+void DefineTopicKeys(ConfigDef& def) {
+  def.Define("num.partitions", Type::kInt, "1", "Partitions of an auto-created topic.",
+             V::AtLeast(1))
+      .Define("default.replication.factor", Type::kInt, "1",
+              "Replication factor of an auto-created topic.", V::AtLeast(1))
+      .Define("min.insync.replicas", Type::kInt, "1",
+              "In-sync replicas needed for an acks=all produce to succeed.", V::AtLeast(1))
+      .Define("offsets.topic.num.partitions", Type::kInt, "50", "Partitions of __consumer_offsets.",
+              V::AtLeast(1))
+      .Define("offsets.topic.replication.factor", Type::kInt, "1",
+              "Replication factor of __consumer_offsets.", V::AtLeast(1))
+      .Define("auto.create.topics.enable", Type::kBool, "true",
+              "Create a topic when a client first asks for it.")
+      .Define("message.max.bytes", Type::kInt, "1048588",
+              "Largest record batch accepted, in bytes.", V::AtLeast(0))
+      .Define("socket.request.max.bytes", Type::kInt, "104857600",
+              "Largest request accepted, in bytes.", V::AtLeast(1));
+}
+
+void DefineLogKeys(ConfigDef& def) {
+  def.Define("log.dirs", Type::kList, "./data", "Directories holding partition data.")
+      .DefineOptional("log.dir", Type::kString, "A single data directory; log.dirs wins.")
+      .Define("log.retention.hours", Type::kInt, "168", "Time retention in hours; -1 is infinite.",
+              V::AtLeast(-1))
+      .DefineOptional("log.retention.minutes", Type::kInt,
+                      "Time retention in minutes; wins over hours.", V::AtLeast(-1))
+      .DefineOptional("log.retention.ms", Type::kLong,
+                      "Time retention in ms; wins over minutes; -1 is infinite.", V::AtLeast(-1))
+      .Define("log.retention.bytes", Type::kLong, "-1",
+              "Size retention per partition; -1 is infinite.", V::AtLeast(-1))
+      .Define("log.segment.bytes", Type::kInt, "1073741824", "Size at which a segment rolls.",
+              V::AtLeast(14))
+      .Define("log.roll.hours", Type::kInt, "168", "Age at which a segment rolls, in hours.",
+              V::AtLeast(1))
+      .DefineOptional("log.roll.ms", Type::kLong, "Age at which a segment rolls; wins over hours.",
+                      V::AtLeast(1))
+      .Define("log.index.interval.bytes", Type::kInt, "4096",
+              "Bytes between two offset index entries.", V::AtLeast(0))
+      .Define("log.index.size.max.bytes", Type::kInt, "10485760",
+              "Largest offset index file, in bytes.", V::AtLeast(4))
+      .Define("log.cleanup.policy", Type::kList, "delete",
+              "delete (retention), compact (keep the latest record per key) or both.",
+              V::OneOf({"delete", "compact"}))
+      .Define("log.cleaner.delete.retention.ms", Type::kLong, "86400000",
+              "How long tombstones survive compaction.", V::AtLeast(0))
+      .Define("log.cleaner.min.cleanable.ratio", Type::kDouble, "0.5",
+              "Dirty fraction of a log that triggers compaction.", V::DoubleBetween(0, 1))
+      .Define("log.retention.check.interval.ms", Type::kLong, "300000",
+              "Interval between retention checks.", V::AtLeast(1))
+      .Define("log.flush.interval.messages", Type::kLong, "9223372036854775807",
+              "Messages between forced flushes (acks=all always syncs first).", V::AtLeast(1))
+      .DefineOptional("log.flush.interval.ms", Type::kLong,
+                      "Interval between forced flushes (acks=all always syncs first).",
+                      V::AtLeast(0));
+}
+
+// This Abseil build has its own string_view type; convert at its boundary.
+absl::string_view Absl(std::string_view text) { return {text.data(), text.size()}; }
+
+std::string Upper(std::string_view text) { return absl::AsciiStrToUpper(Absl(text)); }
+
+absl::Status InvalidValue(std::string_view key, std::string_view value, std::string_view reason) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid value '", Absl(value), "' for '", Absl(key), "': ", Absl(reason)));
+}
+
+absl::StatusOr<uint16_t> ParsePort(std::string_view text) {
+  uint32_t port = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), port);
+  if (error != std::errc() || end != text.data() + text.size() ||
+      port > std::numeric_limits<uint16_t>::max()) {
+    return absl::InvalidArgumentError("port must be between 0 and 65535");
+  }
+  return static_cast<uint16_t>(port);
+}
+
+// Splits "host:port" or "[v6 address]:port"; the reason is the error message.
+absl::StatusOr<std::pair<std::string, uint16_t>> ParseHostPort(std::string_view text) {
+  std::string_view host;
+  std::string_view port;
+  if (!text.empty() && text[0] == '[') {
+    size_t close = text.find(']');
+    if (close == std::string_view::npos || text.substr(close + 1, 1) != ":") {
+      return absl::InvalidArgumentError("expected [address]:port");
+    }
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) return absl::InvalidArgumentError("expected host:port");
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+    if (host.find(':') != std::string_view::npos) {
+      return absl::InvalidArgumentError("IPv6 addresses must be written as [address]:port");
+    }
+  }
+  ASSIGN_OR_RETURN(uint16_t number, ParsePort(port));
+  return std::make_pair(std::string(host), number);
+}
+
+absl::StatusOr<std::vector<Listener>> ParseListeners(const Config& config, std::string_view key) {
+  std::vector<Listener> listeners;
+  std::set<std::string> names;
+  for (const std::string& text : config.GetList(key)) {
+    ASSIGN_OR_RETURN(Listener listener, ParseListener(text, key));
+    if (!names.insert(listener.name).second) {
+      return InvalidValue(key, absl::StrJoin(config.GetList(key), ","),
+                          absl::StrCat("listener name '", listener.name, "' appears twice"));
+    }
+    listeners.push_back(std::move(listener));
+  }
+  return listeners;
+}
+
+// listener.security.protocol.map: every listener needs a known protocol.
+absl::Status CheckSecurityProtocols(const Config& config, const std::vector<Listener>& listeners) {
+  constexpr std::string_view kKey = "listener.security.protocol.map";
+  static const std::set<std::string, std::less<>> kProtocols = {"PLAINTEXT", "SSL",
+                                                                "SASL_PLAINTEXT", "SASL_SSL"};
+  std::set<std::string, std::less<>> mapped;
+  for (const std::string& entry : config.GetList(kKey)) {
+    size_t colon = entry.find(':');
+    if (colon == std::string::npos || colon == 0) {
+      return InvalidValue(kKey, entry, "expected NAME:PROTOCOL");
+    }
+    std::string protocol = Upper(std::string_view(entry).substr(colon + 1));
+    if (!kProtocols.contains(protocol)) {
+      return InvalidValue(kKey, entry,
+                          "protocol must be one of: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL");
+    }
+    mapped.insert(Upper(std::string_view(entry).substr(0, colon)));
+  }
+  for (const Listener& listener : listeners) {
+    // As in Kafka, a listener named after a protocol needs no map entry.
+    if (!mapped.contains(listener.name) && !kProtocols.contains(listener.name)) {
+      return InvalidValue("listeners", listener.name,
+                          absl::StrCat("listener '", listener.name,
+                                       "' has no entry in listener.security.protocol.map"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SetListeners(const Config& config, ServerConfig& out) {
+  ASSIGN_OR_RETURN(out.listeners, ParseListeners(config, "listeners"));
+  RETURN_IF_ERROR(CheckSecurityProtocols(config, out.listeners));
+  for (const std::string& name : config.GetList("controller.listener.names")) {
+    out.controller_listener_names.push_back(Upper(name));
+  }
+  const auto is_controller_listener = [&](const Listener& listener) {
+    return std::find(out.controller_listener_names.begin(), out.controller_listener_names.end(),
+                     listener.name) != out.controller_listener_names.end();
+  };
+  if (!config.IsSet("advertised.listeners") || config.GetList("advertised.listeners").empty()) {
+    // As in Kafka: clients are never sent the controller's listeners.
+    for (const Listener& listener : out.listeners) {
+      if (!is_controller_listener(listener)) out.advertised_listeners.push_back(listener);
+    }
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(out.advertised_listeners, ParseListeners(config, "advertised.listeners"));
+  for (const Listener& advertised : out.advertised_listeners) {
+    bool listened = std::any_of(out.listeners.begin(), out.listeners.end(),
+                                [&](const Listener& l) { return l.name == advertised.name; });
+    if (!listened) {
+      return InvalidValue("advertised.listeners", advertised.name,
+                          absl::StrCat("listener '", advertised.name, "' is not in listeners"));
+    }
+    if (advertised.host == "0.0.0.0" || advertised.host == "::") {
+      return InvalidValue("advertised.listeners", advertised.host,
+                          "cannot advertise a wildcard address; use a routable one");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<QuorumVoter> ParseVoter(std::string_view text) {
+  constexpr std::string_view kKey = "controller.quorum.voters";
+  size_t at = text.find('@');
+  int32_t id = -1;
+  auto [end, error] = std::from_chars(text.data(), text.data() + (at == text.npos ? 0 : at), id);
+  if (at == text.npos || error != std::errc() || end != text.data() + at || id < 0) {
+    return InvalidValue(kKey, text, "expected id@host:port with a non-negative id");
+  }
+  absl::StatusOr<std::pair<std::string, uint16_t>> address = ParseHostPort(text.substr(at + 1));
+  if (!address.ok()) return InvalidValue(kKey, text, std::string(address.status().message()));
+  return QuorumVoter{NodeId(id), std::move(address->first), address->second};
+}
+
+absl::Status SetRolesAndQuorum(const Config& config, ServerConfig& out) {
+  const std::vector<std::string>& roles = config.GetList("process.roles");
+  if (roles.empty())
+    return InvalidValue("process.roles", "", "must list broker, controller or both");
+  out.process_broker = std::find(roles.begin(), roles.end(), "broker") != roles.end();
+  out.process_controller = std::find(roles.begin(), roles.end(), "controller") != roles.end();
+
+  constexpr std::string_view kVoters = "controller.quorum.voters";
+  std::set<NodeId> ids;
+  for (const std::string& text : config.GetList(kVoters)) {
+    ASSIGN_OR_RETURN(QuorumVoter voter, ParseVoter(text));
+    if (!ids.insert(voter.node_id).second) {
+      return InvalidValue(kVoters, text,
+                          absl::StrCat("voter ", voter.node_id.value(), " appears twice"));
+    }
+    out.controller_quorum_voters.push_back(std::move(voter));
+  }
+  const std::string voters = absl::StrJoin(config.GetList(kVoters), ",");
+  if (ids.empty()) {
+    if (out.process_controller) return absl::OkStatus();  // single-node quorum
+    return InvalidValue(kVoters, voters,
+                        "must name the controllers when process.roles does not include controller");
+  }
+  const bool voter = ids.contains(out.node_id);
+  if (out.process_controller && !voter) {
+    return InvalidValue(kVoters, voters,
+                        absl::StrCat("node.id ", out.node_id.value(),
+                                     " is not a voter but process.roles includes controller"));
+  }
+  if (!out.process_controller && voter) {
+    return InvalidValue(kVoters, voters,
+                        absl::StrCat("node.id ", out.node_id.value(),
+                                     " is a voter but process.roles does not include controller"));
+  }
+  return absl::OkStatus();
+}
+
+// log.dirs wins over log.dir, which wins over the default of log.dirs.
+absl::Status SetLogDirs(const Config& config, ServerConfig& out) {
+  if (!config.IsSet("log.dirs") && config.IsSet("log.dir")) {
+    const std::string& dir = config.GetString("log.dir");
+    if (dir.empty()) return InvalidValue("log.dir", dir, "must not be empty");
+    out.log_dirs = {dir};
+    return absl::OkStatus();
+  }
+  out.log_dirs = config.GetList("log.dirs");
+  if (out.log_dirs.empty()) return InvalidValue("log.dirs", "", "must name at least one directory");
+  std::set<std::string> seen;
+  for (const std::string& dir : out.log_dirs) {
+    if (!seen.insert(dir).second) {
+      return InvalidValue("log.dirs", absl::StrJoin(out.log_dirs, ","),
+                          absl::StrCat("directory '", dir, "' appears twice"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Kafka's precedence: log.retention.ms > log.retention.minutes > hours; any
+// negative result means "keep forever" and is normalized to -1.
+int64_t RetentionMs(const Config& config) {
+  int64_t ms = 0;
+  if (config.HasValue("log.retention.ms")) {
+    ms = config.GetLong("log.retention.ms");
+  } else if (config.HasValue("log.retention.minutes")) {
+    ms = config.GetInt("log.retention.minutes") * kMillisPerMinute;
+  } else {
+    ms = config.GetInt("log.retention.hours") * kMillisPerHour;
+  }
+  return ms < 0 ? -1 : ms;
+}
+
+void SetLogSettings(const Config& config, ServerConfig& out) {
+  out.log_retention_ms = RetentionMs(config);
+  out.log_retention_bytes = config.GetLong("log.retention.bytes");
+  out.log_segment_bytes = config.GetInt("log.segment.bytes");
+  out.log_roll_ms = config.HasValue("log.roll.ms")
+                        ? config.GetLong("log.roll.ms")
+                        : config.GetInt("log.roll.hours") * kMillisPerHour;
+  out.log_index_interval_bytes = config.GetInt("log.index.interval.bytes");
+  out.log_index_size_max_bytes = config.GetInt("log.index.size.max.bytes");
+  const std::vector<std::string>& policy = config.GetList("log.cleanup.policy");
+  out.log_cleanup_policy_delete = std::find(policy.begin(), policy.end(), "delete") != policy.end();
+  out.log_cleanup_policy_compact =
+      std::find(policy.begin(), policy.end(), "compact") != policy.end();
+  out.log_cleaner_delete_retention_ms = config.GetLong("log.cleaner.delete.retention.ms");
+  out.log_cleaner_min_cleanable_ratio = config.GetDouble("log.cleaner.min.cleanable.ratio");
+  out.log_retention_check_interval_ms = config.GetLong("log.retention.check.interval.ms");
+  out.log_flush_interval_messages = config.GetLong("log.flush.interval.messages");
+  out.log_flush_interval_ms =
+      config.HasValue("log.flush.interval.ms") ? config.GetLong("log.flush.interval.ms") : -1;
+}
+
+absl::Status SetLimitsAndTimeouts(const Config& config, ServerConfig& out) {
+  out.num_partitions = config.GetInt("num.partitions");
+  out.default_replication_factor = config.GetInt("default.replication.factor");
+  out.min_insync_replicas = config.GetInt("min.insync.replicas");
+  out.offsets_topic_num_partitions = config.GetInt("offsets.topic.num.partitions");
+  out.offsets_topic_replication_factor = config.GetInt("offsets.topic.replication.factor");
+  out.auto_create_topics_enable = config.GetBool("auto.create.topics.enable");
+  out.message_max_bytes = config.GetInt("message.max.bytes");
+  out.socket_request_max_bytes = config.GetInt("socket.request.max.bytes");
+  out.broker_session_timeout_ms = config.GetInt("broker.session.timeout.ms");
+  out.broker_heartbeat_interval_ms = config.GetInt("broker.heartbeat.interval.ms");
+  out.smp = config.GetInt("smp");
+  // A batch larger than the largest request could never arrive.
+  if (out.message_max_bytes > out.socket_request_max_bytes) {
+    return InvalidValue("message.max.bytes", absl::StrCat(out.message_max_bytes),
+                        absl::StrCat("must not exceed socket.request.max.bytes (",
+                                     out.socket_request_max_bytes, ")"));
+  }
+  // Otherwise every broker would be fenced between two heartbeats.
+  if (out.broker_heartbeat_interval_ms >= out.broker_session_timeout_ms) {
+    return InvalidValue("broker.heartbeat.interval.ms",
+                        absl::StrCat(out.broker_heartbeat_interval_ms),
+                        absl::StrCat("must be less than broker.session.timeout.ms (",
+                                     out.broker_session_timeout_ms, ")"));
+  }
+  out.admin_listener = config.GetString("admin.listener");
+  if (!out.admin_listener.empty()) {
+    absl::StatusOr<std::pair<std::string, uint16_t>> address = ParseHostPort(out.admin_listener);
+    if (!address.ok()) {
+      return InvalidValue("admin.listener", out.admin_listener,
+                          std::string(address.status().message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+ConfigDef ServerConfigDef() {
+  ConfigDef def;
+  DefineProcessKeys(def);
+  DefineTopicKeys(def);
+  DefineLogKeys(def);
+  return def;
+}
+
+absl::StatusOr<Listener> ParseListener(std::string_view text, std::string_view key) {
+  size_t scheme = text.find("://");
+  if (scheme == std::string_view::npos || scheme == 0) {
+    return InvalidValue(key, text, "expected NAME://host:port");
+  }
+  absl::StatusOr<std::pair<std::string, uint16_t>> address = ParseHostPort(text.substr(scheme + 3));
+  if (!address.ok()) return InvalidValue(key, text, std::string(address.status().message()));
+  return Listener{Upper(text.substr(0, scheme)), std::move(address->first), address->second};
+}
+
+absl::StatusOr<ServerConfig> ServerConfig::FromConfig(const Config& config) {
+  ServerConfig out;
+  out.node_id = NodeId(config.GetInt("node.id"));
+  RETURN_IF_ERROR(SetRolesAndQuorum(config, out));
+  RETURN_IF_ERROR(SetListeners(config, out));
+  RETURN_IF_ERROR(SetLogDirs(config, out));
+  SetLogSettings(config, out);
+  RETURN_IF_ERROR(SetLimitsAndTimeouts(config, out));
+  return out;
+}
+
+}  // namespace cairn

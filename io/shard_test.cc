@@ -1,0 +1,110 @@
+// Tests for Shard and ShardRuntime: tasks run on the shard they were posted
+// to, cross-shard round trips, key mapping, and draining on Stop.
+#include "io/shard.h"
+
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <future>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "common/check.h"
+
+namespace cairn::io {
+namespace {
+
+TEST_CASE("ShardRuntime: every task posted to a shard runs on that shard's thread") {
+  ShardRuntime runtime;
+  REQUIRE(runtime.Start(3).ok());
+  CHECK(runtime.size() == 3);
+  constexpr int kTasksPerShard = 100;
+  // Each vector is written only by its shard; read after Stop() joined.
+  std::vector<std::vector<int>> seen(3);
+  std::vector<std::thread::id> thread_of(3);
+  for (int task = 0; task < kTasksPerShard; ++task) {
+    for (int s = 0; s < 3; ++s) {
+      runtime.Post(s, [&seen, &thread_of, task, s] {
+        seen[s].push_back(Shard::Current() == nullptr ? -1 : Shard::Current()->id());
+        if (task == 0) thread_of[s] = std::this_thread::get_id();
+        CAIRN_CHECK(thread_of[s] == std::this_thread::get_id());
+      });
+    }
+  }
+  runtime.Stop();  // runs everything posted before it
+  for (int s = 0; s < 3; ++s) {
+    CHECK(seen[s] == std::vector<int>(kTasksPerShard, s));
+    CHECK(thread_of[s] != std::this_thread::get_id());
+  }
+  CHECK(thread_of[0] != thread_of[1]);
+  CHECK(thread_of[1] != thread_of[2]);
+}
+
+TEST_CASE("ShardRuntime: a shard asks another shard and gets the answer back on itself") {
+  ShardRuntime runtime;
+  REQUIRE(runtime.Start(2).ok());
+  std::promise<std::pair<int, int>> answer;  // (answering shard, shard that got the answer)
+  runtime.Post(0, [&runtime, &answer] {
+    runtime.Post(1, [&runtime, &answer] {
+      const int answered_on = Shard::Current()->id();
+      runtime.Post(0, [&answer, answered_on] {
+        answer.set_value({answered_on, Shard::Current()->id()});
+      });
+    });
+  });
+  auto future = answer.get_future();
+  REQUIRE(future.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK(future.get() == std::pair<int, int>{1, 0});
+  runtime.Stop();
+}
+
+TEST_CASE("Shard: Current is nullptr off every shard") { CHECK(Shard::Current() == nullptr); }
+
+TEST_CASE("ShardRuntime: ShardForKey maps a hash to hash modulo the shard count") {
+  ShardRuntime runtime;
+  REQUIRE(runtime.Start(4).ok());
+  CHECK(runtime.ShardForKey(0) == 0);
+  CHECK(runtime.ShardForKey(5) == 1);
+  CHECK(runtime.ShardForKey(UINT64_MAX) == 3);
+  runtime.Stop();
+  CHECK(runtime.size() == 0);
+}
+
+TEST_CASE("ShardRuntime: Stop waits for in-flight writes and runs their callbacks on the shard") {
+  char name[] = "/tmp/cairn-shard-test-XXXXXX";
+  REQUIRE(mkdtemp(name) != nullptr);
+  const std::string path = std::string(name) + "/f";
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  REQUIRE(fd >= 0);
+  constexpr int kWrites = 500;
+  const Buffer block(4096, 1);
+  int completed = 0;  // written on the shard only; read after Stop() joined
+  int off_shard = 0;
+  ShardRuntime runtime;
+  REQUIRE(runtime.Start(1).ok());
+  runtime.Post(0, [&] {
+    for (int i = 0; i < kWrites; ++i) {
+      Shard::Current()->ring().SubmitWrite(fd, static_cast<uint64_t>(i) * block.size(), block,
+                                           [&](int res) {
+                                             if (res == 4096) ++completed;
+                                             if (Shard::Current() == nullptr) ++off_shard;
+                                           });
+    }
+  });
+  runtime.Stop();
+  CHECK(completed == kWrites);
+  CHECK(off_shard == 0);
+  close(fd);
+  std::error_code ignored;
+  std::filesystem::remove_all(name, ignored);
+}
+
+}  // namespace
+}  // namespace cairn::io

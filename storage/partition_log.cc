@@ -1,0 +1,434 @@
+// PartitionLog: append with group-committed fdatasync, and reads. Recovery is
+// in log_recovery.cc, retention and truncation in log_retention.cc,
+// compaction in compaction.cc.
+#include "storage/partition_log.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "common/check.h"
+#include "common/logging.h"
+#include "common/record_batch.h"
+#include "common/status_macros.h"
+#include "storage/batch_reader.h"
+#include "storage/checkpoint_file.h"
+#include "storage/segment_files.h"
+
+namespace cairn::storage {
+
+PartitionLog::PartitionLog(io::FileSystem* fs, std::string dir, LogConfig config, const Clock* clock)
+    : fs_(fs), dir_(std::move(dir)), config_(config), clock_(clock) {}
+
+PartitionLog::~PartitionLog() { *alive_ = false; }
+
+absl::StatusOr<AppendInfo> PartitionLog::Append(Buffer batches, LeaderEpoch epoch, DurableCallback on_durable) {
+  return AppendBatches(std::move(batches), epoch, std::move(on_durable));
+}
+
+absl::StatusOr<AppendInfo> PartitionLog::AppendReplicated(Buffer batches, DurableCallback on_durable) {
+  return AppendBatches(std::move(batches), std::nullopt, std::move(on_durable));
+}
+
+namespace {
+
+struct ParsedBatch {
+  size_t position;  // within the request buffer
+  RecordBatchHeader header;
+};
+
+// Validates every batch before any is accepted, so a request is all or nothing.
+absl::StatusOr<std::vector<ParsedBatch>> ParseBatches(ByteSpan bytes, bool from_producer, int64_t max_batch_bytes,
+                                                      int64_t expected_base_offset) {
+  if (bytes.empty()) return absl::InvalidArgumentError("no record batches");
+  std::vector<ParsedBatch> parsed;
+  size_t pos = 0;
+  int64_t next_offset = expected_base_offset;
+  while (pos < bytes.size()) {
+    if (bytes.size() - pos < kBatchHeaderBytes) {
+      return absl::InvalidArgumentError(absl::StrCat("truncated record batch at byte ", pos));
+    }
+    ASSIGN_OR_RETURN(RecordBatchHeader header, ParseRecordBatchHeader(bytes.subspan(pos)));
+    if (header.size_bytes() > bytes.size() - pos) {
+      return absl::InvalidArgumentError(absl::StrCat("record batch at byte ", pos, " claims ", header.size_bytes(),
+                                                     " bytes but only ", bytes.size() - pos, " remain"));
+    }
+    if (static_cast<int64_t>(header.size_bytes()) > max_batch_bytes) {
+      return absl::OutOfRangeError(absl::StrCat("record batch of ", header.size_bytes(),
+                                                " bytes exceeds max.message.bytes ", max_batch_bytes));
+    }
+    RETURN_IF_ERROR(ValidateRecordBatch(bytes.subspan(pos, header.size_bytes())).status());
+    if (from_producer) {
+      if (header.record_count < 1) return absl::InvalidArgumentError("record batch has no records");
+      if (header.last_offset_delta != header.record_count - 1) {
+        return absl::InvalidArgumentError(absl::StrCat("lastOffsetDelta ", header.last_offset_delta,
+                                                       " does not match recordCount ", header.record_count));
+      }
+    } else if (header.base_offset < next_offset) {
+      return absl::InvalidArgumentError(absl::StrCat("replicated batch at offset ", header.base_offset,
+                                                     " does not follow offset ", next_offset - 1));
+    } else if (parsed.empty() && header.base_offset != expected_base_offset) {
+      return absl::InvalidArgumentError(absl::StrCat("replicated batches start at ", header.base_offset,
+                                                     " but the log ends at ", expected_base_offset));
+    }
+    if (!from_producer) next_offset = header.next_offset();
+    parsed.push_back({pos, header});
+    pos += header.size_bytes();
+  }
+  return parsed;
+}
+
+}  // namespace
+
+absl::StatusOr<AppendInfo> PartitionLog::AppendBatches(Buffer batches, std::optional<LeaderEpoch> epoch,
+                                                       DurableCallback on_durable) {
+  if (!failure_.ok()) return failure_;
+  ASSIGN_OR_RETURN(std::vector<ParsedBatch> parsed,
+                   ParseBatches(batches, epoch.has_value(), config_.max_batch_bytes, log_end_offset_));
+  const int64_t now_ms = clock_->NowMs();
+  AppendInfo info;
+  info.first_offset = Offset(epoch ? log_end_offset_ : parsed.front().header.base_offset);
+  info.batch_count = static_cast<int32_t>(parsed.size());
+
+  // Consecutive batches bound for the same segment become one write.
+  std::shared_ptr<Segment> run_segment;
+  size_t run_begin = 0, run_end = 0;
+  uint64_t run_position = 0;
+  int64_t run_next_offset = 0;
+  std::vector<std::shared_ptr<PendingWrite>> new_writes;
+  auto emit_run = [&](bool whole_buffer) {
+    if (!run_segment) return;
+    auto write = std::make_shared<PendingWrite>();
+    write->segment = run_segment;
+    write->position = run_position;
+    write->next_offset = run_next_offset;
+    if (whole_buffer) {
+      write->data = std::move(batches);
+    } else {
+      write->data.assign(batches.begin() + static_cast<ptrdiff_t>(run_begin),
+                         batches.begin() + static_cast<ptrdiff_t>(run_end));
+    }
+    new_writes.push_back(std::move(write));
+  };
+
+  for (ParsedBatch& batch : parsed) {
+    RecordBatchHeader& header = batch.header;
+    MutableByteSpan bytes(batches.data() + batch.position, header.size_bytes());
+    if (epoch) {
+      header.base_offset = log_end_offset_;
+      header.partition_leader_epoch = epoch->value();
+      SetBatchBaseOffset(bytes, header.base_offset);
+      SetBatchPartitionLeaderEpoch(bytes, header.partition_leader_epoch);
+    }
+    if (absl::Status rolled = MaybeRoll(header.last_offset(), header.size_bytes()); !rolled.ok()) {
+      GoOffline(rolled);
+      return failure_;
+    }
+    if (epochs_.Assign(header.partition_leader_epoch, header.base_offset)) {
+      if (absl::Status persisted = PersistEpochs(); !persisted.ok()) {
+        GoOffline(persisted);
+        return failure_;
+      }
+    }
+    std::shared_ptr<Segment> segment = active();
+    if (segment != run_segment) {
+      emit_run(false);
+      run_segment = segment;
+      run_begin = batch.position;
+      run_position = segment->size_bytes();
+    }
+    segment->Place(header, now_ms, config_.index_interval_bytes);
+    run_end = batch.position + header.size_bytes();
+    run_next_offset = header.next_offset();
+    log_end_offset_ = header.next_offset();
+    info.max_timestamp = std::max(info.max_timestamp, header.max_timestamp);
+  }
+  emit_run(/*whole_buffer=*/new_writes.empty() && run_begin == 0 && run_end == batches.size());
+  for (auto& write : new_writes) writes_.push_back(std::move(write));
+  info.last_offset = Offset(log_end_offset_ - 1);
+  waiters_.push_back({log_end_offset_, std::move(on_durable)});
+  IssueWrites();
+  return info;
+}
+
+absl::Status PartitionLog::MaybeRoll(int64_t last_offset, uint64_t bytes) {
+  const std::shared_ptr<Segment>& segment = active();
+  const bool too_old = !segment->empty() && clock_->NowMs() - segment->first_batch_time_ms() >= config_.segment_ms;
+  if (segment->CanHold(last_offset, bytes, config_.segment_bytes) && !too_old) return absl::OkStatus();
+  return Roll(log_end_offset_);
+}
+
+absl::Status PartitionLog::Roll(int64_t new_base_offset) {
+  ASSIGN_OR_RETURN(std::shared_ptr<Segment> segment, CreateSegment(new_base_offset));
+  segments_[new_base_offset] = std::move(segment);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<Segment>> PartitionLog::CreateSegment(int64_t base_offset) {
+  ASSIGN_OR_RETURN(std::unique_ptr<io::File> file,
+                   fs_->Open(SegmentPath(dir_, base_offset, kLogSuffix), io::OpenMode::kCreateNew));
+  return std::make_shared<Segment>(dir_, base_offset, std::shared_ptr<io::File>(std::move(file)));
+}
+
+void PartitionLog::IssueWrites() {
+  for (const std::shared_ptr<PendingWrite>& write : writes_) {
+    if (write->issued) continue;
+    if (write->segment->base_offset() > durable_offset_) break;  // the write barrier
+    write->issued = true;
+    write->segment->file()->WriteAt(write->position, write->data,
+                                    [this, alive = alive_, write](absl::Status status) mutable {
+                                      if (*alive) OnWriteDone(write.get(), std::move(status));
+                                    });
+  }
+}
+
+void PartitionLog::OnWriteDone(PendingWrite* write, absl::Status status) {
+  write->done = true;
+  if (!status.ok()) {
+    GoOffline(absl::Status(status.code(), absl::StrCat("write to ", write->segment->path(), " at position ",
+                                                       write->position, ": ", status.message())));
+  }
+  while (!writes_.empty() && writes_.front()->done) {
+    const PendingWrite& front = *writes_.front();
+    if (failure_.ok()) {
+      written_offset_ = front.next_offset;
+      front.segment->set_readable_bytes(front.position + front.data.size());
+    }
+    writes_.pop_front();
+  }
+  if (failure_.ok()) {
+    MaybeFlush();
+  } else {
+    RunIdleTasks();
+  }
+}
+
+void PartitionLog::MaybeFlush() {
+  if (flush_in_flight_ || !failure_.ok()) return;
+  if (written_offset_ <= durable_offset_) {
+    RunIdleTasks();
+    return;
+  }
+  const int64_t target = written_offset_;
+  // Every segment holding offsets in [durable_offset_, target): usually the
+  // active one, and the previous one right after a roll.
+  std::vector<std::shared_ptr<Segment>> to_sync;
+  for (auto it = segments_.begin(); it != segments_.end(); ++it) {
+    const Segment& s = *it->second;
+    if (s.base_offset() < target && s.next_offset() > durable_offset_ && !s.empty()) to_sync.push_back(it->second);
+  }
+  CAIRN_CHECK(!to_sync.empty()) << "unflushed offsets " << durable_offset_ << ".." << target << " in no segment";
+  flush_in_flight_ = true;
+  ++flush_count_;
+  struct Cycle {
+    size_t remaining;
+    absl::Status first_error;
+  };
+  auto cycle = std::make_shared<Cycle>(Cycle{to_sync.size(), absl::OkStatus()});
+  for (const std::shared_ptr<Segment>& segment : to_sync) {
+    segment->file()->Sync([this, alive = alive_, cycle, segment, target](absl::Status status) {
+      if (!status.ok() && cycle->first_error.ok()) {
+        cycle->first_error = absl::Status(status.code(), absl::StrCat("fdatasync of ", segment->path(), ": ",
+                                                                      status.message()));
+      }
+      if (--cycle->remaining == 0 && *alive) OnFlushDone(target, cycle->first_error);
+    });
+  }
+}
+
+void PartitionLog::OnFlushDone(int64_t target, absl::Status status) {
+  flush_in_flight_ = false;
+  if (!status.ok()) {
+    // Never retried: the pages that failed may already be gone (DESIGN.md §3).
+    GoOffline(std::move(status));
+    RunIdleTasks();
+    return;
+  }
+  durable_offset_ = std::max(durable_offset_, target);
+  std::vector<DurableCallback> done;
+  while (!waiters_.empty() && waiters_.front().next_offset <= durable_offset_) {
+    done.push_back(std::move(waiters_.front().callback));
+    waiters_.pop_front();
+  }
+  CloseOutDurableSegments();
+  IssueWrites();
+  MaybeFlush();
+  // Callbacks last: they may append again.
+  for (DurableCallback& callback : done) std::move(callback)(absl::OkStatus());
+}
+
+void PartitionLog::CloseOutDurableSegments() {
+  if (!failure_.ok()) return;
+  // Closed segments that became wholly durable get their index files, and the
+  // recovery point moves to the first segment still being written.
+  int64_t first_open_base = active()->base_offset();
+  for (auto it = segments_.find(SegmentFor(recovery_point_)->base_offset()); it != segments_.end(); ++it) {
+    const std::shared_ptr<Segment>& segment = it->second;
+    if (segment == active() || segment->next_offset() > durable_offset_) {
+      first_open_base = segment->base_offset();
+      break;
+    }
+    if (!segment->index_dirty()) continue;
+    if (absl::Status written = segment->WriteIndexFiles(*fs_); !written.ok()) {
+      GoOffline(written);
+      return;
+    }
+  }
+  if (first_open_base > recovery_point_) {
+    if (absl::Status persisted = PersistRecoveryPoint(first_open_base); !persisted.ok()) GoOffline(persisted);
+  }
+}
+
+absl::Status PartitionLog::CheckpointRecoveryPoint() {
+  if (!failure_.ok()) return failure_;
+  if (durable_offset_ <= recovery_point_) return absl::OkStatus();
+  return PersistRecoveryPoint(durable_offset_);
+}
+
+void PartitionLog::GoOffline(absl::Status status) {
+  if (!failure_.ok()) return;
+  failure_ = absl::Status(status.code(), absl::StrCat("log ", dir_, " is offline for writes: ", status.message()));
+  CAIRN_LOG(kError) << failure_;
+  // Unissued writes are dropped; issued ones finish and are ignored.
+  std::erase_if(writes_, [](const std::shared_ptr<PendingWrite>& w) { return !w->issued; });
+  std::deque<Waiter> failed = std::move(waiters_);
+  waiters_.clear();
+  for (Waiter& waiter : failed) std::move(waiter.callback)(failure_);
+}
+
+void PartitionLog::WhenIdle(absl::AnyInvocable<void() &&> task) {
+  idle_tasks_.push_back(std::move(task));
+  if (idle()) RunIdleTasks();
+}
+
+void PartitionLog::RunIdleTasks() {
+  while (idle() && !idle_tasks_.empty()) {
+    auto tasks = std::move(idle_tasks_);
+    idle_tasks_.clear();
+    for (auto& task : tasks) std::move(task)();
+  }
+}
+
+absl::Status PartitionLog::PersistEpochs() {
+  std::vector<CheckpointEntry> entries;
+  for (const LeaderEpochCache::Entry& e : epochs_.entries()) entries.push_back({e.epoch, e.start_offset});
+  return WriteCheckpoint(*fs_, absl::StrCat(dir_, "/", std::string(kLeaderEpochFile)), entries);
+}
+
+absl::Status PartitionLog::PersistRecoveryPoint(int64_t offset) {
+  RETURN_IF_ERROR(WriteOffsetCheckpoint(*fs_, absl::StrCat(dir_, "/", std::string(kRecoveryPointFile)), offset));
+  recovery_point_ = offset;
+  return absl::OkStatus();
+}
+
+std::shared_ptr<Segment> PartitionLog::SegmentFor(int64_t offset) const {
+  auto it = segments_.upper_bound(offset);
+  if (it == segments_.begin()) return it->second;
+  return std::prev(it)->second;
+}
+
+int64_t PartitionLog::size_bytes() const {
+  int64_t total = 0;
+  for (const auto& [base, segment] : segments_) total += static_cast<int64_t>(segment->size_bytes());
+  return total;
+}
+
+std::vector<int64_t> PartitionLog::segment_base_offsets() const {
+  std::vector<int64_t> bases;
+  for (const auto& [base, segment] : segments_) bases.push_back(base);
+  return bases;
+}
+
+absl::StatusOr<ReadResult> PartitionLog::Read(Offset offset, size_t max_bytes, Offset max_offset,
+                                              bool min_one_batch) const {
+  if (offset.value() < log_start_offset_ || offset.value() > log_end_offset_) {
+    return absl::OutOfRangeError(absl::StrCat("offset ", offset.value(), " is outside the log [", log_start_offset_,
+                                              ", ", log_end_offset_, "]"));
+  }
+  ReadResult result;
+  result.next_offset = offset;
+  const int64_t upper = std::min(max_offset.value(), written_offset_);
+  for (auto it = segments_.find(SegmentFor(offset.value())->base_offset());
+       it != segments_.end() && offset.value() < upper; ++it) {
+    const std::shared_ptr<Segment>& segment = it->second;
+    if (segment->next_offset() <= offset.value()) continue;  // a gap left by compaction
+    const uint64_t limit = segment->readable_bytes();
+    ASSIGN_OR_RETURN(uint64_t position, segment->FindPosition(offset.value(), limit));
+    if (position >= limit) continue;
+    // One read of the window, then cut it at the last whole batch that fits.
+    Buffer window(std::min<uint64_t>(limit - position, std::max<size_t>(max_bytes, kBatchHeaderBytes)));
+    ASSIGN_OR_RETURN(size_t got, segment->file()->Read(position, window));
+    window.resize(got);
+    size_t used = 0;
+    int64_t next = offset.value();
+    while (window.size() - used >= kBatchHeaderBytes) {
+      ASSIGN_OR_RETURN(RecordBatchHeader header, ParseRecordBatchHeader(ByteSpan(window).subspan(used)));
+      if (header.base_offset >= upper) break;
+      if (header.size_bytes() > window.size() - used || used + header.size_bytes() > max_bytes) {
+        if (used == 0 && min_one_batch) {
+          window.resize(header.size_bytes());
+          ASSIGN_OR_RETURN(size_t whole, segment->file()->Read(position, window));
+          if (whole != window.size()) return absl::DataLossError(absl::StrCat(segment->path(), ": short read"));
+          used = whole;
+          next = header.next_offset();
+        }
+        break;
+      }
+      used += header.size_bytes();
+      next = header.next_offset();
+    }
+    window.resize(used);
+    result.data = std::move(window);
+    result.segment = segment;
+    result.position = position;
+    result.next_offset = Offset(next);
+    break;
+  }
+  return result;
+}
+
+absl::Status PartitionLog::Verify() const {
+  int64_t expected_next = -1;
+  for (const auto& [base, segment] : segments_) {
+    BatchReader reader(*segment->file(), 0, segment->readable_bytes());
+    while (true) {
+      auto batch = reader.Next(/*verify_crc=*/true);
+      if (!batch.ok()) return batch.status();
+      if (!*batch) break;
+      const RecordBatchHeader& h = (*batch)->header;
+      if (h.base_offset < expected_next || h.base_offset < base) {
+        return absl::DataLossError(absl::StrCat(segment->path(), " position ", (*batch)->position, ": offset ",
+                                                h.base_offset, " out of order"));
+      }
+      expected_next = h.next_offset();
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<TimestampLookup>> PartitionLog::LookupTimestamp(int64_t timestamp) const {
+  for (const auto& [base, segment] : segments_) {
+    if (segment->max_timestamp() < timestamp) continue;
+    uint64_t start = 0;
+    if (auto entry = segment->time_index().LastBefore(timestamp)) {
+      ASSIGN_OR_RETURN(start, segment->FindPosition(base + entry->relative_offset, segment->readable_bytes()));
+    }
+    BatchReader reader(*segment->file(), start, segment->readable_bytes());
+    while (true) {
+      ASSIGN_OR_RETURN(auto batch, reader.Next(/*verify_crc=*/false));
+      if (!batch) break;
+      const RecordBatchHeader& h = batch->header;
+      if (h.max_timestamp < timestamp || h.next_offset() <= log_start_offset_) continue;
+      if (h.log_append_time()) return TimestampLookup{Offset(std::max(h.base_offset, log_start_offset_)), h.max_timestamp};
+      ASSIGN_OR_RETURN(std::vector<Record> records,
+                       DecodeRecords(batch->bytes, static_cast<size_t>(config_.max_decompressed_bytes)));
+      for (const Record& record : records) {
+        const int64_t offset = h.base_offset + record.offset_delta;
+        const int64_t record_time = h.base_timestamp + record.timestamp_delta;
+        if (record_time >= timestamp && offset >= log_start_offset_) return TimestampLookup{Offset(offset), record_time};
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace cairn::storage
