@@ -104,6 +104,9 @@ void DefineLogKeys(ConfigDef& def) {
               "Dirty fraction of a log that triggers compaction.", V::DoubleBetween(0, 1))
       .Define("log.retention.check.interval.ms", Type::kLong, "300000",
               "Interval between retention checks.", V::AtLeast(1))
+      .Define("log.flush.offset.checkpoint.interval.ms", Type::kLong, "60000",
+              "Interval between recovery-point checkpoints: data older than this is verified, "
+              "not truncated, by crash recovery.", V::AtLeast(1))
       .Define("log.flush.interval.messages", Type::kLong, "9223372036854775807",
               "Messages between forced flushes (acks=all always syncs first).", V::AtLeast(1))
       .DefineOptional("log.flush.interval.ms", Type::kLong,
@@ -331,6 +334,7 @@ void SetLogSettings(const Config& config, ServerConfig& out) {
   out.log_cleaner_delete_retention_ms = config.GetLong("log.cleaner.delete.retention.ms");
   out.log_cleaner_min_cleanable_ratio = config.GetDouble("log.cleaner.min.cleanable.ratio");
   out.log_retention_check_interval_ms = config.GetLong("log.retention.check.interval.ms");
+  out.log_flush_offset_checkpoint_interval_ms = config.GetLong("log.flush.offset.checkpoint.interval.ms");
   out.log_flush_interval_messages = config.GetLong("log.flush.interval.messages");
   out.log_flush_interval_ms =
       config.HasValue("log.flush.interval.ms") ? config.GetLong("log.flush.interval.ms") : -1;

@@ -72,6 +72,7 @@ struct ServerConfig {
   int64_t log_cleaner_delete_retention_ms = 0;
   double log_cleaner_min_cleanable_ratio = 0.5;
   int64_t log_retention_check_interval_ms = 0;
+  int64_t log_flush_offset_checkpoint_interval_ms = 60000;
   int64_t log_flush_interval_messages = 0;
   int64_t log_flush_interval_ms = -1;  // -1: unset (fsync before acknowledge)
 

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <limits>
 
+#include "common/server_config.h"
+
 namespace cairn::storage {
 
 struct LogConfig {
@@ -29,5 +31,9 @@ struct LogConfig {
   // Cap on a batch's decompressed records (compaction, timestamp lookup).
   int64_t max_decompressed_bytes = 64LL << 20;
 };
+
+// The broker-wide defaults (log.segment.bytes, log.retention.ms, ...) as the
+// config of a partition with no topic overrides.
+LogConfig LogConfigFromServer(const ServerConfig& server);
 
 }  // namespace cairn::storage

@@ -28,6 +28,7 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "io/file.h"
+#include "storage/compaction.h"
 #include "storage/leader_epoch_cache.h"
 #include "storage/log_config.h"
 #include "storage/segment.h"
@@ -56,8 +57,6 @@ struct TimestampLookup {
   Offset offset;
   int64_t timestamp;
 };
-
-class CompactionJob;
 
 class PartitionLog {
  public:

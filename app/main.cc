@@ -1,0 +1,215 @@
+// cairnd: parse the config, wire storage and the shard runtime, run until
+// SIGINT/SIGTERM. No logic of its own lives here (DESIGN.md §1).
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <future>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_join.h"
+#include "common/clock.h"
+#include "common/config.h"
+#include "common/logging.h"
+#include "common/server_config.h"
+#include "io/directory_lock.h"
+#include "io/posix_file_system.h"
+#include "io/shard.h"
+#include "io/timer.h"
+#include "storage/log_config.h"
+#include "storage/log_manager.h"
+
+namespace cairn {
+namespace {
+
+constexpr int kExitConfigError = 2;
+constexpr int kExitRuntimeError = 1;
+
+constexpr const char* kUsage =
+    "usage: cairnd [--config FILE] [--override key=value]... [--check-config] [--help-config]\n"
+    "\n"
+    "Runs a Cairn node. Config keys are Kafka's server.properties names; with no\n"
+    "config it runs a single-node cluster on 127.0.0.1:9092 with data under ./data.\n"
+    "  --config FILE          read key=value settings from FILE\n"
+    "  --override key=value   set one key, after the file (repeatable)\n"
+    "  --check-config         validate, print the effective config and exit\n"
+    "  --help-config          list every config key with its default\n";
+
+struct Flags {
+  std::string config_path;
+  std::vector<std::string> overrides;
+  bool check_config = false;
+};
+
+[[noreturn]] void Die(int status, const std::string& message) {
+  std::fprintf(stderr, "cairnd: %s\n", message.c_str());
+  std::exit(status);
+}
+
+Flags ParseFlags(int argc, char** argv) {
+  Flags flags;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&](const std::string& name) -> std::string {
+      if (arg.size() > name.size() && arg[name.size()] == '=') return arg.substr(name.size() + 1);
+      if (i + 1 >= argc) Die(kExitConfigError, name + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    } else if (arg == "--help-config") {
+      std::fputs(ServerConfigDef().Describe().c_str(), stdout);
+      std::exit(0);
+    } else if (arg.rfind("--config", 0) == 0) {
+      flags.config_path = value("--config");
+    } else if (arg.rfind("--override", 0) == 0) {
+      flags.overrides.push_back(value("--override"));
+    } else if (arg == "--check-config") {
+      flags.check_config = true;
+    } else {
+      Die(kExitConfigError, "unknown argument '" + arg + "' (see --help)");
+    }
+  }
+  return flags;
+}
+
+ServerConfig LoadConfig(const Flags& flags, std::string* dump) {
+  std::string text;
+  if (!flags.config_path.empty()) {
+    std::ifstream in(flags.config_path);
+    if (!in) Die(kExitConfigError, "cannot read config file '" + flags.config_path + "': " + std::strerror(errno));
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    text = buffer.str();
+  }
+  auto config = ServerConfigDef().Parse(text, flags.overrides);
+  if (!config.ok()) Die(kExitConfigError, std::string(config.status().message()));
+  auto server = ServerConfig::FromConfig(*config);
+  if (!server.ok()) Die(kExitConfigError, std::string(server.status().message()));
+  *dump = config->Dump();
+  return *server;
+}
+
+// Runs `task` on the shard and waits for it: the shard owns the logs.
+template <typename F>
+auto RunOnShard(io::Shard& shard, F task) {
+  std::promise<decltype(task())> done;
+  auto future = done.get_future();
+  shard.Post([&]() mutable { done.set_value(task()); });
+  return future.get();
+}
+
+// Periodic retention/compaction and recovery-point checkpoints on the shard.
+class Maintenance {
+ public:
+  Maintenance(io::Shard& shard, storage::LogManager& logs, const ServerConfig& config)
+      : retention_timer_(shard), checkpoint_timer_(shard), logs_(logs), config_(config) {}
+  void Start() {
+    ScheduleRetention();
+    ScheduleCheckpoint();
+  }
+  void Stop() {
+    retention_timer_.Cancel();
+    checkpoint_timer_.Cancel();
+  }
+
+ private:
+  void ScheduleRetention() {
+    retention_timer_.ExpireAfter(std::chrono::milliseconds(config_.log_retention_check_interval_ms),
+                                 [this](absl::Status status) {
+                                   if (!status.ok()) return;
+                                   logs_.RunMaintenance();
+                                   ScheduleRetention();
+                                 });
+  }
+  void ScheduleCheckpoint() {
+    checkpoint_timer_.ExpireAfter(std::chrono::milliseconds(config_.log_flush_offset_checkpoint_interval_ms),
+                                  [this](absl::Status status) {
+                                    if (!status.ok()) return;
+                                    logs_.CheckpointRecoveryPoints();
+                                    ScheduleCheckpoint();
+                                  });
+  }
+  io::Timer retention_timer_;
+  io::Timer checkpoint_timer_;
+  storage::LogManager& logs_;
+  const ServerConfig& config_;
+};
+
+int Run(int argc, char** argv) {
+  const Flags flags = ParseFlags(argc, argv);
+  std::string dump;
+  const ServerConfig config = LoadConfig(flags, &dump);
+  if (flags.check_config) {
+    std::fputs(dump.c_str(), stdout);
+    return 0;
+  }
+
+  // Signals are taken synchronously by this thread; every shard inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  io::PosixFileSystem setup_fs(nullptr);
+  std::vector<std::unique_ptr<io::DirectoryLock>> locks;
+  for (const std::string& dir : config.log_dirs) {
+    if (absl::Status made = setup_fs.CreateDirectories(dir); !made.ok()) Die(kExitRuntimeError, made.ToString());
+    auto lock = io::DirectoryLock::Acquire(dir);
+    if (!lock.ok()) Die(kExitRuntimeError, std::string(lock.status().message()));
+    locks.push_back(std::move(*lock));
+  }
+
+  const int shard_count =
+      config.smp > 0 ? config.smp : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  io::ShardRuntime runtime;
+  if (absl::Status started = runtime.Start(shard_count); !started.ok()) Die(kExitRuntimeError, started.ToString());
+
+  // Storage lives on shard 0 until the broker spreads partitions over shards.
+  io::Shard& storage_shard = runtime.shard(0);
+  io::PosixFileSystem fs(&storage_shard.ring());
+  storage::LogManager::Options options{config.log_dirs, storage::LogConfigFromServer(config), config.node_id};
+  auto logs = RunOnShard(storage_shard, [&] { return storage::LogManager::Open(&fs, options, &SystemClock::Instance()); });
+  if (!logs.ok()) Die(kExitRuntimeError, logs.status().ToString());
+  Maintenance maintenance(storage_shard, **logs, config);
+  RunOnShard(storage_shard, [&] {
+    maintenance.Start();
+    return 0;
+  });
+
+  std::vector<std::string> listeners;
+  for (const Listener& l : config.listeners) listeners.push_back(l.name + "://" + l.host + ":" + std::to_string(l.port));
+  CAIRN_LOG(kInfo) << "cairnd node " << config.node_id << " started: " << shard_count << " shard(s), log dirs ["
+                   << absl::StrJoin(config.log_dirs, ", ") << "], " << (*logs)->Partitions().size()
+                   << " partition(s) recovered, " << (*logs)->offline().size() << " offline; listeners ["
+                   << absl::StrJoin(listeners, ", ") << "] (the Kafka protocol layer is not built yet)";
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  CAIRN_LOG(kInfo) << "received " << strsignal(signal_number) << ", stopping";
+  absl::Status closed = RunOnShard(storage_shard, [&] {
+    maintenance.Stop();
+    return (*logs)->CloseAll();
+  });
+  runtime.Stop();
+  if (!closed.ok()) {
+    CAIRN_LOG(kError) << "unclean close: " << closed;
+    return kExitRuntimeError;
+  }
+  CAIRN_LOG(kInfo) << "stopped cleanly";
+  return 0;
+}
+
+}  // namespace
+}  // namespace cairn
+
+int main(int argc, char** argv) { return cairn::Run(argc, argv); }

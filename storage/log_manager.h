@@ -1,0 +1,75 @@
+// The partitions stored under log.dirs. At start it checks each log dir's
+// meta.properties, opens (recovers) every partition directory it finds, and
+// keeps one that fails recovery offline instead of failing the broker; it
+// creates new partitions in the log dir holding the fewest, deletes them, and
+// runs retention, compaction and recovery-point checkpoints on request.
+//
+// Threading: one owner thread, like PartitionLog. Blocking file operations
+// (open, create, delete) happen at start-up or on topic creation/deletion.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "common/ids.h"
+#include "common/topic_partition.h"
+#include "io/file.h"
+#include "storage/log_config.h"
+#include "storage/partition_log.h"
+
+namespace cairn::storage {
+
+class LogManager {
+ public:
+  struct Options {
+    std::vector<std::string> log_dirs;
+    LogConfig default_config;
+    NodeId node_id{1};
+  };
+
+  // FailedPrecondition if a log dir belongs to another node id.
+  static absl::StatusOr<std::unique_ptr<LogManager>> Open(io::FileSystem* fs, Options options, const Clock* clock);
+
+  // AlreadyExists if present (online or offline).
+  absl::StatusOr<PartitionLog*> Create(const TopicPartition& tp, const LogConfig& config);
+  PartitionLog* Find(const TopicPartition& tp) const;
+  absl::Status Delete(const TopicPartition& tp);
+  std::vector<TopicPartition> Partitions() const;
+  // Partitions whose recovery failed, with the reason; they serve nothing.
+  const std::map<TopicPartition, absl::Status>& offline() const { return offline_; }
+
+  struct MaintenanceStats {
+    int segments_deleted = 0;
+    int partitions_compacted = 0;
+    int errors = 0;
+  };
+  // Retention for every partition, then compaction where it is due (run
+  // synchronously here; the broker moves the job off the shard later).
+  MaintenanceStats RunMaintenance();
+  // Persists each partition's recovery point at its durable offset.
+  int CheckpointRecoveryPoints();
+  // Clean close of every idle partition: the next start needs no scan.
+  absl::Status CloseAll();
+
+ private:
+  LogManager(io::FileSystem* fs, Options options, const Clock* clock);
+  absl::Status PrepareLogDir(const std::string& dir);
+  absl::Status OpenPartitionsIn(const std::string& dir);
+  std::string LeastLoadedDir() const;
+
+  io::FileSystem* fs_;
+  Options options_;
+  const Clock* clock_;
+  struct Entry {
+    std::string log_dir;
+    std::unique_ptr<PartitionLog> log;
+  };
+  std::map<TopicPartition, Entry> logs_;
+  std::map<TopicPartition, absl::Status> offline_;
+};
+
+}  // namespace cairn::storage

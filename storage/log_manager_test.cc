@@ -1,0 +1,113 @@
+#include "storage/log_manager.h"
+
+#include <doctest/doctest.h>
+
+#include "io/sim/sim_disk.h"
+#include "storage/testing/log_fixture.h"
+
+namespace cairn::storage {
+namespace {
+
+struct ManagerFixture {
+  io::sim::SimScheduler scheduler;
+  io::sim::SimDisk disk{&scheduler};
+  ManualClock clock;
+  LogManager::Options options{{"/disk1", "/disk2"}, LogConfig{}, NodeId(1)};
+
+  std::unique_ptr<LogManager> Open() {
+    auto manager = LogManager::Open(&disk, options, &clock);
+    REQUIRE_MESSAGE(manager.ok(), manager.status().ToString());
+    return std::move(*manager);
+  }
+};
+
+void AppendOne(io::sim::SimScheduler& scheduler, PartitionLog& log, const std::string& value) {
+  using KV = std::vector<std::pair<std::optional<std::string>, std::optional<std::string>>>;
+  bool durable = false;
+  REQUIRE(log.Append(MakeRecordBatch(KV{{std::nullopt, value}}), LeaderEpoch(0),
+                     [&](absl::Status s) { durable = s.ok(); })
+              .ok());
+  scheduler.RunUntilIdle();
+  REQUIRE(durable);
+}
+
+TEST_CASE("LogManager: partitions are spread over log dirs and found again after a restart") {
+  ManagerFixture f;
+  {
+    auto manager = f.Open();
+    for (int p = 0; p < 4; ++p) {
+      auto log = manager->Create({"orders", p}, LogConfig{});
+      REQUIRE(log.ok());
+      AppendOne(f.scheduler, **log, "order-" + std::to_string(p));
+    }
+    CHECK(manager->Create({"orders", 0}, LogConfig{}).status().code() == absl::StatusCode::kAlreadyExists);
+    CHECK(manager->Create({"bad name", 0}, LogConfig{}).status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK(f.disk.ListDirectory("/disk1")->size() == 3);  // 2 partitions + meta.properties
+    CHECK(f.disk.ListDirectory("/disk2")->size() == 3);
+    REQUIRE(manager->CloseAll().ok());
+  }
+  auto manager = f.Open();
+  CHECK(manager->Partitions().size() == 4);
+  PartitionLog* log = manager->Find({"orders", 3});
+  REQUIRE(log != nullptr);
+  CHECK(log->log_end_offset() == Offset(1));
+  CHECK(manager->Find({"orders", 9}) == nullptr);
+}
+
+TEST_CASE("LogManager: a log dir of another node is refused") {
+  ManagerFixture f;
+  f.Open();
+  f.options.node_id = NodeId(2);
+  auto other = LogManager::Open(&f.disk, f.options, &f.clock);
+  CHECK(other.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(std::string(other.status().message()).find("node.id 1") != std::string::npos);
+}
+
+TEST_CASE("LogManager: a partition that fails recovery goes offline and the others stay up") {
+  ManagerFixture f;
+  {
+    auto manager = f.Open();
+    for (int p = 0; p < 2; ++p) AppendOne(f.scheduler, **manager->Create({"t", p}, LogConfig{}), "v");
+  }
+  // Garbage in a checkpoint of t-1 makes its recovery fail with DataLoss.
+  const std::string dir = *f.disk.Exists("/disk1/t-1") ? "/disk1/t-1" : "/disk2/t-1";
+  REQUIRE(f.disk.WriteFileAtomically(dir + "/leader-epoch-checkpoint", AsBytes("garbage")).ok());
+  auto manager = f.Open();
+  CHECK(manager->Find({"t", 0}) != nullptr);
+  CHECK(manager->Find({"t", 1}) == nullptr);
+  REQUIRE(manager->offline().size() == 1);
+  CHECK(manager->offline().begin()->second.code() == absl::StatusCode::kDataLoss);
+  // Deleting it removes the directory.
+  REQUIRE(manager->Delete({"t", 1}).ok());
+  CHECK_FALSE(*f.disk.Exists(dir));
+  CHECK(manager->offline().empty());
+}
+
+TEST_CASE("LogManager: unrelated directories are ignored and deletion removes the data") {
+  ManagerFixture f;
+  REQUIRE(f.disk.CreateDirectories("/disk1/lost+found").ok());
+  auto manager = f.Open();
+  CHECK(manager->Partitions().empty());
+  REQUIRE(manager->Create({"gone", 0}, LogConfig{}).ok());
+  REQUIRE(manager->Delete({"gone", 0}).ok());
+  CHECK(manager->Find({"gone", 0}) == nullptr);
+  CHECK(manager->Delete({"gone", 0}).code() == absl::StatusCode::kNotFound);
+  CHECK_FALSE(*f.disk.Exists("/disk1/gone-0"));
+}
+
+TEST_CASE("LogManager: maintenance applies retention to every partition") {
+  ManagerFixture f;
+  f.options.default_config.retention_ms = 1000;
+  auto manager = f.Open();
+  PartitionLog* log = *manager->Create({"short", 0}, f.options.default_config);
+  AppendOne(f.scheduler, *log, "old");
+  f.clock.Advance(5000);
+  LogManager::MaintenanceStats stats = manager->RunMaintenance();
+  CHECK(stats.segments_deleted == 1);
+  CHECK(stats.errors == 0);
+  CHECK(log->log_start_offset() == Offset(1));
+  CHECK(manager->CheckpointRecoveryPoints() == 0);
+}
+
+}  // namespace
+}  // namespace cairn::storage
