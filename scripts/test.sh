@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds everything (optimised, and with ASan+UBSan)
+# and runs the whole test suite: unit tests, simulation and property tests,
+# real-process tests. Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/install-deps.sh --with-tests
+
+# The optimised build must compile warning-free too (CI catches -O2-only warnings).
+cmake --preset release >/dev/null
+cmake --build --preset release
+
+cmake --preset asan >/dev/null
+cmake --build --preset asan
+ctest --preset asan
