@@ -4,6 +4,7 @@
 # arguments go to cairnd (e.g. --config server.properties).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
+export CCACHE_BASEDIR="$repo" CCACHE_NOHASHDIR=1
 "$repo/scripts/install-deps.sh"
 (cd "$repo" && cmake --preset release >/dev/null && cmake --build --preset release --target cairnd)
 exec "$repo/build/release/app/cairnd" "$@"

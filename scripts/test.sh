@@ -4,6 +4,8 @@
 # real-process tests. Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Let ccache hit across clones at different paths (CI clones afresh each run).
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 
 ./scripts/install-deps.sh --with-tests
 
