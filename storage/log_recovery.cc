@@ -24,6 +24,9 @@ class LogRecovery {
 
   absl::Status Run() {
     RETURN_IF_ERROR(fs_.CreateDirectories(dir_));
+    // A new partition directory must survive a crash along with its data.
+    const size_t slash = dir_.rfind('/');
+    RETURN_IF_ERROR(fs_.SyncDirectory(slash == std::string::npos ? "." : slash == 0 ? "/" : dir_.substr(0, slash)));
     RETURN_IF_ERROR(ResolveLeftovers());
     RETURN_IF_ERROR(ReadCheckpoints());
     ASSIGN_OR_RETURN(std::vector<int64_t> bases, SegmentBases());

@@ -166,6 +166,9 @@ absl::Status PartitionLog::Roll(int64_t new_base_offset) {
 absl::StatusOr<std::shared_ptr<Segment>> PartitionLog::CreateSegment(int64_t base_offset) {
   ASSIGN_OR_RETURN(std::unique_ptr<io::File> file,
                    fs_->Open(SegmentPath(dir_, base_offset, kLogSuffix), io::OpenMode::kCreateNew));
+  // fdatasync of the file does not persist its directory entry: without this,
+  // a crash could lose the whole new segment with acknowledged data in it.
+  RETURN_IF_ERROR(fs_->SyncDirectory(dir_));
   return std::make_shared<Segment>(dir_, base_offset, std::shared_ptr<io::File>(std::move(file)));
 }
 

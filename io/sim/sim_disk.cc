@@ -88,6 +88,10 @@ struct SimDisk::Node {
 
   Buffer current;  // what reads see
   Buffer durable;  // what survives a crash
+  // Whether the file's name survives a crash. Only consulted in strict
+  // directory mode, where a new file is linked durably once its parent
+  // directory is synced.
+  bool linked_durably = true;
   std::vector<PendingOp> pending;
   // Set by a failed sync, which (as Linux does after a writeback error)
   // dropped the unsynced writes from `pending`: reads still see them, but no
@@ -121,6 +125,7 @@ struct SimDisk::State {
   std::set<std::string> directories = {".", "/"};
   int fail_next_syncs = 0;
   int fail_next_writes = 0;
+  bool strict_directories = false;
   std::optional<uint64_t> capacity;
 
   bool IsFile(const std::string& path) const { return files.contains(path); }
@@ -352,6 +357,7 @@ absl::StatusOr<std::unique_ptr<File>> SimDisk::Open(const std::string& path, Ope
   if (it == state_->files.end()) {
     if (mode == OpenMode::kReadOnly || mode == OpenMode::kReadWrite) return NoSuchFile(path);
     it = state_->files.emplace(name, std::make_shared<Node>()).first;
+    it->second->linked_durably = !state_->strict_directories;
   } else if (mode == OpenMode::kCreateNew) {
     return absl::AlreadyExistsError(absl::StrCat(path, ": File exists (simulated)"));
   }
@@ -426,9 +432,16 @@ absl::Status SimDisk::Rename(const std::string& from, const std::string& to) {
 }
 
 absl::Status SimDisk::SyncDirectory(const std::string& path) {
-  if (!state_->IsDirectory(Normalize(path))) return NoSuchFile(path);
-  return absl::OkStatus();  // directory operations are durable at once
+  const std::string dir = Normalize(path);
+  if (!state_->IsDirectory(dir)) return NoSuchFile(path);
+  // Renames and removals are durable at once; new names become durable here.
+  for (auto& [file, node] : state_->files) {
+    if (Parent(file) == dir) node->linked_durably = true;
+  }
+  return absl::OkStatus();
 }
+
+void SimDisk::set_strict_directory_durability(bool strict) { state_->strict_directories = strict; }
 
 absl::Status SimDisk::RenameDirectory(const std::string& source, const std::string& target) {
   if (IsRoot(source) || IsRoot(target) || IsInside(target, source)) {
@@ -458,7 +471,12 @@ absl::Status SimDisk::RenameDirectory(const std::string& source, const std::stri
 // --- fault knobs ---
 
 void SimDisk::Crash(CrashMode mode) {
+  // A file created since its directory was last synced may vanish.
+  if (mode != CrashMode::kKeepUnsynced) {
+    std::erase_if(state_->files, [](const auto& entry) { return !entry.second->linked_durably; });
+  }
   for (auto& [path, node] : state_->files) {
+    node->linked_durably = true;
     switch (mode) {
       case CrashMode::kLoseUnsynced:
         node->current = node->durable;

@@ -66,6 +66,10 @@ class SimDisk final : public FileSystem {
   void ClearCapacity();
   // The next write fails with an I/O error and stores nothing.
   void FailNextWrites(int count);
+  // Strict mode: a newly created file's name is durable only once its parent
+  // directory is synced (SyncDirectory); a crash before that removes the file,
+  // as POSIX allows. Off by default: names are durable at creation.
+  void set_strict_directory_durability(bool strict);
   // Flips one bit of a stored byte (durable and current contents both).
   absl::Status FlipBit(const std::string& path, uint64_t position, int bit);
   // Direct access for assertions.

@@ -39,7 +39,9 @@ class LogFixture {
  public:
   static constexpr const char* kDir = "/data/events-0";
 
-  explicit LogFixture(uint64_t seed = 1) : scheduler(seed), disk(&scheduler, seed) {}
+  explicit LogFixture(uint64_t seed = 1) : scheduler(seed), disk(&scheduler, seed) {
+    disk.set_strict_directory_durability(true);
+  }
 
   absl::Status Open() {
     log.reset();
