@@ -441,5 +441,24 @@ TEST_CASE("SimDisk: a file outliving its disk reports FailedPrecondition") {
   CHECK(file->Write(0, AsBytes("x")).code() == absl::StatusCode::kFailedPrecondition);
 }
 
+TEST_CASE("SimDisk: in strict mode a new file survives a crash only once its directory is synced") {
+  SimScheduler scheduler;
+  SimDisk disk(&scheduler);
+  disk.set_strict_directory_durability(true);
+  REQUIRE(disk.CreateDirectories("/d").ok());
+  for (bool sync_directory : {false, true}) {
+    CAPTURE(sync_directory);
+    auto file = disk.Open("/d/new", OpenMode::kCreateNew);
+    REQUIRE(file.ok());
+    REQUIRE((*file)->Write(0, AsBytes("data")).ok());
+    REQUIRE((*file)->Flush().ok());  // the contents are durable...
+    if (sync_directory) REQUIRE(disk.SyncDirectory("/d").ok());
+    disk.Crash(SimDisk::CrashMode::kLoseUnsynced);
+    // ...but the name only with the directory sync.
+    CHECK(*disk.Exists("/d/new") == sync_directory);
+  }
+  CHECK(*disk.Contents("/d/new") == Buffer{'d', 'a', 't', 'a'});
+}
+
 }  // namespace
 }  // namespace cairn::io::sim
