@@ -1,7 +1,10 @@
 # Helpers shared by every folder's CMakeLists.txt.
 include(doctest)
 
-set(CAIRN_WARNINGS -Wall -Wextra -Wshadow=local -Wnon-virtual-dtor -Wno-missing-field-initializers)
+set(CAIRN_WARNINGS -Wall -Wextra -Wnon-virtual-dtor -Wno-missing-field-initializers)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  list(APPEND CAIRN_WARNINGS -Wshadow=local)  # GCC only; clang spells it differently
+endif()
 if(CAIRN_WERROR)
   list(APPEND CAIRN_WARNINGS -Werror)
 endif()

@@ -4,6 +4,10 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
+#include <new>
+#include <type_traits>
+#include <utility>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -13,6 +17,27 @@ namespace cairn {
 using ByteSpan = std::span<const uint8_t>;
 using MutableByteSpan = std::span<uint8_t>;
 using Buffer = std::vector<uint8_t>;
+
+// Leaves new elements uninitialised on resize: for buffers that are filled by
+// a read right away, where zero-filling first would double the memory
+// traffic of the read path.
+template <typename T>
+struct DefaultInitAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = DefaultInitAllocator<U>;
+  };
+  using std::allocator<T>::allocator;
+  template <typename U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+using ReadBuffer = std::vector<uint8_t, DefaultInitAllocator<uint8_t>>;
 
 inline ByteSpan AsBytes(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};

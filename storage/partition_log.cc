@@ -4,6 +4,7 @@
 #include "storage/partition_log.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "common/check.h"
@@ -146,7 +147,7 @@ absl::StatusOr<AppendInfo> PartitionLog::AppendBatches(Buffer batches, std::opti
   for (auto& write : new_writes) writes_.push_back(std::move(write));
   info.last_offset = Offset(log_end_offset_ - 1);
   waiters_.push_back({log_end_offset_, std::move(on_durable)});
-  IssueWrites();
+  if (!acknowledging_) IssueWrites();
   return info;
 }
 
@@ -173,19 +174,39 @@ absl::StatusOr<std::shared_ptr<Segment>> PartitionLog::CreateSegment(int64_t bas
 }
 
 void PartitionLog::IssueWrites() {
-  for (const std::shared_ptr<PendingWrite>& write : writes_) {
-    if (write->issued) continue;
-    if (write->segment->base_offset() > durable_offset_) break;  // the write barrier
-    write->issued = true;
-    write->segment->file()->WriteAt(write->position, write->data,
-                                    [this, alive = alive_, write](absl::Status status) mutable {
-                                      if (*alive) OnWriteDone(write.get(), std::move(status));
-                                    });
+  if (write_in_flight_) return;
+  auto first = std::find_if(writes_.begin(), writes_.end(), [](const auto& w) { return !w->issued; });
+  if (first == writes_.end()) return;
+  std::shared_ptr<PendingWrite> write = *first;
+  if (write->segment->base_offset() > durable_offset_) return;  // the write barrier
+  // Coalesce the queued writes that continue it in the same segment.
+  auto last = std::next(first);
+  size_t total = write->data.size();
+  while (last != writes_.end() && (*last)->segment == write->segment &&
+         (*last)->position == write->position + total) {
+    total += (*last)->data.size();
+    ++last;
   }
+  if (std::next(first) != last) {
+    write->data.reserve(total);
+    for (auto it = std::next(first); it != last; ++it) {
+      write->data.insert(write->data.end(), (*it)->data.begin(), (*it)->data.end());
+      write->next_offset = (*it)->next_offset;
+    }
+    writes_.erase(std::next(first), last);
+  }
+  write->issued = true;
+  write_in_flight_ = true;
+  ++write_count_;
+  write->segment->file()->WriteAt(write->position, write->data,
+                                  [this, alive = alive_, write](absl::Status status) mutable {
+                                    if (*alive) OnWriteDone(write.get(), std::move(status));
+                                  });
 }
 
 void PartitionLog::OnWriteDone(PendingWrite* write, absl::Status status) {
   write->done = true;
+  write_in_flight_ = false;
   if (!status.ok()) {
     GoOffline(absl::Status(status.code(), absl::StrCat("write to ", write->segment->path(), " at position ",
                                                        write->position, ": ", status.message())));
@@ -199,6 +220,7 @@ void PartitionLog::OnWriteDone(PendingWrite* write, absl::Status status) {
     writes_.pop_front();
   }
   if (failure_.ok()) {
+    IssueWrites();
     MaybeFlush();
   } else {
     RunIdleTasks();
@@ -253,10 +275,13 @@ void PartitionLog::OnFlushDone(int64_t target, absl::Status status) {
     waiters_.pop_front();
   }
   CloseOutDurableSegments();
+  // Callbacks before issuing: the appends they make (a producer's next
+  // batch) join one coalesced write instead of the first going out alone.
+  acknowledging_ = true;
+  for (DurableCallback& callback : done) std::move(callback)(absl::OkStatus());
+  acknowledging_ = false;
   IssueWrites();
   MaybeFlush();
-  // Callbacks last: they may append again.
-  for (DurableCallback& callback : done) std::move(callback)(absl::OkStatus());
 }
 
 void PartitionLog::CloseOutDurableSegments() {
@@ -347,45 +372,89 @@ absl::StatusOr<ReadResult> PartitionLog::Read(Offset offset, size_t max_bytes, O
     return absl::OutOfRangeError(absl::StrCat("offset ", offset.value(), " is outside the log [", log_start_offset_,
                                               ", ", log_end_offset_, "]"));
   }
-  ReadResult result;
-  result.next_offset = offset;
   const int64_t upper = std::min(max_offset.value(), written_offset_);
   for (auto it = segments_.find(SegmentFor(offset.value())->base_offset());
        it != segments_.end() && offset.value() < upper; ++it) {
-    const std::shared_ptr<Segment>& segment = it->second;
-    if (segment->next_offset() <= offset.value()) continue;  // a gap left by compaction
-    const uint64_t limit = segment->readable_bytes();
-    ASSIGN_OR_RETURN(uint64_t position, segment->FindPosition(offset.value(), limit));
-    if (position >= limit) continue;
-    // One read of the window, then cut it at the last whole batch that fits.
-    Buffer window(std::min<uint64_t>(limit - position, std::max<size_t>(max_bytes, kBatchHeaderBytes)));
-    ASSIGN_OR_RETURN(size_t got, segment->file()->Read(position, window));
-    window.resize(got);
-    size_t used = 0;
-    int64_t next = offset.value();
-    while (window.size() - used >= kBatchHeaderBytes) {
-      ASSIGN_OR_RETURN(RecordBatchHeader header, ParseRecordBatchHeader(ByteSpan(window).subspan(used)));
-      if (header.base_offset >= upper) break;
-      if (header.size_bytes() > window.size() - used || used + header.size_bytes() > max_bytes) {
-        if (used == 0 && min_one_batch) {
-          window.resize(header.size_bytes());
-          ASSIGN_OR_RETURN(size_t whole, segment->file()->Read(position, window));
-          if (whole != window.size()) return absl::DataLossError(absl::StrCat(segment->path(), ": short read"));
-          used = whole;
-          next = header.next_offset();
-        }
-        break;
-      }
-      used += header.size_bytes();
-      next = header.next_offset();
-    }
-    window.resize(used);
-    result.data = std::move(window);
-    result.segment = segment;
-    result.position = position;
-    result.next_offset = Offset(next);
-    break;
+    if (it->second->next_offset() <= offset.value()) continue;  // a gap left by compaction
+    ASSIGN_OR_RETURN(ReadResult result, ReadSegment(it->second, offset.value(), max_bytes, upper, min_one_batch));
+    if (!result.data.empty() || result.next_offset != offset) return result;
   }
+  ReadResult empty;
+  empty.next_offset = offset;
+  return empty;
+}
+
+absl::StatusOr<ReadResult> PartitionLog::ReadSegment(const std::shared_ptr<Segment>& segment, int64_t offset,
+                                                     size_t max_bytes, int64_t upper, bool min_one_batch) const {
+  const uint64_t limit = segment->readable_bytes();
+  const size_t want = std::max<size_t>(max_bytes, kBatchHeaderBytes);
+  // One read usually does it all: start at the nearest index entry, which is
+  // at most about index.interval.bytes (plus one batch) before the batch
+  // holding `offset`, and read that slack on top of the window.
+  uint64_t start = 0;
+  if (offset > segment->base_offset()) {
+    if (auto entry = segment->offset_index().Floor(static_cast<uint32_t>(
+            std::min<int64_t>(offset - segment->base_offset(), std::numeric_limits<uint32_t>::max())))) {
+      start = entry->position;
+    }
+  }
+  ReadResult result;
+  result.segment = segment;
+  result.next_offset = Offset(offset);
+  auto fill = [&](uint64_t position, uint64_t length) -> absl::Status {
+    result.storage.resize(std::min<uint64_t>(limit - position, length));
+    ASSIGN_OR_RETURN(size_t got, segment->file()->Read(position, result.storage));
+    result.storage.resize(got);
+    result.position = position;
+    return absl::OkStatus();
+  };
+  if (start >= limit) return result;
+  RETURN_IF_ERROR(fill(start, want + static_cast<uint64_t>(config_.index_interval_bytes)));
+  // Skip the batches before the one holding `offset`.
+  size_t skip = 0;
+  bool found = false;
+  while (result.storage.size() - skip >= kBatchHeaderBytes) {
+    ASSIGN_OR_RETURN(RecordBatchHeader header, ParseRecordBatchHeader(ByteSpan(result.storage).subspan(skip)));
+    if (header.last_offset() >= offset) {
+      found = true;
+      break;
+    }
+    skip += header.size_bytes();
+  }
+  if (!found) {
+    // Rare: the batches before it outgrew the slack. Find it exactly.
+    ASSIGN_OR_RETURN(uint64_t position, segment->FindPosition(offset, limit));
+    if (position >= limit) return result;
+    RETURN_IF_ERROR(fill(position, want));
+    skip = 0;
+  }
+  // Take whole batches up to max_bytes, below `upper`.
+  size_t used = skip;
+  int64_t next = offset;
+  while (result.storage.size() - used >= kBatchHeaderBytes) {
+    ASSIGN_OR_RETURN(RecordBatchHeader header, ParseRecordBatchHeader(ByteSpan(result.storage).subspan(used)));
+    if (header.base_offset >= upper) break;
+    const bool fits = header.size_bytes() <= result.storage.size() - used && used - skip + header.size_bytes() <= max_bytes;
+    if (!fits) {
+      if (used == skip && min_one_batch) {
+        // The first batch alone is larger than the window: return it whole.
+        const uint64_t position = result.position + skip;
+        RETURN_IF_ERROR(fill(position, header.size_bytes()));
+        if (result.storage.size() != header.size_bytes()) {
+          return absl::DataLossError(absl::StrCat(segment->path(), ": short read at position ", position));
+        }
+        skip = 0;
+        used = header.size_bytes();
+        next = header.next_offset();
+      }
+      break;
+    }
+    used += header.size_bytes();
+    next = header.next_offset();
+  }
+  result.data = ByteSpan(result.storage).subspan(skip, used - skip);
+  result.position += skip;
+  result.next_offset = Offset(next);
   return result;
 }
 

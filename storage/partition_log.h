@@ -44,8 +44,14 @@ struct AppendInfo {
 };
 
 struct ReadResult {
+  ReadResult() = default;
+  ReadResult(ReadResult&&) = default;
+  ReadResult& operator=(ReadResult&&) = default;
+  ReadResult(const ReadResult&) = delete;  // `data` points into `storage`
+
   // Whole batches, exactly as stored (baseOffset and leader epoch filled in).
-  Buffer data;
+  ByteSpan data;
+  ReadBuffer storage;
   // Where `data` lives, for zero-copy senders; segment keeps the file open.
   std::shared_ptr<Segment> segment;
   uint64_t position = 0;
@@ -151,6 +157,7 @@ class PartitionLog {
   const std::string& dir() const { return dir_; }
   const LogConfig& config() const { return config_; }
   int64_t flush_count() const { return flush_count_; }
+  int64_t write_count() const { return write_count_; }
 
  private:
   friend class LogRecovery;
@@ -188,6 +195,10 @@ class PartitionLog {
   absl::Status PersistRecoveryPoint(int64_t offset);
   absl::Status DeleteSegment(int64_t base_offset);
   std::shared_ptr<Segment> SegmentFor(int64_t offset) const;
+  // Read() within one segment; empty data when the segment holds nothing at
+  // or after `offset` below `upper`.
+  absl::StatusOr<ReadResult> ReadSegment(const std::shared_ptr<Segment>& segment, int64_t offset, size_t max_bytes,
+                                         int64_t upper, bool min_one_batch) const;
   std::shared_ptr<Segment> active() const { return segments_.rbegin()->second; }
 
   io::FileSystem* fs_;
@@ -210,7 +221,15 @@ class PartitionLog {
   std::deque<Waiter> waiters_;
   std::vector<absl::AnyInvocable<void() &&>> idle_tasks_;
   bool flush_in_flight_ = false;
+  // One write at a time per log: queued appends are coalesced into the next
+  // write, because concurrent writes to one file serialise in the kernel and
+  // each costs an io_uring worker round trip.
+  bool write_in_flight_ = false;
+  // Set while acknowledgement callbacks run: the appends they make are
+  // queued and issued together afterwards, as one write.
+  bool acknowledging_ = false;
   int64_t flush_count_ = 0;
+  int64_t write_count_ = 0;
   // Offset up to which the last compaction cleaned.
   int64_t cleaned_offset_ = 0;
   absl::Status failure_;

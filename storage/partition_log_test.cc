@@ -311,14 +311,15 @@ TEST_CASE("PartitionLog: follower appends keep the leader's offsets and epochs")
   LogFixture follower(2);
   follower.OpenOrFail();
   bool durable = false;
-  auto info = follower.log->AppendReplicated(fetched->data, [&](absl::Status s) { durable = s.ok(); });
+  const Buffer replicated(fetched->data.begin(), fetched->data.end());
+  auto info = follower.log->AppendReplicated(replicated, [&](absl::Status s) { durable = s.ok(); });
   REQUIRE(info.ok());
   follower.Settle();
   CHECK(durable);
   CHECK(follower.ReadAll() == leader.ReadAll());
   CHECK(follower.log->leader_epochs().entries() == leader.log->leader_epochs().entries());
   // A gap is refused.
-  auto again = follower.log->AppendReplicated(fetched->data, [](absl::Status) {});
+  auto again = follower.log->AppendReplicated(replicated, [](absl::Status) {});
   CHECK(again.status().code() == absl::StatusCode::kInvalidArgument);
 }
 

@@ -1,0 +1,58 @@
+// Encoding of Kafka protocol primitives into a caller-owned Buffer. Encoding
+// is for values we built ourselves, so a value the wire cannot carry (a string
+// over 32767 bytes) is a programmer error and crashes (CAIRN_CHECK).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/bytes.h"
+#include "proto/kafka/types.h"
+
+namespace cairn::kafka {
+
+class Writer {
+ public:
+  // Appends to `out`; `out` must outlive the Writer.
+  explicit Writer(Buffer& out) : out_(&out) {}
+
+  Buffer& buffer() { return *out_; }
+  size_t size() const { return out_->size(); }
+
+  void WriteInt8(int8_t v) { out_->push_back(static_cast<uint8_t>(v)); }
+  void WriteInt16(int16_t v) { AppendBigEndian(*out_, v); }
+  void WriteInt32(int32_t v) { AppendBigEndian(*out_, v); }
+  void WriteInt64(int64_t v) { AppendBigEndian(*out_, v); }
+  void WriteUint16(uint16_t v) { AppendBigEndian(*out_, v); }
+  void WriteUint32(uint32_t v) { AppendBigEndian(*out_, v); }
+  void WriteFloat64(double v);
+  void WriteBool(bool v) { out_->push_back(v ? 1 : 0); }
+  void WriteUuid(const Uuid& v) { out_->insert(out_->end(), v.bytes.begin(), v.bytes.end()); }
+  void WriteUnsignedVarint(uint32_t v);
+  void WriteVarint(int32_t v);
+  void WriteVarlong(int64_t v);
+
+  void WriteString(std::string_view s, bool compact);
+  // Null is written as length -1 (compact: 0).
+  void WriteNullableString(const std::optional<std::string>& s, bool compact);
+  void WriteBytes(ByteSpan b, bool compact);
+  void WriteNullableBytes(const std::optional<Buffer>& b, bool compact);
+  void WriteArrayLength(size_t count, bool compact);
+  void WriteNullArray(bool compact);
+  void WriteRaw(ByteSpan b) { out_->insert(out_->end(), b.begin(), b.end()); }
+
+  // Writes a tagged-field section: the count, then each field's tag, size and
+  // bytes in ascending tag order (stable for equal tags). Reorders `fields`.
+  void WriteTaggedFields(std::vector<TaggedField>& fields);
+  // The common case: an empty section.
+  void WriteEmptyTaggedFields() { out_->push_back(0); }
+
+ private:
+  Buffer* out_;
+};
+
+}  // namespace cairn::kafka
