@@ -9,7 +9,8 @@ build_packages=(
   libzstd-dev zlib1g-dev liblz4-dev libsnappy-dev doctest-dev
 )
 # Real clients and tools the test suite drives (see docs/testing.md).
-test_packages=(kcat python3 python3-confluent-kafka python3-kafka librdkafka-dev)
+test_packages=(kcat python3 python3-confluent-kafka python3-kafka librdkafka-dev
+               clang-14 libclang-rt-14-dev)  # clang + libFuzzer for the decoder fuzzers
 
 want=("${build_packages[@]}")
 if [[ "${1:-}" == "--with-tests" ]]; then

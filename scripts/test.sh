@@ -16,3 +16,6 @@ cmake --build --preset release
 cmake --preset asan >/dev/null
 cmake --build --preset asan
 ctest --preset asan
+
+# Every wire decoder is fuzzed briefly; a crash fails the run.
+proto/kafka/fuzz/run.sh "${CAIRN_FUZZ_SECONDS:-20}"
