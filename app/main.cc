@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <future>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -19,12 +18,10 @@
 #include "common/config.h"
 #include "common/logging.h"
 #include "common/server_config.h"
+#include "broker/broker.h"
 #include "io/directory_lock.h"
 #include "io/posix_file_system.h"
 #include "io/shard.h"
-#include "io/timer.h"
-#include "storage/log_config.h"
-#include "storage/log_manager.h"
 
 namespace cairn {
 namespace {
@@ -98,52 +95,6 @@ ServerConfig LoadConfig(const Flags& flags, std::string* dump) {
   return *server;
 }
 
-// Runs `task` on the shard and waits for it: the shard owns the logs.
-template <typename F>
-auto RunOnShard(io::Shard& shard, F task) {
-  std::promise<decltype(task())> done;
-  auto future = done.get_future();
-  shard.Post([&]() mutable { done.set_value(task()); });
-  return future.get();
-}
-
-// Periodic retention/compaction and recovery-point checkpoints on the shard.
-class Maintenance {
- public:
-  Maintenance(io::Shard& shard, storage::LogManager& logs, const ServerConfig& config)
-      : retention_timer_(shard), checkpoint_timer_(shard), logs_(logs), config_(config) {}
-  void Start() {
-    ScheduleRetention();
-    ScheduleCheckpoint();
-  }
-  void Stop() {
-    retention_timer_.Cancel();
-    checkpoint_timer_.Cancel();
-  }
-
- private:
-  void ScheduleRetention() {
-    retention_timer_.ExpireAfter(std::chrono::milliseconds(config_.log_retention_check_interval_ms),
-                                 [this](absl::Status status) {
-                                   if (!status.ok()) return;
-                                   logs_.RunMaintenance();
-                                   ScheduleRetention();
-                                 });
-  }
-  void ScheduleCheckpoint() {
-    checkpoint_timer_.ExpireAfter(std::chrono::milliseconds(config_.log_flush_offset_checkpoint_interval_ms),
-                                  [this](absl::Status status) {
-                                    if (!status.ok()) return;
-                                    logs_.CheckpointRecoveryPoints();
-                                    ScheduleCheckpoint();
-                                  });
-  }
-  io::Timer retention_timer_;
-  io::Timer checkpoint_timer_;
-  storage::LogManager& logs_;
-  const ServerConfig& config_;
-};
-
 int Run(int argc, char** argv) {
   const Flags flags = ParseFlags(argc, argv);
   std::string dump;
@@ -174,37 +125,24 @@ int Run(int argc, char** argv) {
   io::ShardRuntime runtime;
   if (absl::Status started = runtime.Start(shard_count); !started.ok()) Die(kExitRuntimeError, started.ToString());
 
-  // Storage lives on shard 0 until the broker spreads partitions over shards.
-  io::Shard& storage_shard = runtime.shard(0);
-  io::PosixFileSystem fs(&storage_shard.ring());
-  storage::LogManager::Options options{config.log_dirs, storage::LogConfigFromServer(config), config.node_id};
-  auto logs = RunOnShard(storage_shard, [&] { return storage::LogManager::Open(&fs, options, &SystemClock::Instance()); });
-  if (!logs.ok()) Die(kExitRuntimeError, logs.status().ToString());
-  Maintenance maintenance(storage_shard, **logs, config);
-  RunOnShard(storage_shard, [&] {
-    maintenance.Start();
-    return 0;
-  });
-
+  broker::Broker broker(config, runtime);
+  if (absl::Status started = broker.Start(); !started.ok()) {
+    broker.Stop();
+    runtime.Stop();
+    Die(kExitRuntimeError, started.ToString());
+  }
   std::vector<std::string> listeners;
   for (const Listener& l : config.listeners) listeners.push_back(l.name + "://" + l.host + ":" + std::to_string(l.port));
   CAIRN_LOG(kInfo) << "cairnd node " << config.node_id << " started: " << shard_count << " shard(s), log dirs ["
-                   << absl::StrJoin(config.log_dirs, ", ") << "], " << (*logs)->Partitions().size()
-                   << " partition(s) recovered, " << (*logs)->offline().size() << " offline; listeners ["
-                   << absl::StrJoin(listeners, ", ") << "] (the Kafka protocol layer is not built yet)";
+                   << absl::StrJoin(config.log_dirs, ", ") << "], " << broker.partition_count()
+                   << " partition(s) recovered, " << broker.offline_partition_count() << " offline; listening on ["
+                   << absl::StrJoin(listeners, ", ") << "]";
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   CAIRN_LOG(kInfo) << "received " << strsignal(signal_number) << ", stopping";
-  absl::Status closed = RunOnShard(storage_shard, [&] {
-    maintenance.Stop();
-    return (*logs)->CloseAll();
-  });
+  broker.Stop();
   runtime.Stop();
-  if (!closed.ok()) {
-    CAIRN_LOG(kError) << "unclean close: " << closed;
-    return kExitRuntimeError;
-  }
   CAIRN_LOG(kInfo) << "stopped cleanly";
   return 0;
 }

@@ -7,13 +7,16 @@
 #define CAIRN_STATUS_CONCAT_INNER(a, b) a##b
 #define CAIRN_STATUS_CONCAT(a, b) CAIRN_STATUS_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                                                    \
-  do {                                                                           \
-    ::absl::Status cairn_return_if_error_status = (expr);                        \
-    if (ABSL_PREDICT_FALSE(!cairn_return_if_error_status.ok())) {                \
-      return cairn_return_if_error_status;                                       \
-    }                                                                            \
+#define CAIRN_RETURN_IF_ERROR_IMPL(status, expr)       \
+  do {                                                 \
+    ::absl::Status status = (expr);                    \
+    if (ABSL_PREDICT_FALSE(!status.ok())) return status; \
   } while (0)
+
+// A unique name per expansion, so nesting (a lambda inside the expression)
+// does not shadow.
+#define RETURN_IF_ERROR(expr) \
+  CAIRN_RETURN_IF_ERROR_IMPL(CAIRN_STATUS_CONCAT(cairn_return_if_error_, __COUNTER__), expr)
 
 #define CAIRN_ASSIGN_OR_RETURN_IMPL(statusor, lhs, rexpr) \
   auto statusor = (rexpr);                                \

@@ -12,22 +12,12 @@
 #include <vector>
 
 #include "common/check.h"
+#include "io/testing/temp_dir.h"
 
 namespace cairn::io {
 namespace {
 
-struct TempDir {
-  TempDir() {
-    char name[] = "/tmp/cairn-fs-test-XXXXXX";
-    CAIRN_CHECK(mkdtemp(name) != nullptr) << "mkdtemp";
-    path = name;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-  std::string path;
-};
+using testing::TempDir;
 
 TEST_CASE("PosixFileSystem: WriteFileAtomically then ReadWholeFile returns the same bytes") {
   TempDir dir;

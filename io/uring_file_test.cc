@@ -15,24 +15,14 @@
 #include <system_error>
 
 #include "common/check.h"
+#include "io/testing/temp_dir.h"
 #include "io/posix_file_system.h"
 #include "io/shard.h"
 
 namespace cairn::io {
 namespace {
 
-struct TempDir {
-  TempDir() {
-    char name[] = "/tmp/cairn-file-test-XXXXXX";
-    CAIRN_CHECK(mkdtemp(name) != nullptr) << "mkdtemp";
-    path = name;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-  std::string path;
-};
+using testing::TempDir;
 
 std::unique_ptr<Ring> MakeRing() {
   auto ring = Ring::Create();

@@ -14,23 +14,12 @@
 #include <vector>
 
 #include "common/check.h"
+#include "io/testing/temp_dir.h"
 
 namespace cairn::io {
 namespace {
 
-// A fresh directory under /tmp, removed with its contents at scope exit.
-struct TempDir {
-  TempDir() {
-    char name[] = "/tmp/cairn-ring-test-XXXXXX";
-    CAIRN_CHECK(mkdtemp(name) != nullptr) << "mkdtemp";
-    path = name;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-  std::string path;
-};
+using testing::TempDir;
 
 int OpenFile(const std::string& path, int flags) {
   const int fd = open(path.c_str(), flags | O_CLOEXEC, 0644);

@@ -67,6 +67,7 @@ absl::Status LogManager::OpenPartitionsIn(const std::string& dir) {
       CAIRN_LOG(kWarning) << "ignoring " << dir << "/" << name << ": not a <topic>-<partition> directory";
       continue;
     }
+    if (options_.owns && !options_.owns(*tp)) continue;
     if (logs_.contains(*tp) || offline_.contains(*tp)) {
       return absl::FailedPreconditionError(
           absl::StrCat("partition ", name, " exists in two log dirs (", logs_[*tp].log_dir, " and ", dir, ")"));

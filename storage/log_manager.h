@@ -8,6 +8,7 @@
 // (open, create, delete) happen at start-up or on topic creation/deletion.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -29,6 +30,8 @@ class LogManager {
     std::vector<std::string> log_dirs;
     LogConfig default_config;
     NodeId node_id{1};
+    // Which partitions this manager opens (one manager per shard); null: all.
+    std::function<bool(const TopicPartition&)> owns;
   };
 
   // FailedPrecondition if a log dir belongs to another node id.

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/check.h"
+#include "common/error_reason.h"
 #include "common/logging.h"
 #include "common/record_batch.h"
 #include "common/status_macros.h"
@@ -20,7 +21,16 @@ namespace cairn::storage {
 PartitionLog::PartitionLog(io::FileSystem* fs, std::string dir, LogConfig config, const Clock* clock)
     : fs_(fs), dir_(std::move(dir)), config_(config), clock_(clock) {}
 
-PartitionLog::~PartitionLog() { *alive_ = false; }
+PartitionLog::~PartitionLog() {
+  *alive_ = false;
+  // Appends not yet durable are answered, never dropped: their producers
+  // must hear that they may not have been stored.
+  std::deque<Waiter> pending = std::move(waiters_);
+  for (Waiter& waiter : pending) {
+    std::move(waiter.callback)(absl::UnavailableError(
+        absl::StrCat("partition log ", dir_, " closed before the append became durable")));
+  }
+}
 
 absl::StatusOr<AppendInfo> PartitionLog::Append(Buffer batches, LeaderEpoch epoch, DurableCallback on_durable) {
   return AppendBatches(std::move(batches), epoch, std::move(on_durable));
@@ -40,29 +50,41 @@ struct ParsedBatch {
 // Validates every batch before any is accepted, so a request is all or nothing.
 absl::StatusOr<std::vector<ParsedBatch>> ParseBatches(ByteSpan bytes, bool from_producer, int64_t max_batch_bytes,
                                                       int64_t expected_base_offset) {
-  if (bytes.empty()) return absl::InvalidArgumentError("no record batches");
+  // Client-caused failures carry a reason, so the wire code does not depend on
+  // the canonical code (a batch too large stays OutOfRange for storage).
+  auto invalid = [](std::string message) {
+    return WithReason(absl::InvalidArgumentError(std::move(message)), ErrorReason::kInvalidRecord);
+  };
+  if (bytes.empty()) return invalid("no record batches");
   std::vector<ParsedBatch> parsed;
   size_t pos = 0;
   int64_t next_offset = expected_base_offset;
   while (pos < bytes.size()) {
     if (bytes.size() - pos < kBatchHeaderBytes) {
-      return absl::InvalidArgumentError(absl::StrCat("truncated record batch at byte ", pos));
+      return invalid(absl::StrCat("truncated record batch at byte ", pos));
     }
-    ASSIGN_OR_RETURN(RecordBatchHeader header, ParseRecordBatchHeader(bytes.subspan(pos)));
+    absl::StatusOr<RecordBatchHeader> parsed_header = ParseRecordBatchHeader(bytes.subspan(pos));
+    if (!parsed_header.ok()) return WithReason(parsed_header.status(), ErrorReason::kInvalidRecord);
+    const RecordBatchHeader& header = *parsed_header;
     if (header.size_bytes() > bytes.size() - pos) {
-      return absl::InvalidArgumentError(absl::StrCat("record batch at byte ", pos, " claims ", header.size_bytes(),
-                                                     " bytes but only ", bytes.size() - pos, " remain"));
+      return invalid(absl::StrCat("record batch at byte ", pos, " claims ", header.size_bytes(), " bytes but only ",
+                                  bytes.size() - pos, " remain"));
     }
     if (static_cast<int64_t>(header.size_bytes()) > max_batch_bytes) {
-      return absl::OutOfRangeError(absl::StrCat("record batch of ", header.size_bytes(),
-                                                " bytes exceeds max.message.bytes ", max_batch_bytes));
+      return WithReason(absl::OutOfRangeError(absl::StrCat("record batch of ", header.size_bytes(),
+                                                           " bytes exceeds max.message.bytes ", max_batch_bytes)),
+                        ErrorReason::kRecordTooLarge);
     }
-    RETURN_IF_ERROR(ValidateRecordBatch(bytes.subspan(pos, header.size_bytes())).status());
+    if (absl::Status valid = ValidateRecordBatch(bytes.subspan(pos, header.size_bytes())).status(); !valid.ok()) {
+      // DataLoss is a CRC mismatch: the bytes changed on the way.
+      return WithReason(valid, valid.code() == absl::StatusCode::kDataLoss ? ErrorReason::kCorruptRecord
+                                                                            : ErrorReason::kInvalidRecord);
+    }
     if (from_producer) {
-      if (header.record_count < 1) return absl::InvalidArgumentError("record batch has no records");
+      if (header.record_count < 1) return invalid("record batch has no records");
       if (header.last_offset_delta != header.record_count - 1) {
-        return absl::InvalidArgumentError(absl::StrCat("lastOffsetDelta ", header.last_offset_delta,
-                                                       " does not match recordCount ", header.record_count));
+        return invalid(absl::StrCat("lastOffsetDelta ", header.last_offset_delta, " does not match recordCount ",
+                                    header.record_count));
       }
     } else if (header.base_offset < next_offset) {
       return absl::InvalidArgumentError(absl::StrCat("replicated batch at offset ", header.base_offset,
@@ -120,14 +142,16 @@ absl::StatusOr<AppendInfo> PartitionLog::AppendBatches(Buffer batches, std::opti
       SetBatchBaseOffset(bytes, header.base_offset);
       SetBatchPartitionLeaderEpoch(bytes, header.partition_leader_epoch);
     }
+    // On failure return the local status: the callbacks GoOffline runs may
+    // destroy this log.
     if (absl::Status rolled = MaybeRoll(header.last_offset(), header.size_bytes()); !rolled.ok()) {
       GoOffline(rolled);
-      return failure_;
+      return WithReason(rolled, ErrorReason::kStorageError);
     }
     if (epochs_.Assign(header.partition_leader_epoch, header.base_offset)) {
       if (absl::Status persisted = PersistEpochs(); !persisted.ok()) {
         GoOffline(persisted);
-        return failure_;
+        return WithReason(persisted, ErrorReason::kStorageError);
       }
     }
     std::shared_ptr<Segment> segment = active();
@@ -208,8 +232,10 @@ void PartitionLog::OnWriteDone(PendingWrite* write, absl::Status status) {
   write->done = true;
   write_in_flight_ = false;
   if (!status.ok()) {
+    const std::shared_ptr<bool> alive = alive_;
     GoOffline(absl::Status(status.code(), absl::StrCat("write to ", write->segment->path(), " at position ",
                                                        write->position, ": ", status.message())));
+    if (!*alive) return;  // a failure callback destroyed the log
   }
   while (!writes_.empty() && writes_.front()->done) {
     const PendingWrite& front = *writes_.front();
@@ -237,9 +263,10 @@ void PartitionLog::MaybeFlush() {
   // Every segment holding offsets in [durable_offset_, target): usually the
   // active one, and the previous one right after a roll.
   std::vector<std::shared_ptr<Segment>> to_sync;
-  for (auto it = segments_.begin(); it != segments_.end(); ++it) {
+  for (auto it = segments_.find(SegmentFor(durable_offset_)->base_offset());
+       it != segments_.end() && it->first < target; ++it) {
     const Segment& s = *it->second;
-    if (s.base_offset() < target && s.next_offset() > durable_offset_ && !s.empty()) to_sync.push_back(it->second);
+    if (s.next_offset() > durable_offset_ && !s.empty()) to_sync.push_back(it->second);
   }
   CAIRN_CHECK(!to_sync.empty()) << "unflushed offsets " << durable_offset_ << ".." << target << " in no segment";
   flush_in_flight_ = true;
@@ -264,8 +291,9 @@ void PartitionLog::OnFlushDone(int64_t target, absl::Status status) {
   flush_in_flight_ = false;
   if (!status.ok()) {
     // Never retried: the pages that failed may already be gone (DESIGN.md §3).
+    const std::shared_ptr<bool> alive = alive_;
     GoOffline(std::move(status));
-    RunIdleTasks();
+    if (*alive) RunIdleTasks();
     return;
   }
   durable_offset_ = std::max(durable_offset_, target);
@@ -278,7 +306,9 @@ void PartitionLog::OnFlushDone(int64_t target, absl::Status status) {
   // Callbacks before issuing: the appends they make (a producer's next
   // batch) join one coalesced write instead of the first going out alone.
   acknowledging_ = true;
+  const std::shared_ptr<bool> alive = alive_;
   for (DurableCallback& callback : done) std::move(callback)(absl::OkStatus());
+  if (!*alive) return;  // a callback destroyed the log (e.g. deleted its topic)
   acknowledging_ = false;
   IssueWrites();
   MaybeFlush();
@@ -314,7 +344,9 @@ absl::Status PartitionLog::CheckpointRecoveryPoint() {
 
 void PartitionLog::GoOffline(absl::Status status) {
   if (!failure_.ok()) return;
-  failure_ = absl::Status(status.code(), absl::StrCat("log ", dir_, " is offline for writes: ", status.message()));
+  failure_ = WithReason(
+      absl::Status(status.code(), absl::StrCat("log ", dir_, " is offline for writes: ", status.message())),
+      ErrorReason::kStorageError);
   CAIRN_LOG(kError) << failure_;
   // Unissued writes are dropped; issued ones finish and are ignored.
   std::erase_if(writes_, [](const std::shared_ptr<PendingWrite>& w) { return !w->issued; });
@@ -369,8 +401,9 @@ std::vector<int64_t> PartitionLog::segment_base_offsets() const {
 absl::StatusOr<ReadResult> PartitionLog::Read(Offset offset, size_t max_bytes, Offset max_offset,
                                               bool min_one_batch) const {
   if (offset.value() < log_start_offset_ || offset.value() > log_end_offset_) {
-    return absl::OutOfRangeError(absl::StrCat("offset ", offset.value(), " is outside the log [", log_start_offset_,
-                                              ", ", log_end_offset_, "]"));
+    return WithReason(absl::OutOfRangeError(absl::StrCat("offset ", offset.value(), " is outside the log [",
+                                                         log_start_offset_, ", ", log_end_offset_, "]")),
+                      ErrorReason::kOffsetOutOfRange);
   }
   const int64_t upper = std::min(max_offset.value(), written_offset_);
   for (auto it = segments_.find(SegmentFor(offset.value())->base_offset());

@@ -75,6 +75,8 @@ class PartitionLog {
   // Blocking; run it before the partition serves.
   static absl::StatusOr<std::unique_ptr<PartitionLog>> Open(io::FileSystem* fs, std::string dir, LogConfig config,
                                                             const Clock* clock);
+  // Fails the appends that are not yet durable with Unavailable; their
+  // callbacks run inside the destructor and must not call into the log.
   ~PartitionLog();
   PartitionLog(const PartitionLog&) = delete;
   PartitionLog& operator=(const PartitionLog&) = delete;
@@ -188,6 +190,8 @@ class PartitionLog {
   void MaybeFlush();
   void OnFlushDone(int64_t target, absl::Status status);
   void CloseOutDurableSegments();
+  // Fails every waiting append; their callbacks run last and may destroy the
+  // log, so callers check alive_ afterwards.
   void GoOffline(absl::Status status);
   void RunIdleTasks();
   bool idle() const { return writes_.empty() && !flush_in_flight_; }

@@ -101,6 +101,24 @@ TEST_CASE("PartitionLog: acknowledgements arrive in offset order even when write
   for (int i = 0; i < 30; ++i) CHECK(acknowledged[i] == i);
 }
 
+TEST_CASE("PartitionLog: a durability callback may destroy the log") {
+  LogFixture f;
+  f.OpenOrFail();
+  using KV = std::vector<std::pair<std::optional<std::string>, std::optional<std::string>>>;
+  std::vector<absl::StatusCode> outcomes;
+  for (int i = 0; i < 3; ++i) {
+    auto info = f.log->Append(MakeRecordBatch(KV{{std::nullopt, "v"}}), LeaderEpoch(0), [&](absl::Status status) {
+      outcomes.push_back(status.code());
+      f.log.reset();  // e.g. the topic was deleted meanwhile
+    });
+    REQUIRE(info.ok());
+  }
+  f.Settle();
+  // The first append became durable; closing the log answered the other two.
+  CHECK(outcomes == std::vector<absl::StatusCode>{absl::StatusCode::kOk, absl::StatusCode::kUnavailable,
+                                                  absl::StatusCode::kUnavailable});
+}
+
 TEST_CASE("PartitionLog: reads see only completed writes and stop at max_offset") {
   LogFixture f;
   f.OpenOrFail();

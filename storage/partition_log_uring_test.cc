@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/check.h"
+#include "io/testing/temp_dir.h"
 #include "common/clock.h"
 #include "common/record_batch.h"
 #include "io/posix_file_system.h"
@@ -29,18 +30,7 @@ namespace {
 
 using Records = std::vector<std::pair<int64_t, std::string>>;  // (offset, value)
 
-struct TempDir {
-  TempDir() {
-    char name[] = "/tmp/cairn-uring-log-XXXXXX";
-    CAIRN_CHECK(mkdtemp(name) != nullptr) << "mkdtemp";
-    path = name;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-  std::string path;
-};
+using io::testing::TempDir;
 
 Buffer Batch(const std::vector<std::string>& values) {
   std::vector<std::pair<std::optional<std::string>, std::optional<std::string>>> records;

@@ -1,0 +1,31 @@
+#include "broker/api_table.h"
+
+#include "broker/handlers/handlers.h"
+
+namespace cairn::broker {
+namespace {
+
+using kafka::ApiKey;
+
+constexpr ApiEntry kApiTable[] = {
+    {ApiKey::kProduce, "Produce", 3, 9, HandleProduce},
+    {ApiKey::kFetch, "Fetch", 4, 12, HandleFetch},
+    {ApiKey::kListOffsets, "ListOffsets", 1, 6, HandleListOffsets},
+    {ApiKey::kMetadata, "Metadata", 0, 9, HandleMetadata},
+    {ApiKey::kApiVersions, "ApiVersions", 0, 3, HandleApiVersions},
+    {ApiKey::kCreateTopics, "CreateTopics", 0, 5, HandleCreateTopics},
+    {ApiKey::kDeleteTopics, "DeleteTopics", 0, 4, HandleDeleteTopics},
+};
+
+}  // namespace
+
+std::span<const ApiEntry> AdvertisedApis() { return kApiTable; }
+
+const ApiEntry* FindApiEntry(int16_t api_key) {
+  for (const ApiEntry& entry : kApiTable) {
+    if (static_cast<int16_t>(entry.key) == api_key) return &entry;
+  }
+  return nullptr;
+}
+
+}  // namespace cairn::broker

@@ -1,0 +1,57 @@
+// The single-node Kafka broker: on every shard, that shard's partitions (a
+// LogManager), the Kafka listeners (SO_REUSEPORT, so the kernel spreads
+// connections over shards) and the client sessions; on shard 0, the topic
+// store. Start() and Stop() are called from the main thread.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "broker/client_session.h"
+#include "broker/maintenance.h"
+#include "broker/shard_context.h"
+#include "common/server_config.h"
+#include "io/shard.h"
+#include "io/tcp_listener.h"
+
+namespace cairn::broker {
+
+class Broker {
+ public:
+  Broker(const ServerConfig& config, io::ShardRuntime& runtime);
+  ~Broker();
+
+  // Opens the topic store and every shard's partitions (recovering them),
+  // creates missing logs of known topics, then listens. Blocking.
+  absl::Status Start();
+  // Stops listening, closes sessions and closes every log cleanly. Blocking.
+  void Stop();
+
+  size_t partition_count() const { return partitions_; }
+  size_t offline_partition_count() const { return offline_; }
+  // The bound port of the first client listener (useful with port 0).
+  uint16_t port() const { return port_; }
+
+ private:
+  struct ShardServer {
+    std::unique_ptr<ShardContext> context;
+    std::vector<std::unique_ptr<io::TcpListener>> listeners;
+    std::map<ClientSession*, std::unique_ptr<ClientSession>> sessions;
+    std::unique_ptr<Maintenance> maintenance;
+  };
+
+  absl::Status OpenShard(ShardServer& server);
+  absl::Status ListenOnShard(ShardServer& server);
+  void Accept(ShardServer& server, std::unique_ptr<io::Connection> connection);
+
+  const ServerConfig& config_;
+  io::ShardRuntime& runtime_;
+  std::vector<std::unique_ptr<ShardServer>> shards_;
+  size_t partitions_ = 0;
+  size_t offline_ = 0;
+  uint16_t port_ = 0;
+};
+
+}  // namespace cairn::broker

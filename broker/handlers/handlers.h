@@ -1,0 +1,18 @@
+// One function per Kafka API (broker/handlers/<api>.cc), all of the shape
+// broker::Handler: decode the body, do the work (on other shards if the
+// partitions live there), and answer through `respond` exactly once.
+#pragma once
+
+#include "broker/request.h"
+
+namespace cairn::broker {
+
+void HandleApiVersions(ShardContext& shard, Request request, Respond respond);
+void HandleMetadata(ShardContext& shard, Request request, Respond respond);
+void HandleProduce(ShardContext& shard, Request request, Respond respond);
+void HandleFetch(ShardContext& shard, Request request, Respond respond);
+void HandleListOffsets(ShardContext& shard, Request request, Respond respond);
+void HandleCreateTopics(ShardContext& shard, Request request, Respond respond);
+void HandleDeleteTopics(ShardContext& shard, Request request, Respond respond);
+
+}  // namespace cairn::broker

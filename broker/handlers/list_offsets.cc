@@ -1,0 +1,65 @@
+// ListOffsets: earliest (-2), latest (-1, the high watermark) or the first
+// offset at or after a timestamp, each looked up on the partition's owner.
+// v0's old-style multi-offset answer is not served (we advertise v1+).
+#include "broker/gather.h"
+#include "broker/handlers/handler_util.h"
+#include "broker/partition_ops.h"
+#include "broker/shard_context.h"
+#include "proto/kafka/generated/list_offsets.h"
+
+namespace cairn::broker {
+
+void HandleListOffsets(ShardContext& shard, Request request, Respond respond) {
+  kafka::ListOffsetsRequest decoded;
+  if (!DecodeBody(request, &decoded, respond)) return;
+  const int16_t version = request.version();
+  kafka::ListOffsetsResponse response;
+  struct Lookup {
+    TopicPartition tp;
+    int64_t timestamp;
+    size_t topic_index;
+    size_t position;
+  };
+  std::vector<Lookup> lookups;
+  for (size_t t = 0; t < decoded.topics.size(); ++t) {
+    const auto& topic = decoded.topics[t];
+    kafka::ListOffsetsResponse::ListOffsetsTopicResponse topic_response;
+    topic_response.name = topic.name;
+    const TopicInfo* info = shard.image()->Find(topic.name);
+    for (const auto& partition : topic.partitions) {
+      kafka::ListOffsetsResponse::ListOffsetsPartitionResponse result;
+      result.partition_index = partition.partition_index;
+      if (info == nullptr || partition.partition_index < 0 || partition.partition_index >= info->partitions) {
+        result.error_code = static_cast<int16_t>(KafkaError::kUnknownTopicOrPartition);
+      } else {
+        lookups.push_back({TopicPartition{topic.name, partition.partition_index}, partition.timestamp, t,
+                           topic_response.partitions.size()});
+      }
+      topic_response.partitions.push_back(result);
+    }
+    response.topics.push_back(std::move(topic_response));
+  }
+  auto gather = Gather<OffsetOutcome>::Create(
+      lookups.size(), [response = std::move(response), lookups, version,
+                       respond = std::move(respond)](std::vector<OffsetOutcome> outcomes) mutable {
+        for (size_t i = 0; i < outcomes.size(); ++i) {
+          auto& result = response.topics[lookups[i].topic_index].partitions[lookups[i].position];
+          result.error_code = ErrorCodeOf(outcomes[i].status);
+          result.offset = outcomes[i].offset;
+          result.timestamp = outcomes[i].timestamp;
+          result.leader_epoch = 0;
+        }
+        RespondWith(respond, response, version);
+      });
+  for (size_t i = 0; i < lookups.size(); ++i) {
+    shard.CallOnShard<OffsetOutcome>(
+        shard.OwnerOf(lookups[i].tp),
+        [tp = lookups[i].tp, timestamp = lookups[i].timestamp](ShardContext& owner,
+                                                              absl::AnyInvocable<void(OffsetOutcome) &&> reply) {
+          std::move(reply)(LookupOffsetOnOwner(owner, tp, timestamp));
+        },
+        [gather, i](OffsetOutcome outcome) { gather->Set(i, std::move(outcome)); });
+  }
+}
+
+}  // namespace cairn::broker

@@ -1,0 +1,106 @@
+// Metadata: brokers (this node), the controller (this node), and topics with
+// their partitions. Unknown topics are created on the fly when
+// auto.create.topics.enable and the request allow it.
+#include <set>
+
+#include "broker/handlers/handler_util.h"
+#include "broker/shard_context.h"
+#include "broker/topic_admin.h"
+#include "common/topic_partition.h"
+#include "proto/kafka/generated/metadata.h"
+
+namespace cairn::broker {
+namespace {
+
+// The listener clients should use: the first advertised one that is not a
+// controller listener.
+const Listener* ClientListener(const ServerConfig& config) {
+  for (const Listener& listener : config.advertised_listeners) {
+    bool controller = false;
+    for (const std::string& name : config.controller_listener_names) controller |= name == listener.name;
+    if (!controller) return &listener;
+  }
+  return nullptr;
+}
+
+kafka::MetadataResponse BuildResponse(const ShardContext& shard, const std::vector<std::string>& names) {
+  const ServerConfig& config = shard.config();
+  const int32_t node = config.node_id.value();
+  kafka::MetadataResponse response;
+  if (const Listener* listener = ClientListener(config)) {
+    kafka::MetadataResponse::MetadataResponseBroker broker;
+    broker.node_id = node;
+    broker.host = listener->host;
+    broker.port = listener->port;
+    response.brokers.push_back(broker);
+  }
+  response.controller_id = node;
+  const TopicImage& image = *shard.image();
+  for (const std::string& name : names) {
+    kafka::MetadataResponse::MetadataResponseTopic topic;
+    topic.name = name;
+    const TopicInfo* info = image.Find(name);
+    if (info == nullptr) {
+      topic.error_code = static_cast<int16_t>(ValidateTopicName(name).ok() ? KafkaError::kUnknownTopicOrPartition
+                                                                           : KafkaError::kInvalidTopicException);
+      response.topics.push_back(std::move(topic));
+      continue;
+    }
+    topic.is_internal = name.starts_with("__");
+    for (int32_t p = 0; p < info->partitions; ++p) {
+      kafka::MetadataResponse::MetadataResponsePartition partition;
+      partition.partition_index = p;
+      partition.leader_id = node;
+      partition.leader_epoch = 0;
+      partition.replica_nodes = {node};
+      partition.isr_nodes = {node};
+      topic.partitions.push_back(std::move(partition));
+    }
+    response.topics.push_back(std::move(topic));
+  }
+  return response;
+}
+
+}  // namespace
+
+void HandleMetadata(ShardContext& shard, Request request, Respond respond) {
+  kafka::MetadataRequest decoded;
+  if (!DecodeBody(request, &decoded, respond)) return;
+  const int16_t version = request.version();
+  // v0: an empty list means every topic; v1+: null does.
+  const bool all_topics = !decoded.topics.has_value() || (version == 0 && decoded.topics->empty());
+  std::vector<std::string> names;
+  if (all_topics) {
+    for (const auto& [name, info] : shard.image()->topics) names.push_back(name);
+  } else {
+    std::set<std::string> seen;
+    for (const auto& topic : *decoded.topics) {
+      if (seen.insert(topic.name).second) names.push_back(topic.name);
+    }
+  }
+  std::vector<TopicCreation> to_create;
+  const bool may_create = shard.config().auto_create_topics_enable && (version < 4 || decoded.allow_auto_topic_creation);
+  if (may_create && !all_topics) {
+    for (const std::string& name : names) {
+      if (shard.image()->Find(name) == nullptr && ValidateTopicName(name).ok() && !name.starts_with("__")) {
+        to_create.push_back(TopicCreation{name});
+      }
+    }
+  }
+  if (to_create.empty()) {
+    RespondWith(respond, BuildResponse(shard, names), version);
+    return;
+  }
+  CreateTopics(shard, std::move(to_create), /*validate_only=*/false,
+               [&shard, names = std::move(names), version,
+                respond = std::move(respond)](std::vector<TopicCreationResult> results) mutable {
+                 for (const TopicCreationResult& result : results) {
+                   if (!result.status.ok() && !absl::IsAlreadyExists(result.status)) {
+                     CAIRN_LOG(kWarning) << "auto-creating topic " << result.info.name << ": " << result.status;
+                   }
+                 }
+                 RespondWith(respond, BuildResponse(shard, names), version);
+               });
+}
+
+}  // namespace cairn::broker

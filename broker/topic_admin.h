@@ -1,0 +1,40 @@
+// Topic creation and deletion, from any shard: the work runs on shard 0,
+// which holds the topic store (the metadata controller until the Raft
+// controller takes over). Creation makes every partition's log on its owner
+// shard first, then publishes the new topic image to all shards, then
+// answers, so no request can see a topic whose logs do not exist yet.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "broker/shard_context.h"
+#include "broker/topic_store.h"
+
+namespace cairn::broker {
+
+struct TopicCreation {
+  std::string name;
+  int32_t partitions = -1;          // -1: num.partitions
+  int16_t replication_factor = -1;  // -1: default.replication.factor
+  std::map<std::string, std::string> configs;
+};
+
+struct TopicCreationResult {
+  absl::Status status;
+  TopicInfo info;
+};
+
+void CreateTopics(ShardContext& from, std::vector<TopicCreation> topics, bool validate_only,
+                  absl::AnyInvocable<void(std::vector<TopicCreationResult>) &&> done);
+
+void DeleteTopics(ShardContext& from, std::vector<std::string> names,
+                  absl::AnyInvocable<void(std::vector<absl::Status>) &&> done);
+
+// Shard 0: sends the store's current image to every shard.
+void PublishImage(ShardContext& controller);
+
+}  // namespace cairn::broker

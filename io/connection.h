@@ -1,0 +1,118 @@
+// One TCP connection on one shard, speaking Kafka's framing: an int32
+// big-endian size, then that many bytes (DESIGN.md §8 for the limits and the
+// backpressure it gives the broker, reliability.md §5 for the bad input it
+// rejects). Accepted by a TcpListener (io/tcp_listener.h).
+//
+// Threading: every call, and every Handler callback, happens on the thread of
+// the shard that accepted the connection. Handler callbacks never run inline
+// from a call into the Connection: they come from the shard's event loop.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/bytes.h"
+#include "io/file.h"
+
+namespace cairn::io {
+
+class Shard;
+
+class Connection {
+ public:
+  struct Limits {
+    // Largest frame payload accepted (Kafka's socket.request.max.bytes).
+    int32_t max_frame_bytes = 100 << 20;
+    // No complete frame read and no byte written for this long → close. The
+    // clock stands still while reading is paused with no response queued
+    // (the broker, not the client, is then the one holding things up).
+    // Zero disables it.
+    std::chrono::milliseconds idle_timeout{600000};
+    // A frame whose first byte arrived but which is still incomplete this
+    // long after → close (slowloris). Does not run while reading is paused
+    // (it restarts on resume). Zero disables it.
+    std::chrono::milliseconds frame_timeout{30000};
+  };
+
+  class Handler {
+   public:
+    virtual ~Handler() = default;
+    // One complete frame: the payload without its size prefix. Never called
+    // while reading is paused, nor after the connection closed.
+    virtual void OnFrame(Buffer frame) = 0;
+    // Called exactly once when the connection closes (unless the Connection is
+    // destroyed first), after which the handler is never called again:
+    //   OK              Close() was called;
+    //   Unavailable     the peer closed or reset the connection;
+    //   InvalidArgument a frame size outside 1..max_frame_bytes;
+    //   DeadlineExceeded the idle or the frame timeout;
+    //   DataLoss        a file range of SendWithFileRanges was short;
+    //   other           a socket or file error.
+    virtual void OnClose(absl::Status reason) = 0;
+  };
+
+  // Bytes of a file sent as part of a frame, zero-copy with sendfile(2).
+  struct FileRange {
+    std::shared_ptr<File> file;
+    uint64_t offset = 0;
+    uint64_t length = 0;
+  };
+
+  // Closes the socket if still open, without calling the handler (not even a
+  // pending OnClose). Safe inside a Handler callback.
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Starts reading frames and the timeouts. `handler` must outlive the
+  // Connection (or its OnClose). Call once. Sends may come before Start.
+  void Start(Handler* handler, Limits limits);
+
+  // Backpressure: while paused no bytes are read from the socket, so the
+  // kernel buffers fill and TCP pushes back on the client. Frames read before
+  // the pause stay queued and are delivered in order after ResumeReading.
+  void PauseReading();
+  void ResumeReading();
+  bool reading_paused() const;
+
+  // Queues one frame whose payload is `payload`; the 4-byte size prefix goes
+  // out from a separate small buffer (no copy of the payload). Frames go out
+  // strictly in call order. Ignored once the connection is closed.
+  void Send(Buffer payload);
+  // Queues one frame whose payload is `prefix` followed by the bytes of each
+  // range, in order. Ranges on kernel files are sent with sendfile(2); ranges
+  // on simulated files (native_handle() < 0) are read into memory at once.
+  // A range that reaches past the end of its file closes the connection with
+  // DataLoss: a frame is never sent with fewer bytes than its size prefix says.
+  void SendWithFileRanges(Buffer prefix, std::vector<FileRange> ranges);
+  // Bytes accepted by Send* and not yet written to the socket (prefixes
+  // included). The broker stops reading requests while this is too high.
+  size_t queued_bytes() const;
+
+  // Closes the socket, discarding unsent frames; OnClose(OK) follows later
+  // (if the handler did not get an OnClose already). Idempotent; safe inside
+  // OnFrame.
+  void Close();
+  bool is_open() const;
+
+  // "ip:port" of each end ("[v6]:port" for IPv6); fixed at accept time.
+  std::string peer() const;
+  std::string local() const;
+
+ private:
+  friend class TcpListener;
+  struct State;  // Asio state, shared with in-flight completions
+
+  // Adopts a connected TCP socket descriptor on `shard`.
+  static absl::StatusOr<std::unique_ptr<Connection>> Adopt(Shard& shard, int fd);
+  explicit Connection(std::shared_ptr<State> state);
+
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace cairn::io
