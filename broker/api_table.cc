@@ -15,6 +15,11 @@ constexpr ApiEntry kApiTable[] = {
     {ApiKey::kApiVersions, "ApiVersions", 0, 3, HandleApiVersions},
     {ApiKey::kCreateTopics, "CreateTopics", 0, 5, HandleCreateTopics},
     {ApiKey::kDeleteTopics, "DeleteTopics", 0, 4, HandleDeleteTopics},
+    {ApiKey::kInitProducerId, "InitProducerId", 0, 2, HandleInitProducerId},
+    {ApiKey::kDescribeConfigs, "DescribeConfigs", 0, 4, HandleDescribeConfigs},
+    {ApiKey::kIncrementalAlterConfigs, "IncrementalAlterConfigs", 0, 1, HandleIncrementalAlterConfigs},
+    {ApiKey::kCreatePartitions, "CreatePartitions", 0, 2, HandleCreatePartitions},
+    {ApiKey::kOffsetForLeaderEpoch, "OffsetForLeaderEpoch", 0, 4, HandleOffsetForLeaderEpoch},
 };
 
 }  // namespace

@@ -1,8 +1,11 @@
 #include "broker/broker.h"
 
+#include <algorithm>
 #include <future>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "broker/admin_server.h"
 #include "broker/topic_admin.h"
 #include "broker/topic_config.h"
 #include "common/logging.h"
@@ -31,22 +34,43 @@ bool IsControllerListener(const ServerConfig& config, const Listener& listener) 
 }
 
 constexpr const char* kTopicStoreFile = "cairn-topics.snapshot";
+constexpr const char* kProducerIdsFile = "cairn-producer-ids";
 
 }  // namespace
 
-Broker::Broker(const ServerConfig& config, io::ShardRuntime& runtime) : config_(config), runtime_(runtime) {}
+Broker::Broker(const ServerConfig& config, io::ShardRuntime& runtime)
+    : config_(config),
+      runtime_(runtime),
+      connection_limits_(config.max_connections, config.max_connections_per_ip) {}
 
-Broker::~Broker() = default;
+Broker::~Broker() { RegisterShardQuotas({}); }
 
 absl::Status Broker::Start() {
   std::vector<ShardContext*> contexts;
+  std::vector<ShardQuotas*> quotas;
   for (int i = 0; i < runtime_.size(); ++i) {
     auto server = std::make_unique<ShardServer>();
     server->context = std::make_unique<ShardContext>(i, runtime_.size(), config_, runtime_);
+    // queued.max.request.bytes is the broker's; each shard gets an equal part.
+    if (config_.queued_max_request_bytes > 0) {
+      server->budget = std::make_unique<MemoryBudget>(
+          std::max<size_t>(static_cast<size_t>(config_.queued_max_request_bytes) / static_cast<size_t>(runtime_.size()), 1));
+    }
+    server->quotas = std::make_unique<ShardQuotas>(config_);
     contexts.push_back(server->context.get());
+    quotas.push_back(server->quotas.get());
     shards_.push_back(std::move(server));
   }
   ShardContext::RegisterAll(contexts);
+  RegisterShardQuotas(std::move(quotas));
+  // The admin listener comes first: /v1/health answers during recovery and
+  // /v1/ready turns 200 once clients can connect.
+  if (!config_.admin_listener.empty()) {
+    RETURN_IF_ERROR(RunOn(runtime_.shard(0), [&]() -> absl::Status {
+      ASSIGN_OR_RETURN(admin_, AdminServer::Start(*shards_[0]->context, config_.admin_listener));
+      return absl::OkStatus();
+    }));
+  }
 
   // The topic store lives on shard 0, in the first log dir.
   ShardServer& controller = *shards_[0];
@@ -57,6 +81,10 @@ absl::Status Broker::Start() {
                                                        absl::StrCat(config_.log_dirs.front(), "/", kTopicStoreFile),
                                                        config_));
     controller.context->set_topic_store(std::move(store));
+    ASSIGN_OR_RETURN(auto producer_ids, ProducerIdAllocator::Open(&controller.context->fs(),
+                                                                  absl::StrCat(config_.log_dirs.front(), "/",
+                                                                               kProducerIdsFile)));
+    controller.context->set_producer_ids(std::move(producer_ids));
     controller.context->set_image(controller.context->topic_store()->Image());
     return absl::OkStatus();
   }));
@@ -68,6 +96,7 @@ absl::Status Broker::Start() {
     RETURN_IF_ERROR(OpenShard(*server));
   }
   for (auto& server : shards_) RETURN_IF_ERROR(ListenOnShard(*server));
+  if (admin_) RunOn(runtime_.shard(0), [&] { admin_->set_ready(true); return 0; });
   return absl::OkStatus();
 }
 
@@ -131,10 +160,29 @@ absl::Status Broker::ListenOnShard(ShardServer& server) {
 }
 
 void Broker::Accept(ShardServer& server, std::unique_ptr<io::Connection> connection) {
+  std::optional<ConnectionLimits::Ticket> ticket = connection_limits_.TryAdmit(PeerAddress(connection->peer()));
+  if (!ticket) {
+    // As Kafka does: close the new connection at once (destroying it closes
+    // the socket). Logged sparingly: a flood must not flood the log too.
+    const uint64_t rejected = connection_limits_.rejected();
+    if (rejected == 1 || rejected % 1000 == 0) {
+      CAIRN_LOG(kWarning) << "refused connection from " << connection->peer() << ": max.connections ("
+                          << config_.max_connections << ") or max.connections.per.ip ("
+                          << config_.max_connections_per_ip << ") reached; " << rejected << " refused so far";
+    }
+    return;
+  }
   io::Connection::Limits limits;
   limits.max_frame_bytes = config_.socket_request_max_bytes;
+  ClientSession::Limits session_limits;
+  session_limits.max_in_flight_requests = static_cast<size_t>(config_.max_in_flight_requests_per_connection);
+  session_limits.max_queued_response_bytes = static_cast<size_t>(config_.max_queued_response_bytes_per_connection);
+  ClientSession::Resources resources;
+  resources.budget = server.budget.get();
+  resources.quotas = server.quotas.get();
+  resources.ticket = std::move(*ticket);
   auto session = std::make_unique<ClientSession>(
-      *server.context, std::move(connection), ClientSession::Limits{}, [this, &server](ClientSession* closed) {
+      *server.context, std::move(connection), session_limits, std::move(resources), [this, &server](ClientSession* closed) {
         // Destroyed on a later turn: the session may be deep in its own call
         // stack (a callback of its connection) right now.
         runtime_.Post(server.context->shard_id(), [&server, closed] { server.sessions.erase(closed); });
@@ -145,6 +193,9 @@ void Broker::Accept(ShardServer& server, std::unique_ptr<io::Connection> connect
 }
 
 void Broker::Stop() {
+  // The admin listener goes first (readiness probes see the node leave), on
+  // its shard like every Asio object.
+  if (admin_) RunOn(runtime_.shard(0), [&] { admin_.reset(); return 0; });
   for (auto& server : shards_) {
     RunOn(runtime_.shard(server->context->shard_id()), [&]() {
       // Everything holding Asio objects goes now, on its shard: after the

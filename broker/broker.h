@@ -9,14 +9,18 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "broker/admission.h"
 #include "broker/client_session.h"
 #include "broker/maintenance.h"
+#include "broker/quotas.h"
 #include "broker/shard_context.h"
 #include "common/server_config.h"
 #include "io/shard.h"
 #include "io/tcp_listener.h"
 
 namespace cairn::broker {
+
+class AdminServer;
 
 class Broker {
  public:
@@ -33,6 +37,9 @@ class Broker {
   size_t offline_partition_count() const { return offline_; }
   // The bound port of the first client listener (useful with port 0).
   uint16_t port() const { return port_; }
+  // Connections open now, and refused by max.connections(.per.ip) so far.
+  int64_t connection_count() const { return connection_limits_.connections(); }
+  uint64_t rejected_connection_count() const { return connection_limits_.rejected(); }
 
  private:
   struct ShardServer {
@@ -40,6 +47,9 @@ class Broker {
     std::vector<std::unique_ptr<io::TcpListener>> listeners;
     std::map<ClientSession*, std::unique_ptr<ClientSession>> sessions;
     std::unique_ptr<Maintenance> maintenance;
+    // This shard's share of queued.max.request.bytes (null: unlimited).
+    std::unique_ptr<MemoryBudget> budget;
+    std::unique_ptr<ShardQuotas> quotas;
   };
 
   absl::Status OpenShard(ShardServer& server);
@@ -48,7 +58,12 @@ class Broker {
 
   const ServerConfig& config_;
   io::ShardRuntime& runtime_;
+  // Shared by every shard's accept path (see ConnectionLimits). Declared
+  // before shards_: sessions hand their tickets back when destroyed.
+  ConnectionLimits connection_limits_;
   std::vector<std::unique_ptr<ShardServer>> shards_;
+  // The HTTP admin listener on shard 0 (null when admin.listener is empty).
+  std::unique_ptr<AdminServer> admin_;
   size_t partitions_ = 0;
   size_t offline_ = 0;
   uint16_t port_ = 0;

@@ -50,6 +50,11 @@ void AppendOnOwner(ShardContext& owner, const TopicPartition& tp, Buffer records
     return;
   }
   *base_offset = info->first_offset.value();
+  if (info->already_durable) {
+    // A producer's retry of a batch that is already durable: answer with the
+    // original offsets (the log calls no callback for it).
+    std::move(*shared_done)(AppendOutcome{absl::OkStatus(), *base_offset, (*log)->log_start_offset().value()});
+  }
 }
 
 ReadOutcome ReadOnOwner(ShardContext& owner, const TopicPartition& tp, int64_t offset, size_t max_bytes,

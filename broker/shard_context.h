@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
+#include "broker/producer_ids.h"
 #include "broker/topic_store.h"
 #include "common/server_config.h"
 #include "common/topic_partition.h"
@@ -42,6 +43,10 @@ class ShardContext {
   void set_logs(std::unique_ptr<storage::LogManager> logs) { logs_ = std::move(logs); }
   io::FileSystem& fs() { return *fs_; }
   void set_fs(std::unique_ptr<io::FileSystem> fs) { fs_ = std::move(fs); }
+
+  // Shard 0 only: producer ids for idempotent producers.
+  ProducerIdAllocator* producer_ids() { return producer_ids_.get(); }
+  void set_producer_ids(std::unique_ptr<ProducerIdAllocator> ids) { producer_ids_ = std::move(ids); }
 
   // Shard 0 only: the topic metadata store.
   TopicStore* topic_store() { return topic_store_.get(); }
@@ -77,6 +82,7 @@ class ShardContext {
   std::unique_ptr<io::FileSystem> fs_;
   std::unique_ptr<storage::LogManager> logs_;
   std::unique_ptr<TopicStore> topic_store_;
+  std::unique_ptr<ProducerIdAllocator> producer_ids_;
   std::unique_ptr<FetchWaiters> fetch_waiters_;
 };
 

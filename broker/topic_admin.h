@@ -37,4 +37,30 @@ void DeleteTopics(ShardContext& from, std::vector<std::string> names,
 // Shard 0: sends the store's current image to every shard.
 void PublishImage(ShardContext& controller);
 
+// CreatePartitions and IncrementalAlterConfigs (topic_admin_configs.cc).
+
+struct PartitionIncrease {
+  std::string name;
+  int32_t new_total = 0;
+};
+
+// Grows each topic to new_total partitions: validated by the store, the new
+// partitions' logs made on their owners, then committed and published before
+// `done` runs (so, as with CreateTopics, no request sees a partition without
+// its log). One status per increase, errors as TopicStore::CreatePartitions.
+void CreatePartitions(ShardContext& from, std::vector<PartitionIncrease> increases, bool validate_only,
+                      absl::AnyInvocable<void(std::vector<absl::Status>) &&> done);
+
+struct TopicConfigAlteration {
+  std::string name;
+  std::vector<ConfigChange> changes;
+};
+
+// Applies each topic's changes (all or none per topic, as
+// TopicStore::IncrementalAlterConfigs), gives every partition log of the
+// altered topics its new effective config, then publishes the image. One
+// status per alteration.
+void AlterTopicConfigs(ShardContext& from, std::vector<TopicConfigAlteration> alterations, bool validate_only,
+                       absl::AnyInvocable<void(std::vector<absl::Status>) &&> done);
+
 }  // namespace cairn::broker

@@ -74,6 +74,32 @@ void DefineTopicKeys(ConfigDef& def) {
               "Largest request accepted, in bytes.", V::AtLeast(1));
 }
 
+// DESIGN.md §8; Kafka's names where Kafka has the setting.
+void DefineFlowControlKeys(ConfigDef& def) {
+  def.Define("max.connections", Type::kInt, "2147483647",
+             "Connections the broker accepts in total; more are closed at once.", V::AtLeast(0))
+      .Define("max.connections.per.ip", Type::kInt, "2147483647",
+              "Connections the broker accepts from one IP address; more are closed at once.",
+              V::AtLeast(0))
+      .Define("queued.max.request.bytes", Type::kLong, "268435456",
+              "Request bytes held in memory by the whole broker (split over shards); past it "
+              "no more requests are read. -1 is unlimited.", V::AtLeast(-1))
+      .Define("cairn.max.in.flight.requests.per.connection", Type::kInt, "16",
+              "Requests of one connection being processed at once; past it the connection is "
+              "not read.", V::AtLeast(1))
+      .Define("cairn.max.queued.response.bytes.per.connection", Type::kLong, "1048576",
+              "Unsent response bytes of one connection past which it is not read until the "
+              "client reads.", V::AtLeast(1))
+      .Define("quota.producer.default", Type::kLong, "9223372036854775807",
+              "Produce bytes per second allowed to each client id.", V::AtLeast(1))
+      .Define("quota.consumer.default", Type::kLong, "9223372036854775807",
+              "Fetch bytes per second allowed to each client id.", V::AtLeast(1))
+      .Define("quota.window.num", Type::kInt, "11", "Samples kept to measure quota rates.",
+              V::AtLeast(1))
+      .Define("quota.window.size.seconds", Type::kInt, "1", "Length of one quota sample.",
+              V::AtLeast(1));
+}
+
 void DefineLogKeys(ConfigDef& def) {
   def.Define("log.dirs", Type::kList, "./data", "Directories holding partition data.")
       .DefineOptional("log.dir", Type::kString, "A single data directory; log.dirs wins.")
@@ -365,6 +391,25 @@ absl::Status SetLimitsAndTimeouts(const Config& config, ServerConfig& out) {
                         absl::StrCat("must be less than broker.session.timeout.ms (",
                                      out.broker_session_timeout_ms, ")"));
   }
+  out.max_connections = config.GetInt("max.connections");
+  out.max_connections_per_ip = config.GetInt("max.connections.per.ip");
+  out.queued_max_request_bytes = config.GetLong("queued.max.request.bytes");
+  out.max_in_flight_requests_per_connection =
+      config.GetInt("cairn.max.in.flight.requests.per.connection");
+  out.max_queued_response_bytes_per_connection =
+      config.GetLong("cairn.max.queued.response.bytes.per.connection");
+  out.quota_producer_default = config.GetLong("quota.producer.default");
+  out.quota_consumer_default = config.GetLong("quota.consumer.default");
+  out.quota_window_num = config.GetInt("quota.window.num");
+  out.quota_window_size_seconds = config.GetInt("quota.window.size.seconds");
+  // As in Kafka: a budget smaller than one request could never admit it.
+  if (out.queued_max_request_bytes == 0 ||
+      (out.queued_max_request_bytes > 0 &&
+       out.queued_max_request_bytes < out.socket_request_max_bytes)) {
+    return InvalidValue("queued.max.request.bytes", absl::StrCat(out.queued_max_request_bytes),
+                        absl::StrCat("must be -1 or at least socket.request.max.bytes (",
+                                     out.socket_request_max_bytes, ")"));
+  }
   out.admin_listener = config.GetString("admin.listener");
   if (!out.admin_listener.empty()) {
     absl::StatusOr<std::pair<std::string, uint16_t>> address = ParseHostPort(out.admin_listener);
@@ -383,6 +428,7 @@ ConfigDef ServerConfigDef() {
   DefineProcessKeys(def);
   DefineTopicKeys(def);
   DefineLogKeys(def);
+  DefineFlowControlKeys(def);
   return def;
 }
 

@@ -81,6 +81,21 @@ struct ServerConfig {
   int32_t socket_request_max_bytes = 0;
   int32_t broker_session_timeout_ms = 0;
   int32_t broker_heartbeat_interval_ms = 0;
+  // Flow control and limits (DESIGN.md §8). Connection limits of INT32_MAX
+  // (Kafka's default) are unlimited.
+  int32_t max_connections = 2147483647;
+  int32_t max_connections_per_ip = 2147483647;
+  // Request bytes in memory for the whole broker, split evenly over shards
+  // (queued.max.request.bytes; -1: unlimited).
+  int64_t queued_max_request_bytes = 256 << 20;
+  int32_t max_in_flight_requests_per_connection = 16;
+  // Past this many unsent response bytes a connection stops reading.
+  int64_t max_queued_response_bytes_per_connection = 1 << 20;
+  // Bytes per second per client id; INT64_MAX is unlimited.
+  int64_t quota_producer_default = INT64_MAX;
+  int64_t quota_consumer_default = INT64_MAX;
+  int32_t quota_window_num = 11;
+  int32_t quota_window_size_seconds = 1;
   // host:port of the HTTP admin listener; empty disables it.
   std::string admin_listener;
   int32_t smp = 0;  // 0: one shard per core

@@ -60,6 +60,30 @@ TEST_CASE("ServerConfig: no config runs a single node on 127.0.0.1:9092 with dat
   CHECK(config->broker_heartbeat_interval_ms == 2000);
   CHECK(config->admin_listener == "127.0.0.1:9644");
   CHECK(config->smp == 0);
+  CHECK(config->max_connections == 2147483647);
+  CHECK(config->max_connections_per_ip == 2147483647);
+  CHECK(config->queued_max_request_bytes == 268435456);
+  CHECK(config->max_in_flight_requests_per_connection == 16);
+  CHECK(config->max_queued_response_bytes_per_connection == 1048576);
+  CHECK(config->quota_producer_default == 9223372036854775807);
+  CHECK(config->quota_consumer_default == 9223372036854775807);
+  CHECK(config->quota_window_num == 11);
+  CHECK(config->quota_window_size_seconds == 1);
+}
+
+TEST_CASE("ServerConfig: flow-control keys take Kafka's names and the budget must hold one request") {
+  absl::StatusOr<ServerConfig> config =
+      Load("max.connections=100\nmax.connections.per.ip=3\nqueued.max.request.bytes=-1\n"
+           "quota.producer.default=100000\nquota.consumer.default=200000");
+  REQUIRE(config.ok());
+  CHECK(config->max_connections == 100);
+  CHECK(config->max_connections_per_ip == 3);
+  CHECK(config->queued_max_request_bytes == -1);
+  CHECK(config->quota_producer_default == 100000);
+  CHECK(config->quota_consumer_default == 200000);
+  CHECK(ErrorOf("queued.max.request.bytes=1000") ==
+        "invalid value '1000' for 'queued.max.request.bytes': must be -1 or at least "
+        "socket.request.max.bytes (104857600)");
 }
 
 TEST_CASE("ServerConfig: a typical Kafka server.properties file is accepted") {

@@ -95,6 +95,11 @@ struct Connection::State : std::enable_shared_from_this<State> {
   void CheckThread() const {
     CAIRN_DCHECK(Shard::Current() == &shard) << "connection " << peer << " used off its shard";
   }
+  // Destruction may also happen off every shard once the shard has stopped.
+  void CheckDestroyThread() const {
+    CAIRN_DCHECK(Shard::Current() == &shard || Shard::Current() == nullptr)
+        << "connection " << peer << " destroyed on another shard";
+  }
 
   // --- reading ---
   void MaybeRead();
@@ -113,6 +118,7 @@ struct Connection::State : std::enable_shared_from_this<State> {
   void StartGatherWrite();
   void Consume(uint64_t bytes);
   void OnWriteDone();  // common prologue of write completions
+  void MaybeNotifyDrained();
 
   // --- closing ---
   void Fail(absl::Status reason);
@@ -156,6 +162,8 @@ struct Connection::State : std::enable_shared_from_this<State> {
 
   std::deque<Chunk> out;  // in write order; the front is being written
   size_t queued = 0;
+  bool drain_armed = false;  // NotifyWhenDrained is waiting for queued <= drain_low_water
+  size_t drain_low_water = 0;
 };
 
 // ----------------------------------------------------------------- reading
@@ -423,6 +431,18 @@ void Connection::State::Consume(uint64_t bytes) {
     bytes -= take;
     if (chunk.done == chunk.size) out.pop_front();
   }
+  MaybeNotifyDrained();
+}
+
+void Connection::State::MaybeNotifyDrained() {
+  if (!drain_armed || closed || queued > drain_low_water) return;
+  drain_armed = false;
+  // Posted: Consume also runs inside Send (sendfile), and handler callbacks
+  // never run inline from a call into the Connection.
+  asio::post(socket.get_executor(), [self = shared_from_this()] {
+    if (self->closed || self->handler == nullptr) return;
+    self->handler->OnDrained();
+  });
 }
 
 // ----------------------------------------------------------------- closing
@@ -485,7 +505,7 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Adopt(Shard& shard, int 
 Connection::Connection(std::shared_ptr<State> state) : state_(std::move(state)) {}
 
 Connection::~Connection() {
-  state_->CheckThread();
+  state_->CheckDestroyThread();
   state_->handler = nullptr;  // not even a pending OnClose
   state_->Fail(absl::CancelledError("connection destroyed"));
 }
@@ -613,6 +633,14 @@ void Connection::SendWithFileRanges(Buffer prefix, std::vector<FileRange> ranges
 }
 
 size_t Connection::queued_bytes() const { return state_->queued; }
+
+void Connection::NotifyWhenDrained(size_t low_water_bytes) {
+  State& s = *state_;
+  s.CheckThread();
+  s.drain_armed = true;
+  s.drain_low_water = low_water_bytes;
+  s.MaybeNotifyDrained();
+}
 
 void Connection::Close() {
   state_->CheckThread();

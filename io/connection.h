@@ -4,8 +4,12 @@
 // rejects). Accepted by a TcpListener (io/tcp_listener.h).
 //
 // Threading: every call, and every Handler callback, happens on the thread of
-// the shard that accepted the connection. Handler callbacks never run inline
-// from a call into the Connection: they come from the shard's event loop.
+// the shard that accepted the connection (the destructor may also run after
+// that shard's thread stopped). Handler callbacks never run inline from a call
+// into the Connection: they come from the shard's event loop.
+//
+// sendfile(2) cannot suppress SIGPIPE per call, so the first connection sets
+// SIGPIPE to SIG_IGN for the process if it was still SIG_DFL.
 #pragma once
 
 #include <chrono>
@@ -54,6 +58,10 @@ class Connection {
     //   DataLoss        a file range of SendWithFileRanges was short;
     //   other           a socket or file error.
     virtual void OnClose(absl::Status reason) = 0;
+    // The send queue drained: queued_bytes() fell to or below the low-water
+    // mark of the last NotifyWhenDrained (one call per arming). Never called
+    // after OnClose. The default does nothing.
+    virtual void OnDrained() {}
   };
 
   // Bytes of a file sent as part of a frame, zero-copy with sendfile(2).
@@ -93,6 +101,11 @@ class Connection {
   // Bytes accepted by Send* and not yet written to the socket (prefixes
   // included). The broker stops reading requests while this is too high.
   size_t queued_bytes() const;
+  // Arms a one-shot Handler::OnDrained for when queued_bytes() is at most
+  // `low_water_bytes`; if it already is, the call comes on the next turn of
+  // the loop. Arming again replaces the mark. Lets a handler that stopped
+  // reading because responses piled up resume once the peer reads them.
+  void NotifyWhenDrained(size_t low_water_bytes);
 
   // Closes the socket, discarding unsent frames; OnClose(OK) follows later
   // (if the handler did not get an OnClose already). Idempotent; safe inside

@@ -2,8 +2,9 @@
 // with SO_REUSEPORT and the kernel spreads new connections across them, so a
 // connection lives on the shard that accepted it (DESIGN.md §2).
 //
-// Threading: Listen, Close, port() and the destructor run on the shard's
-// thread; on_accept is called there too.
+// Threading: Listen, Close and port() run on the shard's thread, and so does
+// on_accept. The destructor runs there too, or anywhere once the shard's
+// thread has stopped.
 #pragma once
 
 #include <cstdint>

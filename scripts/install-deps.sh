@@ -10,27 +10,44 @@ build_packages=(
 )
 # Real clients and tools the test suite drives (see docs/testing.md).
 test_packages=(kcat python3 python3-confluent-kafka python3-kafka librdkafka-dev
-               clang-14 libclang-rt-14-dev)  # clang + libFuzzer for the decoder fuzzers
+               clang-14 libclang-rt-14-dev  # clang + libFuzzer for the decoder fuzzers
+               nodejs)                      # kafkajs (tests/compat/node, installed below)
 
 want=("${build_packages[@]}")
 if [[ "${1:-}" == "--with-tests" ]]; then
   want+=("${test_packages[@]}")
 fi
 
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+
 missing=()
 for pkg in "${want[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+  if ! installed "$pkg"; then
     missing+=("$pkg")
   fi
 done
-
-if ((${#missing[@]} == 0)); then
-  exit 0
+# Debian's nodejs ships npm separately; NodeSource's nodejs bundles it (and
+# conflicts with Debian's npm package), so ask for npm only when it is absent.
+if [[ "${1:-}" == "--with-tests" ]] && ! command -v npm >/dev/null && ! installed npm; then
+  missing+=(npm)
 fi
 
-echo "install-deps: installing ${missing[*]}" >&2
-SUDO=""
-if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if ((${#missing[@]} > 0)); then
+  echo "install-deps: installing ${missing[*]}" >&2
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# kafkajs for the compatibility tests, pinned by tests/compat/node/package-lock.json.
+# Skipped (no network) when the pinned version is already installed.
+if [[ "${1:-}" == "--with-tests" ]]; then
+  node_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/compat/node"
+  kafkajs_version="$(node -p 'require(process.argv[1]).version' "$node_dir/node_modules/kafkajs/package.json" 2>/dev/null || true)"
+  if [[ "$kafkajs_version" != "2.2.4" ]]; then
+    echo "install-deps: installing kafkajs 2.2.4 into $node_dir" >&2
+    npm ci --prefix "$node_dir" --no-audit --no-fund
+  fi
+fi

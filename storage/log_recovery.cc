@@ -207,12 +207,37 @@ class LogRecovery {
     const bool epochs_changed = log.epochs_.TruncateFromEnd(log.log_end_offset_) |
                                 log.epochs_.TruncateFromStart(log.log_start_offset_);
     if (epochs_changed) RETURN_IF_ERROR(log.PersistEpochs());
+    RETURN_IF_ERROR(LoadProducerState());
     // Every closed segment is now verified and durable: persist the indexes
     // the files lack and move the recovery point up to the active segment.
     for (const auto& [base, segment] : log.segments_) {
       if (segment != last && segment->index_dirty()) RETURN_IF_ERROR(segment->WriteIndexFiles(fs_));
     }
     return log.PersistRecoveryPoint(std::max(std::min(recovery_point_, log.log_end_offset_), last->base_offset()));
+  }
+
+  // From the clean-close snapshot when it matches the log end; otherwise by
+  // replaying the log. Snapshots are removed once read: after this open they
+  // would be stale.
+  absl::Status LoadProducerState() {
+    ASSIGN_OR_RETURN(std::vector<std::string> names, List());
+    bool loaded = false;
+    for (const std::string& name : names) {
+      auto offset = ParseSegmentName(name, kProducerSnapshotSuffix);
+      if (!offset) continue;
+      if (*offset == log_.log_end_offset_ && !loaded) {
+        auto entries = ReadCheckpoint(fs_, PathOf(name), 6);
+        auto state = entries.ok() ? ProducerStateManager::Decode(*entries) : entries.status();
+        if (state.ok()) {
+          log_.producers_ = std::move(*state);
+          loaded = true;
+        } else {
+          CAIRN_LOG(kWarning) << "ignoring producer snapshot " << PathOf(name) << ": " << state.status();
+        }
+      }
+      RETURN_IF_ERROR(fs_.Remove(PathOf(name)));
+    }
+    return loaded ? absl::OkStatus() : log_.RebuildProducerState();
   }
 
   PartitionLog& log_;

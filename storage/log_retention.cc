@@ -107,6 +107,7 @@ absl::Status PartitionLog::TruncateTo(Offset offset) {
     RETURN_IF_ERROR(PersistLogStart(*fs_, dir_, log_start_offset_));
   }
   if (epochs_.TruncateFromEnd(log_end_offset_)) RETURN_IF_ERROR(PersistEpochs());
+  RETURN_IF_ERROR(RebuildProducerState());
   CAIRN_LOG(kInfo) << dir_ << ": truncated to offset " << log_end_offset_;
   return absl::OkStatus();
 }
@@ -115,6 +116,10 @@ absl::Status PartitionLog::CloseCleanly() {
   if (!idle()) return absl::FailedPreconditionError("close while writes or a flush are in flight");
   if (!failure_.ok()) return failure_;
   RETURN_IF_ERROR(active()->WriteIndexFiles(*fs_));
+  // The producer state as of the log end; Open uses it only if the log still
+  // ends exactly there, and deletes it once loaded.
+  RETURN_IF_ERROR(WriteCheckpoint(*fs_, SegmentPath(dir_, log_end_offset_, kProducerSnapshotSuffix),
+                                  producers_.Encode()));
   return PersistRecoveryPoint(log_end_offset_);
 }
 

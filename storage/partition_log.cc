@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/check.h"
 #include "common/error_reason.h"
+#include "common/error_reason.h"
 #include "common/logging.h"
 #include "common/record_batch.h"
 #include "common/status_macros.h"
@@ -107,6 +108,34 @@ absl::StatusOr<AppendInfo> PartitionLog::AppendBatches(Buffer batches, std::opti
   if (!failure_.ok()) return failure_;
   ASSIGN_OR_RETURN(std::vector<ParsedBatch> parsed,
                    ParseBatches(batches, epoch.has_value(), config_.max_batch_bytes, log_end_offset_));
+  if (epoch) {
+    // Idempotence: every producer batch is checked before any is appended.
+    ProducerStateManager tentative;
+    const ProducerStateManager* checker = &producers_;
+    if (parsed.size() > 1) {
+      tentative = producers_;  // later batches of the request see earlier ones
+      checker = &tentative;
+    }
+    for (const ParsedBatch& batch : parsed) {
+      if (batch.header.producer_id < 0) continue;
+      ASSIGN_OR_RETURN(auto duplicate, checker->Check(batch.header));
+      if (duplicate && parsed.size() > 1) {
+        return WithReason(absl::InvalidArgumentError("a retried batch inside a multi-batch request"),
+                          ErrorReason::kInvalidRecord);
+      }
+      if (duplicate) {
+        AppendInfo info;
+        info.first_offset = Offset(duplicate->first_offset);
+        info.last_offset = Offset(duplicate->last_offset);
+        info.batch_count = 1;
+        info.duplicate = true;
+        info.already_durable = duplicate->last_offset < durable_offset_;
+        if (!info.already_durable) AddWaiter(duplicate->last_offset + 1, std::move(on_durable));
+        return info;
+      }
+      if (checker == &tentative) tentative.Update(batch.header);
+    }
+  }
   const int64_t now_ms = clock_->NowMs();
   AppendInfo info;
   info.first_offset = Offset(epoch ? log_end_offset_ : parsed.front().header.base_offset);
@@ -162,6 +191,7 @@ absl::StatusOr<AppendInfo> PartitionLog::AppendBatches(Buffer batches, std::opti
       run_position = segment->size_bytes();
     }
     segment->Place(header, now_ms, config_.index_interval_bytes);
+    producers_.Update(header);
     run_end = batch.position + header.size_bytes();
     run_next_offset = header.next_offset();
     log_end_offset_ = header.next_offset();
@@ -173,6 +203,26 @@ absl::StatusOr<AppendInfo> PartitionLog::AppendBatches(Buffer batches, std::opti
   waiters_.push_back({log_end_offset_, std::move(on_durable)});
   if (!acknowledging_) IssueWrites();
   return info;
+}
+
+void PartitionLog::AddWaiter(int64_t next_offset, DurableCallback callback) {
+  // Waiters stay sorted by offset: a duplicate's original may precede the tail.
+  auto at = std::upper_bound(waiters_.begin(), waiters_.end(), next_offset,
+                             [](int64_t offset, const Waiter& w) { return offset < w.next_offset; });
+  waiters_.insert(at, Waiter{next_offset, std::move(callback)});
+}
+
+absl::Status PartitionLog::RebuildProducerState() {
+  producers_.Clear();
+  for (const auto& [base, segment] : segments_) {
+    BatchReader reader(*segment->file(), 0, segment->readable_bytes());
+    while (true) {
+      ASSIGN_OR_RETURN(auto batch, reader.Next(/*verify_crc=*/false));
+      if (!batch) break;
+      producers_.Update(batch->header);
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status PartitionLog::MaybeRoll(int64_t last_offset, uint64_t bytes) {

@@ -31,6 +31,7 @@
 #include "storage/compaction.h"
 #include "storage/leader_epoch_cache.h"
 #include "storage/log_config.h"
+#include "storage/producer_state.h"
 #include "storage/segment.h"
 
 namespace cairn::storage {
@@ -41,6 +42,11 @@ struct AppendInfo {
   int32_t batch_count = 0;
   // Largest max timestamp among the appended batches.
   int64_t max_timestamp = -1;
+  // The batch was a producer's retry of one of its last 5 batches: nothing
+  // was appended and the offsets are the original ones.
+  bool duplicate = false;
+  // For a duplicate that is already durable: on_durable will not be called.
+  bool already_durable = false;
 };
 
 struct ReadResult {
@@ -88,6 +94,11 @@ class PartitionLog {
   // assigned from log_end_offset(), `epoch` is stamped into each batch and the
   // writes are issued. Errors: InvalidArgument (malformed), DataLoss (CRC),
   // OutOfRange (batch too large), or the offline status.
+  // Idempotent producers (producerId >= 0): a retry of one of the producer's
+  // last 5 batches appends nothing and reports the original offsets
+  // (AppendInfo::duplicate), acknowledged once they are durable; an older
+  // epoch, a sequence gap or an unknown producer is refused with
+  // FailedPrecondition carrying the reason (common/error_reason.h).
   absl::StatusOr<AppendInfo> Append(Buffer batches, LeaderEpoch epoch, DurableCallback on_durable);
   // Follower append: the batches keep the leader's offsets and epochs; the
   // first must start exactly at log_end_offset() and offsets must increase.
@@ -154,6 +165,7 @@ class PartitionLog {
   size_t segment_count() const { return segments_.size(); }
   std::vector<int64_t> segment_base_offsets() const;
   const LeaderEpochCache& leader_epochs() const { return epochs_; }
+  const ProducerStateManager& producer_state() const { return producers_; }
   // OK while writable; the I/O error that took the log offline otherwise.
   const absl::Status& health() const { return failure_; }
   const std::string& dir() const { return dir_; }
@@ -197,6 +209,10 @@ class PartitionLog {
   bool idle() const { return writes_.empty() && !flush_in_flight_; }
   absl::Status PersistEpochs();
   absl::Status PersistRecoveryPoint(int64_t offset);
+  // Rebuilds the producer state by replaying every batch header of the log.
+  absl::Status RebuildProducerState();
+  // Registers `callback` for when offsets below `next_offset` are durable.
+  void AddWaiter(int64_t next_offset, DurableCallback callback);
   absl::Status DeleteSegment(int64_t base_offset);
   std::shared_ptr<Segment> SegmentFor(int64_t offset) const;
   // Read() within one segment; empty data when the segment holds nothing at
@@ -211,6 +227,7 @@ class PartitionLog {
   const Clock* clock_;
   std::map<int64_t, std::shared_ptr<Segment>> segments_;
   LeaderEpochCache epochs_;
+  ProducerStateManager producers_;
   int64_t log_start_offset_ = 0;
   int64_t log_end_offset_ = 0;
   int64_t written_offset_ = 0;   // all writes below have completed

@@ -20,6 +20,8 @@ inline constexpr std::string_view kSwapSuffix = ".log.swap";
 inline constexpr std::string_view kRecoveryPointFile = "recovery-point-checkpoint";
 inline constexpr std::string_view kLogStartOffsetFile = "log-start-offset-checkpoint";
 inline constexpr std::string_view kLeaderEpochFile = "leader-epoch-checkpoint";
+// Producer state at a clean close: "<20-digit log end offset>.snapshot".
+inline constexpr std::string_view kProducerSnapshotSuffix = ".snapshot";
 
 // "00000000000000001234"
 std::string SegmentStem(int64_t base_offset);

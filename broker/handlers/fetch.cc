@@ -10,7 +10,9 @@
 #include "broker/fetch_waiters.h"
 #include "broker/gather.h"
 #include "broker/handlers/handler_util.h"
+#include "broker/metrics.h"
 #include "broker/partition_ops.h"
+#include "broker/quotas.h"
 #include "broker/shard_context.h"
 #include "common/error_reason.h"
 #include "io/timer.h"
@@ -31,6 +33,8 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
  public:
   FetchOperation(ShardContext& shard, int16_t version, kafka::FetchRequest request, Respond respond)
       : shard_(shard), version_(version), request_(std::move(request)), respond_(std::move(respond)) {}
+
+  void set_client_id(std::optional<std::string> client_id) { client_id_ = std::move(client_id); }
 
   void Start() {
     for (size_t t = 0; t < request_.topics.size(); ++t) {
@@ -156,6 +160,7 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
 
   void Answer(const std::vector<ReadOutcome*>& outcome_of) {
     answered_ = true;
+    size_t bytes_out = 0;
     if (timer_) timer_->Cancel();
     for (size_t i = 0; i < refs_.size(); ++i) {
       ReadOutcome& outcome = *outcome_of[i];
@@ -165,11 +170,15 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
       data.last_stable_offset = outcome.high_watermark;
       data.log_start_offset = outcome.log_start_offset;
       if (outcome.status.ok()) data.records = std::move(outcome.records);
+      if (data.records && !data.records->empty()) CountBytesOut(refs_[i].tp.topic, data.records->size());
+      if (data.records) bytes_out += data.records->size();
     }
+    response_.throttle_time_ms = RecordFetchQuota(shard_, client_id_, bytes_out);  // the session mutes for as long
     RespondWith(respond_, response_, version_);
   }
 
   ShardContext& shard_;
+  std::optional<std::string> client_id_;  // for the fetch quota
   const int16_t version_;
   kafka::FetchRequest request_;
   Respond respond_;
@@ -195,6 +204,7 @@ void HandleFetch(ShardContext& shard, Request request, Respond respond) {
     return;
   }
   auto operation = std::make_shared<FetchOperation>(shard, request.version(), std::move(decoded), std::move(respond));
+  operation->set_client_id(request.header.client_id);
   operation->Start();
 }
 

@@ -14,5 +14,10 @@ void HandleFetch(ShardContext& shard, Request request, Respond respond);
 void HandleListOffsets(ShardContext& shard, Request request, Respond respond);
 void HandleCreateTopics(ShardContext& shard, Request request, Respond respond);
 void HandleDeleteTopics(ShardContext& shard, Request request, Respond respond);
+void HandleInitProducerId(ShardContext& shard, Request request, Respond respond);
+void HandleDescribeConfigs(ShardContext& shard, Request request, Respond respond);
+void HandleIncrementalAlterConfigs(ShardContext& shard, Request request, Respond respond);
+void HandleCreatePartitions(ShardContext& shard, Request request, Respond respond);
+void HandleOffsetForLeaderEpoch(ShardContext& shard, Request request, Respond respond);
 
 }  // namespace cairn::broker

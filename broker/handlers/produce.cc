@@ -6,7 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "broker/gather.h"
 #include "broker/handlers/handler_util.h"
+#include "broker/metrics.h"
 #include "broker/partition_ops.h"
+#include "broker/quotas.h"
 #include "broker/shard_context.h"
 #include "common/error_reason.h"
 #include "proto/kafka/generated/produce.h"
@@ -47,6 +49,7 @@ void HandleProduce(ShardContext& shard, Request request, Respond respond) {
 
   // The response skeleton, in request order; errors found here are final.
   kafka::ProduceResponse response;
+  response.throttle_time_ms = RecordProduceQuota(shard, request);  // the session mutes for as long
   std::vector<Target> targets;
   std::vector<std::pair<TopicPartition, Buffer>> appends;
   for (size_t t = 0; t < decoded.topic_data.size(); ++t) {
@@ -99,13 +102,17 @@ void HandleProduce(ShardContext& shard, Request request, Respond respond) {
   auto gather = Gather<AppendOutcome>::Create(appends.size(), std::move(finish));
   for (size_t i = 0; i < appends.size(); ++i) {
     const TopicPartition tp = appends[i].first;
+    const RecordTally tally = TallyRecords(appends[i].second);  // before the records move
     shard.CallOnShard<AppendOutcome>(
         shard.OwnerOf(tp),
         [tp, records = std::move(appends[i].second)](ShardContext& owner,
                                                      absl::AnyInvocable<void(AppendOutcome) &&> reply) mutable {
           AppendOnOwner(owner, tp, std::move(records), std::move(reply));
         },
-        [gather, i](AppendOutcome outcome) { gather->Set(i, std::move(outcome)); });
+        [gather, i, topic = tp.topic, tally](AppendOutcome outcome) {
+          if (outcome.status.ok()) CountMessagesIn(topic, tally);
+          gather->Set(i, std::move(outcome));
+        });
   }
 }
 

@@ -6,8 +6,11 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.request
 
 CAIRND = os.environ.get("CAIRND", "build/release/app/cairnd")
+# Loopback HTTP never goes through an http_proxy from the environment.
+HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def free_port():
@@ -23,6 +26,12 @@ class Cairnd:
         self.dir = data_dir or tempfile.mkdtemp(prefix="cairn-compat-")
         self.port = port or free_port()
         self.overrides = list(overrides)
+        # A free admin port unless the test sets admin.listener itself: the
+        # default (127.0.0.1:9644) would collide between tests run at once.
+        self.admin_port = None
+        if not any(o.startswith("admin.listener=") for o in self.overrides):
+            self.admin_port = free_port()
+            self.overrides.insert(0, "admin.listener=127.0.0.1:%d" % self.admin_port)
         self.proc = None
         self.log_path = os.path.join(self.dir, "cairnd.log")
 
@@ -43,12 +52,24 @@ class Cairnd:
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError("cairnd exited with %d:\n%s" % (self.proc.returncode, self.logs()))
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return self
-            except OSError:
-                time.sleep(0.05)
+            if self.ready():
+                return self
+            time.sleep(0.05)
         raise AssertionError("cairnd did not start listening:\n" + self.logs())
+
+    def ready(self):
+        """Whether the broker serves clients. With the admin listener this is
+        /v1/ready, which opens no Kafka connection (a probe connection would
+        count against max.connections.per.ip until the broker saw it close)."""
+        try:
+            if self.admin_port is not None:
+                url = "http://127.0.0.1:%d/v1/ready" % self.admin_port
+                with HTTP.open(url, timeout=0.5) as response:
+                    return response.status == 200
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                return True
+        except OSError:  # refused, or HTTPError (503: not ready yet)
+            return False
 
     def logs(self):
         with open(self.log_path, "rb") as f:

@@ -1,0 +1,94 @@
+// AdminServer (see admin_server.h): routes on an io::HttpServer; /metrics
+// asks every shard for a snapshot of its registry and sums them on shard 0.
+#include "broker/admin_server.h"
+
+#include <charconv>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "broker/gather.h"
+#include "broker/metrics.h"
+#include "common/check.h"
+#include "common/status_macros.h"
+
+namespace cairn::broker {
+namespace {
+
+constexpr const char* kKey = "admin.listener";
+constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+// "host:port" or "[v6]:port" (already validated by the config parser, but
+// checked again: a bad value must name the key, never crash).
+absl::StatusOr<std::pair<std::string, uint16_t>> SplitHostPort(const std::string& text) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(kKey, "='", text, "': expected host:port"));
+  }
+  std::string host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  const std::string port_text = text.substr(colon + 1);
+  unsigned port = 0;
+  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(kKey, "='", text, "': bad port"));
+  }
+  return std::make_pair(std::move(host), static_cast<uint16_t>(port));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(ShardContext& context, const std::string& listener) {
+  ASSIGN_OR_RETURN(auto address, SplitHostPort(listener));
+  absl::StatusOr<std::unique_ptr<io::HttpServer>> server =
+      io::HttpServer::Listen(context.shard(), address.first, address.second);
+  if (!server.ok()) {
+    return absl::Status(server.status().code(),
+                        absl::StrCat("cannot start the HTTP admin listener (", kKey, "=", listener,
+                                     "): ", server.status().message()));
+  }
+  auto admin = std::unique_ptr<AdminServer>(new AdminServer(context, *std::move(server)));
+  AdminServer* self = admin.get();
+  // The routes live in server_, which dies with this object: `self` is safe.
+  self->server_->Route("/metrics", [self](const io::HttpRequest&, io::HttpServer::Reply reply) {
+    self->ServeMetrics(std::move(reply));
+  });
+  self->server_->Route("/v1/health", [](const io::HttpRequest&, io::HttpServer::Reply reply) {
+    std::move(reply)(io::HttpResponse::Text(200, "ok\n"));
+  });
+  self->server_->Route("/v1/ready", [self](const io::HttpRequest&, io::HttpServer::Reply reply) {
+    std::move(reply)(self->ready_ ? io::HttpResponse::Text(200, "ready\n")
+                                  : io::HttpResponse::Text(503, "not ready\n"));
+  });
+  return admin;
+}
+
+AdminServer::AdminServer(ShardContext& context, std::unique_ptr<io::HttpServer> server)
+    : context_(context), server_(std::move(server)) {}
+
+AdminServer::~AdminServer() { server_->Close(); }
+
+void AdminServer::ServeMetrics(io::HttpServer::Reply reply) {
+  // The completion owns everything it needs: it may run after this object
+  // is gone (the reply is then dropped by the HTTP server).
+  auto gather = Gather<Metrics>::Create(
+      static_cast<size_t>(context_.shard_count()), [reply = std::move(reply)](std::vector<Metrics> shards) mutable {
+        Metrics total;
+        for (const Metrics& shard : shards) total.Merge(shard);
+        total.Set(kActiveControllerCount, {}, 1);  // single node: it is the controller
+        io::HttpResponse response;
+        response.content_type = kMetricsContentType;
+        response.body = total.Render();
+        std::move(reply)(std::move(response));
+      });
+  for (int shard = 0; shard < context_.shard_count(); ++shard) {
+    context_.CallOnShard<Metrics>(
+        shard,
+        [](ShardContext& owner, absl::AnyInvocable<void(Metrics) &&> answer) {
+          std::move(answer)(SnapshotShardMetrics(owner));
+        },
+        [gather, shard](Metrics metrics) { gather->Set(static_cast<size_t>(shard), std::move(metrics)); });
+  }
+}
+
+}  // namespace cairn::broker

@@ -1,0 +1,43 @@
+// The HTTP admin listener (DESIGN.md §10, `admin.listener`): on shard 0,
+//   /metrics    every shard's metrics, gathered and summed (broker/metrics.h);
+//   /v1/health  200 "ok" while the process runs (liveness);
+//   /v1/ready   200 "ready" once the broker listens for clients, 503 before
+//               that and while it stops (readiness).
+//
+// Threading: create, set_ready and destroy on shard 0's thread (the shard of
+// `context`); destroy before that shard's runtime stops.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "broker/shard_context.h"
+#include "io/http_server.h"
+
+namespace cairn::broker {
+
+class AdminServer {
+ public:
+  // Listens on `listener` ("host:port", "[v6]:port"; port 0 picks one).
+  // Errors name admin.listener.
+  static absl::StatusOr<std::unique_ptr<AdminServer>> Start(ShardContext& context, const std::string& listener);
+
+  ~AdminServer();
+  AdminServer(const AdminServer&) = delete;
+  AdminServer& operator=(const AdminServer&) = delete;
+
+  void set_ready(bool ready) { ready_ = ready; }
+  uint16_t port() const { return server_->port(); }
+
+ private:
+  AdminServer(ShardContext& context, std::unique_ptr<io::HttpServer> server);
+  void ServeMetrics(io::HttpServer::Reply reply);
+
+  ShardContext& context_;
+  std::unique_ptr<io::HttpServer> server_;
+  bool ready_ = false;
+};
+
+}  // namespace cairn::broker

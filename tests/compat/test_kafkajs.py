@@ -1,0 +1,102 @@
+"""kafkajs 2.2.4 (tests/compat/node, installed by scripts/install-deps.sh
+--with-tests) against a real cairnd: kafkajs_roundtrip.js creates a topic,
+produces 200 keyed messages and reads offsets and configs back through its
+admin client; this test checks what it printed and reads every record back
+with confluent_kafka (kafkajs consumers need consumer groups)."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from cairnd_process import Cairnd  # noqa: E402
+
+import confluent_kafka  # noqa: E402
+from confluent_kafka import TopicPartition as CTopicPartition  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+KAFKAJS = os.path.join(HERE, "node", "node_modules", "kafkajs")
+PARTITIONS = 3
+MESSAGES = 200
+
+
+def consume_with_headers(broker, topic, partitions, expected_count, timeout=30):
+    """{partition: [(offset, key, value, headers)]}, every partition from the start."""
+    consumer = confluent_kafka.Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "unused",
+                                         "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+    consumer.assign([CTopicPartition(topic, p, confluent_kafka.OFFSET_BEGINNING) for p in range(partitions)])
+    out = {p: [] for p in range(partitions)}
+    got = 0
+    deadline = time.time() + timeout
+    while got < expected_count and time.time() < deadline:
+        message = consumer.poll(0.5)
+        if message is None:
+            continue
+        if message.error():
+            raise AssertionError(message.error())
+        out[message.partition()].append((message.offset(), message.key(), message.value(), message.headers()))
+        got += 1
+    consumer.close()
+    return out
+
+
+@unittest.skipUnless(shutil.which("node") and os.path.isdir(KAFKAJS),
+                     "kafkajs not installed: run scripts/install-deps.sh --with-tests")
+class Kafkajs(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.broker = Cairnd().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        code = cls.broker.stop()
+        logs = cls.broker.logs()
+        cls.broker.cleanup()
+        assert code == 0, "cairnd did not stop cleanly:\n" + logs
+
+    def test_kafkajs_admin_and_producer_round_trip(self):
+        topic = "kafkajs-roundtrip"
+        run = subprocess.run(["node", os.path.join(HERE, "kafkajs_roundtrip.js"), self.broker.bootstrap, topic],
+                             capture_output=True, timeout=120)
+        if run.returncode != 0:
+            self.fail("kafkajs_roundtrip.js failed (%d):\n%s\ncairnd log:\n%s" %
+                      (run.returncode, run.stderr.decode(errors="replace"), self.broker.logs()))
+        result = json.loads(run.stdout)
+        self.assertEqual(result["created"], True)
+
+        # 4 sends of 50 messages, partition i % 3: each send appends 17/17/16
+        # (or 17/16/17) records to each partition, one batch per partition.
+        expected_base = [0, 0, 0]
+        per_send = MESSAGES // 4
+        for s, send in enumerate(result["sends"]):
+            self.assertEqual([r["partition"] for r in send], [0, 1, 2])
+            self.assertEqual([r["errorCode"] for r in send], [0, 0, 0])
+            self.assertEqual([int(r["baseOffset"]) for r in send], expected_base, "send %d" % s)
+            for i in range(s * per_send, (s + 1) * per_send):
+                expected_base[i % PARTITIONS] += 1
+        per_partition = [len(range(p, MESSAGES, PARTITIONS)) for p in range(PARTITIONS)]
+        self.assertEqual(expected_base, per_partition)
+        self.assertEqual(result["offsets"], [{"partition": p, "low": "0", "high": str(n), "offset": str(n)}
+                                             for p, n in enumerate(per_partition)])
+
+        [configs] = result["configs"]
+        self.assertEqual((configs["errorCode"], configs["name"]), (0, topic))
+        self.assertEqual(configs["entries"], [
+            {"name": "retention.ms", "value": "86400000", "isDefault": False, "source": 1},
+            {"name": "segment.bytes", "value": "1073741824", "isDefault": True, "source": 5},
+        ])
+
+        got = consume_with_headers(self.broker, topic, PARTITIONS, MESSAGES)
+        for p in range(PARTITIONS):
+            expected = []
+            for offset, i in enumerate(range(p, MESSAGES, PARTITIONS)):
+                headers = [("h-index", str(i).encode())] if i % 10 == 0 else None
+                expected.append((offset, b"key-%d" % i, b"value-%d" % i, headers))
+            self.assertEqual(got[p], expected, "partition %d" % p)
+
+
+if __name__ == "__main__":
+    unittest.main()
