@@ -30,12 +30,9 @@ async function main() {
     waitForLeaders: true,
   });
 
-  // Idempotence is off until cairnd serves InitProducerId (the lead's
-  // idempotent-producer work). IDEMPOTENT VARIANT: switch this to
-  // `idempotent: true` once InitProducerId lands (kafkajs then sends
-  // InitProducerId v1 to the controller from Metadata, acks must stay -1),
-  // and keep the exact-contents checks of test_kafkajs.py unchanged.
-  const producer = kafka.producer({ idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
+  // An idempotent producer: kafkajs sends InitProducerId to the controller
+  // named in Metadata, then numbers every batch (acks must be -1).
+  const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   result.sends = [];
   const perSend = MESSAGES / SENDS;
