@@ -10,13 +10,12 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from cairnd_process import Cairnd  # noqa: E402
+from kafka_helpers import BrokerTestCase, consume_assigned  # noqa: E402
 import raw_kafka  # noqa: E402
 from raw_kafka import OP_APPEND, OP_DELETE, OP_SET, RESOURCE_BROKER, RESOURCE_TOPIC  # noqa: E402
 
 import confluent_kafka  # noqa: E402
 from confluent_kafka import KafkaException  # noqa: E402
-from confluent_kafka import TopicPartition as CTopicPartition  # noqa: E402
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, NewPartitions, NewTopic  # noqa: E402
 from kafka.admin import ConfigResource as KConfigResource, ConfigResourceType  # noqa: E402
 from kafka.admin import KafkaAdminClient, NewPartitions as KNewPartitions, NewTopic as KNewTopic  # noqa: E402
@@ -67,39 +66,7 @@ def produce(broker, topic, records, linger_ms=0):
         raise AssertionError(errors)
 
 
-def consume(broker, topic, partitions, expected_count, timeout=30):
-    """{partition: [(offset, key, value)]}, every partition read from the start."""
-    import time
-    consumer = confluent_kafka.Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "unused",
-                                         "enable.auto.commit": False, "auto.offset.reset": "earliest"})
-    consumer.assign([CTopicPartition(topic, p, confluent_kafka.OFFSET_BEGINNING) for p in range(partitions)])
-    out = {p: [] for p in range(partitions)}
-    got = 0
-    deadline = time.time() + timeout
-    while got < expected_count and time.time() < deadline:
-        message = consumer.poll(0.5)
-        if message is None:
-            continue
-        if message.error():
-            raise AssertionError(message.error())
-        out[message.partition()].append((message.offset(), message.key(), message.value()))
-        got += 1
-    consumer.close()
-    return out
-
-
-class AdminApis(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.broker = Cairnd().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        code = cls.broker.stop()
-        logs = cls.broker.logs()
-        cls.broker.cleanup()
-        assert code == 0, "cairnd did not stop cleanly:\n" + logs
-
+class AdminApis(BrokerTestCase):
     # DescribeConfigs
 
     def test_kafka_python_describes_an_override_and_a_default(self):
@@ -195,7 +162,7 @@ class AdminApis(unittest.TestCase):
         # a new segment every two or three batches.
         produce(self.broker, "alter-me", [(0, b"k%d" % i, b"v" * 300) for i in range(1, 11)])
         self.assertGreaterEqual(len(glob.glob(os.path.join(partition_dir, "*.log"))), 4)
-        got = consume(self.broker, "alter-me", 1, 11)
+        got = consume_assigned(self.broker, "alter-me", 1, 11)
         self.assertEqual(got[0], [(i, b"k%d" % i, b"v" * 300) for i in range(11)])
 
     def test_incremental_alter_validate_only_and_errors(self):
@@ -243,7 +210,7 @@ class AdminApis(unittest.TestCase):
 
         records = [(p, b"key-%d-%d" % (p, i), b"value-%d-%d" % (p, i)) for i in range(3) for p in (4, 0, 3)]
         produce(self.broker, "grow", records)
-        got = consume(self.broker, "grow", 5, len(records))
+        got = consume_assigned(self.broker, "grow", 5, len(records))
         for p in range(5):
             expected = [(i, b"key-%d-%d" % (p, i), b"value-%d-%d" % (p, i)) for i in range(3)] if p in (0, 3, 4) else []
             self.assertEqual(got[p], expected, "partition %d" % p)

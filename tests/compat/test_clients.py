@@ -10,10 +10,10 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from cairnd_process import Cairnd  # noqa: E402
+from kafka_helpers import BrokerTestCase, consume_assigned, create_topic  # noqa: E402
 
 import confluent_kafka  # noqa: E402
 from confluent_kafka import TopicPartition as CTopicPartition  # noqa: E402
-from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
 import kafka  # noqa: E402  (kafka-python)
 from kafka.admin import KafkaAdminClient, NewTopic as KNewTopic  # noqa: E402
 
@@ -28,45 +28,7 @@ def kcat(broker, *args, stdin=None, timeout=30):
     return result.stdout.decode()
 
 
-def create_topic(broker, name, partitions):
-    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
-    futures = admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1)])
-    futures[name].result(timeout=20)
-
-
-def consume_assigned(broker, topic, partitions, expected_count, timeout=30):
-    """Reads every partition from the beginning with assign(); returns
-    {partition: [(offset, key, value), ...]}."""
-    consumer = confluent_kafka.Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "unused",
-                                         "enable.auto.commit": False, "auto.offset.reset": "earliest"})
-    consumer.assign([CTopicPartition(topic, p, confluent_kafka.OFFSET_BEGINNING) for p in range(partitions)])
-    out = {p: [] for p in range(partitions)}
-    deadline = time.time() + timeout
-    got = 0
-    while got < expected_count and time.time() < deadline:
-        message = consumer.poll(0.5)
-        if message is None:
-            continue
-        if message.error():
-            raise AssertionError(message.error())
-        out[message.partition()].append((message.offset(), message.key(), message.value()))
-        got += 1
-    consumer.close()
-    return out
-
-
-class Clients(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.broker = Cairnd().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        code = cls.broker.stop()
-        logs = cls.broker.logs()
-        cls.broker.cleanup()
-        assert code == 0, "cairnd did not stop cleanly:\n" + logs
-
+class Clients(BrokerTestCase):
     def test_kcat_lists_the_broker_and_topics(self):
         create_topic(self.broker, "kcat-list", 3)
         metadata = json.loads(kcat(self.broker, "-L", "-J"))

@@ -303,6 +303,47 @@ class Exhaustion(BrokerCase):
                         "peak RSS rose from %d to %d MiB" % (peak_before // MiB, peak_after // MiB))
 
 
+class SmallMemoryBudget(BrokerCase):
+    # 2 MB for the broker, 1 MB per shard: every 1 MB produce request uses a
+    # shard's whole budget, so sessions keep waiting for each other's turn.
+    overrides = ("socket.request.max.bytes=2000000", "message.max.bytes=1100000",
+                 "queued.max.request.bytes=2000000")
+
+    def test_producers_larger_than_the_budget_wait_their_turn_and_lose_nothing(self):
+        topic = "budget"
+        create_topic(self.broker, topic)
+        producers = 4
+        per_producer = 3000
+        errors = []
+
+        def produce(index):
+            producer = confluent_kafka.Producer({
+                "bootstrap.servers": self.broker.bootstrap, "client.id": "budget-%d" % index,
+                "batch.size": 1000000, "linger.ms": 50, "message.max.bytes": 1000000})
+            for i in range(per_producer):
+                while True:
+                    try:
+                        producer.produce(topic, key=b"%d" % index, value=(b"%d-%06d" % (index, i)) * 100)
+                        break
+                    except BufferError:
+                        producer.poll(0.1)
+                producer.poll(0)
+            if producer.flush(120) != 0:
+                errors.append("producer %d did not finish" % index)
+
+        threads = [threading.Thread(target=produce, args=(i,)) for i in range(producers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(180)
+        self.assertEqual(errors, [])
+        got = consume_all(self.broker, topic, producers * per_producer, timeout=120)
+        self.assertEqual(len(got), producers * per_producer)
+        for index in range(producers):
+            mine = [v for v in got if v.startswith(b"%d-" % index)]
+            self.assertEqual(mine, [(b"%d-%06d" % (index, i)) * 100 for i in range(per_producer)])
+
+
 class ProduceQuota(BrokerCase):
     overrides = ("quota.producer.default=100000",)
 

@@ -7,7 +7,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from cairnd_process import Cairnd  # noqa: E402
-from test_clients import consume_assigned, create_topic  # noqa: E402
+from kafka_helpers import consume_assigned, create_topic  # noqa: E402
 
 import confluent_kafka  # noqa: E402
 

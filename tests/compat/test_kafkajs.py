@@ -8,39 +8,17 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from cairnd_process import Cairnd  # noqa: E402
+from kafka_helpers import consume_assigned  # noqa: E402
 
-import confluent_kafka  # noqa: E402
-from confluent_kafka import TopicPartition as CTopicPartition  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KAFKAJS = os.path.join(HERE, "node", "node_modules", "kafkajs")
 PARTITIONS = 3
 MESSAGES = 200
-
-
-def consume_with_headers(broker, topic, partitions, expected_count, timeout=30):
-    """{partition: [(offset, key, value, headers)]}, every partition from the start."""
-    consumer = confluent_kafka.Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "unused",
-                                         "enable.auto.commit": False, "auto.offset.reset": "earliest"})
-    consumer.assign([CTopicPartition(topic, p, confluent_kafka.OFFSET_BEGINNING) for p in range(partitions)])
-    out = {p: [] for p in range(partitions)}
-    got = 0
-    deadline = time.time() + timeout
-    while got < expected_count and time.time() < deadline:
-        message = consumer.poll(0.5)
-        if message is None:
-            continue
-        if message.error():
-            raise AssertionError(message.error())
-        out[message.partition()].append((message.offset(), message.key(), message.value(), message.headers()))
-        got += 1
-    consumer.close()
-    return out
 
 
 class Kafkajs(unittest.TestCase):
@@ -90,7 +68,7 @@ class Kafkajs(unittest.TestCase):
             {"name": "segment.bytes", "value": "1073741824", "isDefault": True, "source": 5},
         ])
 
-        got = consume_with_headers(self.broker, topic, PARTITIONS, MESSAGES)
+        got = consume_assigned(self.broker, topic, PARTITIONS, MESSAGES, with_headers=True)
         for p in range(PARTITIONS):
             expected = []
             for offset, i in enumerate(range(p, MESSAGES, PARTITIONS)):
