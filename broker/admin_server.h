@@ -2,7 +2,9 @@
 //   /metrics    every shard's metrics, gathered and summed (broker/metrics.h);
 //   /v1/health  200 "ok" while the process runs (liveness);
 //   /v1/ready   200 "ready" once the broker listens for clients, 503 before
-//               that and while it stops (readiness).
+//               (readiness). The broker starts this listener before it
+//               recovers the logs and closes it first when it stops.
+//   other paths 404; methods other than GET 405.
 //
 // Threading: create, set_ready and destroy on shard 0's thread (the shard of
 // `context`); destroy before that shard's runtime stops.

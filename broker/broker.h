@@ -44,12 +44,13 @@ class Broker {
  private:
   struct ShardServer {
     std::unique_ptr<ShardContext> context;
+    // This shard's share of queued.max.request.bytes (null: unlimited), and
+    // its quotas. Declared before `sessions`, which use them until destroyed.
+    std::unique_ptr<MemoryBudget> budget;
+    std::unique_ptr<ShardQuotas> quotas;
     std::vector<std::unique_ptr<io::TcpListener>> listeners;
     std::map<ClientSession*, std::unique_ptr<ClientSession>> sessions;
     std::unique_ptr<Maintenance> maintenance;
-    // This shard's share of queued.max.request.bytes (null: unlimited).
-    std::unique_ptr<MemoryBudget> budget;
-    std::unique_ptr<ShardQuotas> quotas;
   };
 
   absl::Status OpenShard(ShardServer& server);

@@ -34,11 +34,13 @@ void AppendOnOwner(ShardContext& owner, const TopicPartition& tp, Buffer records
   // The durability callback never runs inside Append, so the base offset is
   // filled in below before the callback reads it.
   auto base_offset = std::make_shared<int64_t>(-1);
+  auto duplicate = std::make_shared<bool>(false);
   auto shared_done = std::make_shared<absl::AnyInvocable<void(AppendOutcome) &&>>(std::move(done));
   // Single node: leader epoch 0 until the controller assigns epochs.
   auto info = (*log)->Append(std::move(records), LeaderEpoch(0),
-                             [&owner, tp, base_offset, shared_done](absl::Status status) {
+                             [&owner, tp, base_offset, duplicate, shared_done](absl::Status status) {
                                AppendOutcome outcome{std::move(status), *base_offset};
+                               outcome.duplicate = *duplicate;
                                if (storage::PartitionLog* current = owner.logs().Find(tp)) {
                                  outcome.log_start_offset = current->log_start_offset().value();
                                }
@@ -50,10 +52,12 @@ void AppendOnOwner(ShardContext& owner, const TopicPartition& tp, Buffer records
     return;
   }
   *base_offset = info->first_offset.value();
+  *duplicate = info->duplicate;
   if (info->already_durable) {
     // A producer's retry of a batch that is already durable: answer with the
     // original offsets (the log calls no callback for it).
-    std::move(*shared_done)(AppendOutcome{absl::OkStatus(), *base_offset, (*log)->log_start_offset().value()});
+    std::move(*shared_done)(
+        AppendOutcome{absl::OkStatus(), *base_offset, (*log)->log_start_offset().value(), /*duplicate=*/true});
   }
 }
 

@@ -18,6 +18,8 @@ struct AppendOutcome {
   absl::Status status;
   int64_t base_offset = -1;
   int64_t log_start_offset = -1;
+  // An idempotent producer's retry: the original offsets, nothing appended.
+  bool duplicate = false;
 };
 
 // Appends one partition's records and answers once they are durable (or

@@ -110,7 +110,8 @@ void HandleProduce(ShardContext& shard, Request request, Respond respond) {
           AppendOnOwner(owner, tp, std::move(records), std::move(reply));
         },
         [gather, i, topic = tp.topic, tally](AppendOutcome outcome) {
-          if (outcome.status.ok()) CountMessagesIn(topic, tally);
+          // A producer's retry appended nothing: count it once.
+          if (outcome.status.ok() && !outcome.duplicate) CountMessagesIn(topic, tally);
           gather->Set(i, std::move(outcome));
         });
   }
