@@ -13,7 +13,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from cairnd_process import Cairnd  # noqa: E402
+from kafka_helpers import BrokerTestCase  # noqa: E402
 
 import confluent_kafka  # noqa: E402
 from confluent_kafka import TopicPartition as CTopicPartition  # noqa: E402
@@ -121,22 +121,7 @@ def consume_all(broker, topic, count, config=None, timeout=60):
     return out
 
 
-class BrokerCase(unittest.TestCase):
-    overrides = ()
-
-    @classmethod
-    def setUpClass(cls):
-        cls.broker = Cairnd(*cls.overrides).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        code = cls.broker.stop()
-        logs = cls.broker.logs()
-        cls.broker.cleanup()
-        assert code == 0, "cairnd did not stop cleanly:\n" + logs
-
-
-class ConnectionLimitPerIp(BrokerCase):
+class ConnectionLimitPerIp(BrokerTestCase):
     overrides = ("max.connections.per.ip=3",)
 
     def test_the_fourth_connection_from_one_ip_is_closed_and_three_stay_usable(self):
@@ -168,7 +153,7 @@ class ConnectionLimitPerIp(BrokerCase):
             sock.close()
 
 
-class Exhaustion(BrokerCase):
+class Exhaustion(BrokerTestCase):
     overrides = ()
 
     def test_a_client_that_never_reads_is_paused_with_bounded_memory_and_others_are_served(self):
@@ -303,7 +288,7 @@ class Exhaustion(BrokerCase):
                         "peak RSS rose from %d to %d MiB" % (peak_before // MiB, peak_after // MiB))
 
 
-class SmallMemoryBudget(BrokerCase):
+class SmallMemoryBudget(BrokerTestCase):
     # 2 MB for the broker, 1 MB per shard: every 1 MB produce request uses a
     # shard's whole budget, so sessions keep waiting for each other's turn.
     overrides = ("socket.request.max.bytes=2000000", "message.max.bytes=1100000",
@@ -344,7 +329,7 @@ class SmallMemoryBudget(BrokerCase):
             self.assertEqual(mine, [(b"%d-%06d" % (index, i)) * 100 for i in range(per_producer)])
 
 
-class ProduceQuota(BrokerCase):
+class ProduceQuota(BrokerTestCase):
     overrides = ("quota.producer.default=100000",)
 
     def test_producing_one_mb_at_100_kb_per_s_is_throttled_and_loses_nothing(self):
