@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Cairn builds and tests with. Idempotent: when
-# every package is already present it changes nothing and touches no network.
+# Installs the Debian packages Cairn builds and tests with (and, with
+# --with-tests, kafkajs from npm). Idempotent: when everything is present it
+# changes nothing and touches no network.
 set -euo pipefail
 
 build_packages=(
   build-essential cmake ninja-build pkg-config ccache git
+  python3  # generates the Kafka codec from proto/kafka/schema at build time
   libasio-dev liburing-dev libprotobuf-dev protobuf-compiler libabsl-dev
   libzstd-dev zlib1g-dev liblz4-dev libsnappy-dev doctest-dev
 )
-# Real clients and tools the test suite drives (see docs/testing.md).
+# Real clients and tools the test suite drives (tests/compat, README.md).
 test_packages=(kcat python3 python3-confluent-kafka python3-kafka librdkafka-dev
                clang-14 libclang-rt-14-dev  # clang + libFuzzer for the decoder fuzzers
                nodejs)                      # kafkajs (tests/compat/node, installed below)
