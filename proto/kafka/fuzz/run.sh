@@ -1,33 +1,44 @@
 #!/usr/bin/env bash
 # Builds the Kafka codec fuzzers with clang + libFuzzer + ASan/UBSan in
-# build/fuzz, writes seed corpora from the round-trip encoder, and runs each
-# fuzzer for SECONDS seconds (default 30). Usage: proto/kafka/fuzz/run.sh [SECONDS]
+# build/fuzz, writes seed corpora from the round-trip encoder, and runs them:
+# the whole-frame and record-batch fuzzers for SECONDS seconds each (default
+# 30), the header fuzzer and each API's body fuzzer for SECONDS/10 (at least
+# 2). Usage: proto/kafka/fuzz/run.sh [SECONDS]
 # Crashes are written to build/fuzz/artifacts/; the corpora grow in build/fuzz/corpus/.
 set -euo pipefail
 seconds="${1:-30}"
+short=$(( seconds / 10 > 2 ? seconds / 10 : 2 ))
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
 build="$root/build/fuzz"
-# Coverage for every library; cmake/cairn.cmake's -Wshadow=local is GCC-only.
-flags="-fsanitize=fuzzer-no-link -Wno-unknown-warning-option"
+flags="-fsanitize=fuzzer-no-link"
 
 CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$build" -G Ninja \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_FUZZ=ON -DCAIRN_SANITIZE=ON -DCAIRN_BUILD_TESTS=OFF \
   "-DCMAKE_C_FLAGS=$flags" "-DCMAKE_CXX_FLAGS=$flags" >/dev/null
-cmake --build "$build" --target request_fuzz record_batch_fuzz proto_kafka_write_seeds
+cmake --build "$build" --target proto_kafka_fuzzers proto_kafka_write_seeds
 
 seeds="$build/seeds"
 rm -rf "$seeds"
 "$build/proto/kafka/fuzz/proto_kafka_write_seeds" "$seeds"
-mkdir -p "$build/corpus/request" "$build/corpus/record_batch" "$build/artifacts"
+mkdir -p "$build/artifacts"
 
 status=0
-for fuzzer in request record_batch; do
-  echo "== ${fuzzer}_fuzz for ${seconds}s"
-  if ! "$build/proto/kafka/fuzz/${fuzzer}_fuzz" -max_total_time="$seconds" -max_len=65536 \
-      -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$build/artifacts/${fuzzer}-" \
-      "$build/corpus/$fuzzer" "$seeds/$fuzzer"; then
-    echo "!! ${fuzzer}_fuzz FAILED (see $build/artifacts)"
+run() {  # run FUZZER SEED_DIR SECONDS
+  local fuzzer="$1" seed_dir="$2" time="$3"
+  mkdir -p "$build/corpus/$fuzzer"
+  echo "== $fuzzer for ${time}s"
+  if ! "$build/proto/kafka/fuzz/$fuzzer" -max_total_time="$time" -max_len=65536 -rss_limit_mb=2048 \
+      -print_final_stats=1 -artifact_prefix="$build/artifacts/$fuzzer-" "$build/corpus/$fuzzer" "$seed_dir"; then
+    echo "!! $fuzzer FAILED (see $build/artifacts)"
     status=1
   fi
+}
+run request_fuzz "$seeds/request" "$seconds"
+run record_batch_fuzz "$seeds/record_batch" "$seconds"
+run header_fuzz "$seeds/header" "$short"
+for path in "$build"/proto/kafka/fuzz/body_*_fuzz; do
+  fuzzer="$(basename "$path")"
+  key="$(echo "$fuzzer" | cut -d_ -f2)"
+  run "$fuzzer" "$seeds/body_$key" "$short"
 done
 exit $status

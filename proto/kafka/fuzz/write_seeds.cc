@@ -1,7 +1,8 @@
-// Writes the fuzz seed corpora: every request type at every version (header +
-// body, from the generated round-trip fillers, plus the matching response body
-// behind a request header) into <dir>/request, and record batches in every
-// codec into <dir>/record_batch.
+// Writes the fuzz seed corpora: every message type at every version (header +
+// body, from the generated round-trip fillers) into <dir>/request; the same
+// bodies behind a big-endian int16 version into <dir>/body_<api key> for the
+// per-API body fuzzers; request headers into <dir>/header; and record batches
+// in every codec into <dir>/record_batch.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   const std::filesystem::path dir = argv[1];
   std::filesystem::create_directories(dir / "request");
   std::filesystem::create_directories(dir / "record_batch");
+  std::filesystem::create_directories(dir / "header");
   int count = 0;
   testing::ForEachMessageType([&]<typename M>() {
     for (int16_t version = M::kMinVersion; version <= M::kMaxVersion; ++version) {
@@ -41,14 +43,22 @@ int main(int argc, char** argv) {
                              .api_version = version,
                              .correlation_id = 1,
                              .client_id = "seed"};
+        const std::string name = std::string(M::kName) + "-v" + std::to_string(version) + "-" + std::to_string(seed);
         cairn::Buffer bytes;
         Writer w(bytes);
         EncodeRequestHeader(header, w);
+        const size_t header_bytes = bytes.size();
         message.Encode(w, version);
-        WriteFile(dir / "request" /
-                      (std::string(M::kName) + "-v" + std::to_string(version) + "-" + std::to_string(seed)),
-                  bytes);
-        ++count;
+        WriteFile(dir / "request" / name, bytes);
+        WriteFile(dir / "header" / name, cairn::Buffer(bytes.begin(), bytes.begin() + header_bytes));
+        // The body fuzzers map the leading int16 into the API's version range.
+        cairn::Buffer body;
+        cairn::AppendBigEndian<uint16_t>(body, static_cast<uint16_t>(version - M::kMinVersion));
+        body.insert(body.end(), bytes.begin() + header_bytes, bytes.end());
+        const std::filesystem::path body_dir = dir / ("body_" + std::to_string(static_cast<int>(M::kApiKey)));
+        std::filesystem::create_directories(body_dir);
+        WriteFile(body_dir / name, body);
+        count += 3;
       }
     }
   });
