@@ -18,6 +18,7 @@
 #include "common/check.h"
 #include "io/shard.h"
 #include "io/testing/http_client.h"
+#include "io/testing/run_on_shard.h"
 
 namespace cairn::io {
 namespace {
@@ -59,19 +60,7 @@ class Fixture {
 
   template <typename F>
   auto Run(F task) -> std::invoke_result_t<F&> {
-    using Result = std::invoke_result_t<F&>;
-    std::promise<Result> done;
-    auto future = done.get_future();
-    shard_->Post([&task, &done] {
-      if constexpr (std::is_void_v<Result>) {
-        task();
-        done.set_value();
-      } else {
-        done.set_value(task());
-      }
-    });
-    CAIRN_CHECK(future.wait_for(30s) == std::future_status::ready) << "shard stuck";
-    return future.get();
+    return testing::RunOnShard(*shard_, std::move(task));
   }
 
   uint16_t port() const { return port_; }

@@ -1,7 +1,7 @@
 // ListOffsets: earliest (-2), latest (-1, the high watermark) or the first
 // offset at or after a timestamp, each looked up on the partition's owner.
 // v0's old-style multi-offset answer is not served (we advertise v1+).
-#include "broker/gather.h"
+#include "broker/owner_calls.h"
 #include "broker/handlers/handler_util.h"
 #include "broker/partition_ops.h"
 #include "broker/shard_context.h"
@@ -39,9 +39,17 @@ void HandleListOffsets(ShardContext& shard, Request request, Respond respond) {
     }
     response.topics.push_back(std::move(topic_response));
   }
-  auto gather = Gather<OffsetOutcome>::Create(
-      lookups.size(), [response = std::move(response), lookups, version,
-                       respond = std::move(respond)](std::vector<OffsetOutcome> outcomes) mutable {
+  std::vector<std::pair<TopicPartition, OwnerJob<OffsetOutcome>>> jobs;
+  for (const Lookup& lookup : lookups) {
+    jobs.emplace_back(lookup.tp, [tp = lookup.tp, timestamp = lookup.timestamp](
+                                     ShardContext& owner, OwnerReply<OffsetOutcome> reply) {
+      std::move(reply)(LookupOffsetOnOwner(owner, tp, timestamp));
+    });
+  }
+  GatherFromOwners<OffsetOutcome>(
+      shard, std::move(jobs),
+      [response = std::move(response), lookups, version,
+       respond = std::move(respond)](std::vector<OffsetOutcome> outcomes) mutable {
         for (size_t i = 0; i < outcomes.size(); ++i) {
           auto& result = response.topics[lookups[i].topic_index].partitions[lookups[i].position];
           result.error_code = ErrorCodeOf(outcomes[i].status);
@@ -51,15 +59,6 @@ void HandleListOffsets(ShardContext& shard, Request request, Respond respond) {
         }
         RespondWith(respond, response, version);
       });
-  for (size_t i = 0; i < lookups.size(); ++i) {
-    shard.CallOnShard<OffsetOutcome>(
-        shard.OwnerOf(lookups[i].tp),
-        [tp = lookups[i].tp, timestamp = lookups[i].timestamp](ShardContext& owner,
-                                                              absl::AnyInvocable<void(OffsetOutcome) &&> reply) {
-          std::move(reply)(LookupOffsetOnOwner(owner, tp, timestamp));
-        },
-        [gather, i](OffsetOutcome outcome) { gather->Set(i, std::move(outcome)); });
-  }
 }
 
 }  // namespace cairn::broker

@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "broker/gather.h"
+#include "broker/owner_calls.h"
 #include "broker/handlers/handler_util.h"
 #include "broker/shard_context.h"
 #include "common/error_reason.h"
@@ -97,9 +97,17 @@ void HandleOffsetForLeaderEpoch(ShardContext& shard, Request request, Respond re
     }
     response.topics.push_back(std::move(topic_result));
   }
-  auto gather = Gather<EpochOutcome>::Create(
-      lookups.size(), [response = std::move(response), lookups, version,
-                       respond = std::move(respond)](std::vector<EpochOutcome> outcomes) mutable {
+  std::vector<std::pair<TopicPartition, OwnerJob<EpochOutcome>>> jobs;
+  for (const Lookup& lookup : lookups) {
+    jobs.emplace_back(lookup.tp, [tp = lookup.tp, epoch = lookup.leader_epoch](
+                                     ShardContext& owner, OwnerReply<EpochOutcome> reply) {
+      std::move(reply)(EndOffsetOnOwner(owner, tp, epoch));
+    });
+  }
+  GatherFromOwners<EpochOutcome>(
+      shard, std::move(jobs),
+      [response = std::move(response), lookups, version,
+       respond = std::move(respond)](std::vector<EpochOutcome> outcomes) mutable {
         for (size_t i = 0; i < outcomes.size(); ++i) {
           auto& result = response.topics[lookups[i].topic_index].partitions[lookups[i].position];
           result.error_code = ErrorCodeOf(outcomes[i].status);
@@ -108,15 +116,6 @@ void HandleOffsetForLeaderEpoch(ShardContext& shard, Request request, Respond re
         }
         RespondWith(respond, response, version);
       });
-  for (size_t i = 0; i < lookups.size(); ++i) {
-    shard.CallOnShard<EpochOutcome>(
-        shard.OwnerOf(lookups[i].tp),
-        [tp = lookups[i].tp, epoch = lookups[i].leader_epoch](ShardContext& owner,
-                                                             absl::AnyInvocable<void(EpochOutcome) &&> reply) {
-          std::move(reply)(EndOffsetOnOwner(owner, tp, epoch));
-        },
-        [gather, i](EpochOutcome outcome) { gather->Set(i, std::move(outcome)); });
-  }
 }
 
 }  // namespace cairn::broker

@@ -4,7 +4,7 @@
 // here in request order. acks=0 gets no response, but its records are still
 // appended.
 #include "absl/strings/str_cat.h"
-#include "broker/gather.h"
+#include "broker/owner_calls.h"
 #include "broker/handlers/handler_util.h"
 #include "broker/metrics.h"
 #include "broker/partition_ops.h"
@@ -87,8 +87,15 @@ void HandleProduce(ShardContext& shard, Request request, Respond respond) {
   } else {
     sink = std::move(respond);
   }
-  auto finish = [response = std::move(response), targets, version, sink = std::move(sink)](
-                    std::vector<AppendOutcome> outcomes) mutable {
+  // Tallied before the records move to their owners.
+  std::vector<std::pair<std::string, RecordTally>> tallies;
+  for (const auto& [tp, records] : appends) tallies.emplace_back(tp.topic, TallyRecords(records));
+  auto finish = [response = std::move(response), targets, tallies = std::move(tallies), version,
+                 sink = std::move(sink)](std::vector<AppendOutcome> outcomes) mutable {
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+      // A producer's retry appended nothing: count it once.
+      if (outcomes[i].status.ok() && !outcomes[i].duplicate) CountMessagesIn(tallies[i].first, tallies[i].second);
+    }
     if (!sink) return;
     for (size_t i = 0; i < outcomes.size(); ++i) {
       auto& result = response.responses[targets[i].topic_index].partition_responses[targets[i].partition_position];
@@ -99,22 +106,14 @@ void HandleProduce(ShardContext& shard, Request request, Respond respond) {
     }
     RespondWith(*sink, response, version);
   };
-  auto gather = Gather<AppendOutcome>::Create(appends.size(), std::move(finish));
-  for (size_t i = 0; i < appends.size(); ++i) {
-    const TopicPartition tp = appends[i].first;
-    const RecordTally tally = TallyRecords(appends[i].second);  // before the records move
-    shard.CallOnShard<AppendOutcome>(
-        shard.OwnerOf(tp),
-        [tp, records = std::move(appends[i].second)](ShardContext& owner,
-                                                     absl::AnyInvocable<void(AppendOutcome) &&> reply) mutable {
-          AppendOnOwner(owner, tp, std::move(records), std::move(reply));
-        },
-        [gather, i, topic = tp.topic, tally](AppendOutcome outcome) {
-          // A producer's retry appended nothing: count it once.
-          if (outcome.status.ok() && !outcome.duplicate) CountMessagesIn(topic, tally);
-          gather->Set(i, std::move(outcome));
-        });
+  std::vector<std::pair<TopicPartition, OwnerJob<AppendOutcome>>> jobs;
+  for (auto& [tp, records] : appends) {
+    jobs.emplace_back(tp, [tp = tp, records = std::move(records)](ShardContext& owner,
+                                                                   OwnerReply<AppendOutcome> reply) mutable {
+      AppendOnOwner(owner, tp, std::move(records), std::move(reply));
+    });
   }
+  GatherFromOwners<AppendOutcome>(shard, std::move(jobs), std::move(finish));
 }
 
 }  // namespace cairn::broker
