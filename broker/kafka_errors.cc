@@ -166,6 +166,7 @@ const char* KafkaErrorName(KafkaError error) {
     case KafkaError::kMemberIdRequired: return "MEMBER_ID_REQUIRED";
     case KafkaError::kGroupMaxSizeReached: return "GROUP_MAX_SIZE_REACHED";
     case KafkaError::kFencedInstanceId: return "FENCED_INSTANCE_ID";
+    case KafkaError::kGroupSubscribedToTopic: return "GROUP_SUBSCRIBED_TO_TOPIC";
     case KafkaError::kInvalidRecord: return "INVALID_RECORD";
     case KafkaError::kThrottlingQuotaExceeded: return "THROTTLING_QUOTA_EXCEEDED";
   }

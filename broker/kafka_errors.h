@@ -69,6 +69,7 @@ enum class KafkaError : int16_t {
   kMemberIdRequired = 79,
   kGroupMaxSizeReached = 81,
   kFencedInstanceId = 82,
+  kGroupSubscribedToTopic = 86,
   kInvalidRecord = 87,
   kThrottlingQuotaExceeded = 89,
 };

@@ -75,6 +75,7 @@ TEST_CASE("KafkaError: codes and names match Kafka's error table") {
       {KafkaError::kMemberIdRequired, 79, "MEMBER_ID_REQUIRED"},
       {KafkaError::kGroupMaxSizeReached, 81, "GROUP_MAX_SIZE_REACHED"},
       {KafkaError::kFencedInstanceId, 82, "FENCED_INSTANCE_ID"},
+      {KafkaError::kGroupSubscribedToTopic, 86, "GROUP_SUBSCRIBED_TO_TOPIC"},
       {KafkaError::kInvalidRecord, 87, "INVALID_RECORD"},
       {KafkaError::kThrottlingQuotaExceeded, 89, "THROTTLING_QUOTA_EXCEEDED"},
   };
