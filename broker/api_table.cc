@@ -20,6 +20,17 @@ constexpr ApiEntry kApiTable[] = {
     {ApiKey::kIncrementalAlterConfigs, "IncrementalAlterConfigs", 0, 1, HandleIncrementalAlterConfigs},
     {ApiKey::kCreatePartitions, "CreatePartitions", 0, 2, HandleCreatePartitions},
     {ApiKey::kOffsetForLeaderEpoch, "OffsetForLeaderEpoch", 0, 4, HandleOffsetForLeaderEpoch},
+    {ApiKey::kOffsetCommit, "OffsetCommit", 2, 8, HandleOffsetCommit},
+    {ApiKey::kOffsetFetch, "OffsetFetch", 1, 6, HandleOffsetFetch},
+    {ApiKey::kFindCoordinator, "FindCoordinator", 0, 3, HandleFindCoordinator},
+    {ApiKey::kJoinGroup, "JoinGroup", 0, 6, HandleJoinGroup},
+    {ApiKey::kHeartbeat, "Heartbeat", 0, 4, HandleHeartbeat},
+    {ApiKey::kLeaveGroup, "LeaveGroup", 0, 4, HandleLeaveGroup},
+    {ApiKey::kSyncGroup, "SyncGroup", 0, 4, HandleSyncGroup},
+    {ApiKey::kDescribeGroups, "DescribeGroups", 0, 5, HandleDescribeGroups},
+    {ApiKey::kListGroups, "ListGroups", 0, 3, HandleListGroups},
+    {ApiKey::kDeleteGroups, "DeleteGroups", 0, 2, HandleDeleteGroups},
+    {ApiKey::kOffsetDelete, "OffsetDelete", 0, 0, HandleOffsetDelete},
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "broker/admin_server.h"
+#include "broker/group_service.h"
 #include "broker/topic_admin.h"
 #include "broker/topic_config.h"
 #include "common/logging.h"
@@ -136,6 +137,10 @@ absl::Status Broker::OpenShard(ShardServer& server) {
     offline_ += context.logs().offline().size();
     server.maintenance = std::make_unique<Maintenance>(shard, context.logs(), config_);
     server.maintenance->Start();
+    // Group coordinators replay their __consumer_offsets partitions before
+    // any client can connect.
+    context.set_groups(std::make_unique<GroupService>(context));
+    context.groups().Start();
     return absl::OkStatus();
   });
 }
@@ -204,6 +209,10 @@ void Broker::Stop() {
       server->sessions.clear();
       if (server->maintenance) server->maintenance->Stop();
       server->maintenance.reset();
+      if (server->context->logs_ready()) {
+        server->context->groups().Stop();
+        server->context->set_groups(nullptr);  // its timers belong to this shard
+      }
       if (server->context->logs_ready()) {
         if (absl::Status closed = server->context->logs().CloseAll(); !closed.ok()) {
           CAIRN_LOG(kError) << "shard " << server->context->shard_id() << ": unclean close: " << closed;

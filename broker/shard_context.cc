@@ -1,6 +1,7 @@
 #include "broker/shard_context.h"
 
 #include "broker/fetch_waiters.h"
+#include "broker/group_service.h"
 #include "common/check.h"
 
 namespace cairn::broker {
@@ -38,6 +39,8 @@ ShardContext::ShardContext(int shard_id, int shard_count, const ServerConfig& co
       fetch_waiters_(std::make_unique<FetchWaiters>()) {}
 
 ShardContext::~ShardContext() = default;
+
+void ShardContext::set_groups(std::unique_ptr<GroupService> groups) { groups_ = std::move(groups); }
 
 int ShardContext::OwnerOf(const TopicPartition& tp) const {
   return static_cast<int>(StableHash(tp) % static_cast<uint64_t>(shard_count_));

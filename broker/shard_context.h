@@ -21,6 +21,7 @@
 namespace cairn::broker {
 
 class FetchWaiters;
+class GroupService;
 
 class ShardContext {
  public:
@@ -51,6 +52,11 @@ class ShardContext {
   // Shard 0 only: the topic metadata store.
   TopicStore* topic_store() { return topic_store_.get(); }
   void set_topic_store(std::unique_ptr<TopicStore> store) { topic_store_ = std::move(store); }
+
+  // The group coordinator for the __consumer_offsets partitions this shard
+  // owns. Set during start-up, before requests arrive.
+  GroupService& groups() { return *groups_; }
+  void set_groups(std::unique_ptr<GroupService> groups);
 
   // Fetches parked until data arrives on partitions this shard owns.
   FetchWaiters& fetch_waiters() { return *fetch_waiters_; }
@@ -84,6 +90,7 @@ class ShardContext {
   std::unique_ptr<TopicStore> topic_store_;
   std::unique_ptr<ProducerIdAllocator> producer_ids_;
   std::unique_ptr<FetchWaiters> fetch_waiters_;
+  std::unique_ptr<GroupService> groups_;
 };
 
 template <typename T>

@@ -62,8 +62,10 @@ void CreateTopics(ShardContext& from, std::vector<TopicCreation> topics, bool va
         std::vector<TopicInfo> created;
         for (size_t i = 0; i < topics.size(); ++i) {
           const TopicCreation& t = topics[i];
-          auto info = controller.topic_store()->CreateTopic(t.name, t.partitions, t.replication_factor, t.configs,
-                                                            validate_only);
+          auto info = t.internal ? controller.topic_store()->CreateInternalTopic(t.name, t.partitions,
+                                                                                 t.replication_factor, t.configs)
+                                 : controller.topic_store()->CreateTopic(t.name, t.partitions, t.replication_factor,
+                                                                         t.configs, validate_only);
           results[i].status = info.status();
           results[i].info.name = t.name;
           if (!info.ok()) continue;

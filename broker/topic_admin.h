@@ -21,6 +21,9 @@ struct TopicCreation {
   int32_t partitions = -1;          // -1: num.partitions
   int16_t replication_factor = -1;  // -1: default.replication.factor
   std::map<std::string, std::string> configs;
+  // One of the broker's own topics (__consumer_offsets): reserved names are
+  // allowed and the topic is marked internal.
+  bool internal = false;
 };
 
 struct TopicCreationResult {

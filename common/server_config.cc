@@ -74,6 +74,23 @@ void DefineTopicKeys(ConfigDef& def) {
               "Largest request accepted, in bytes.", V::AtLeast(1));
 }
 
+// Consumer groups (DESIGN.md §7), Kafka's names and defaults.
+void DefineGroupKeys(ConfigDef& def) {
+  def.Define("group.min.session.timeout.ms", Type::kInt, "6000",
+             "Shortest session timeout a group member may ask for.", V::AtLeast(1))
+      .Define("group.max.session.timeout.ms", Type::kInt, "1800000",
+              "Longest session timeout a group member may ask for.", V::AtLeast(1))
+      .Define("group.initial.rebalance.delay.ms", Type::kInt, "3000",
+              "How long the first rebalance of an empty group waits for more members.", V::AtLeast(0))
+      .Define("group.max.size", Type::kInt, "2147483647", "Most members a group may have.", V::AtLeast(1))
+      .Define("offsets.retention.minutes", Type::kInt, "10080",
+              "How long an empty group's committed offsets are kept.", V::AtLeast(1))
+      .Define("offsets.retention.check.interval.ms", Type::kLong, "600000",
+              "How often expired committed offsets are looked for.", V::AtLeast(1))
+      .Define("offset.metadata.max.bytes", Type::kInt, "4096",
+              "Largest metadata string of a committed offset.", V::AtLeast(0));
+}
+
 // DESIGN.md §8; Kafka's names where Kafka has the setting.
 void DefineFlowControlKeys(ConfigDef& def) {
   def.Define("max.connections", Type::kInt, "2147483647",
@@ -410,6 +427,18 @@ absl::Status SetLimitsAndTimeouts(const Config& config, ServerConfig& out) {
                         absl::StrCat("must be -1 or at least socket.request.max.bytes (",
                                      out.socket_request_max_bytes, ")"));
   }
+  out.group_min_session_timeout_ms = config.GetInt("group.min.session.timeout.ms");
+  out.group_max_session_timeout_ms = config.GetInt("group.max.session.timeout.ms");
+  if (out.group_min_session_timeout_ms > out.group_max_session_timeout_ms) {
+    return InvalidValue("group.min.session.timeout.ms", absl::StrCat(out.group_min_session_timeout_ms),
+                        absl::StrCat("must not exceed group.max.session.timeout.ms (",
+                                     out.group_max_session_timeout_ms, ")"));
+  }
+  out.group_initial_rebalance_delay_ms = config.GetInt("group.initial.rebalance.delay.ms");
+  out.group_max_size = config.GetInt("group.max.size");
+  out.offsets_retention_ms = int64_t{config.GetInt("offsets.retention.minutes")} * 60 * 1000;
+  out.offsets_retention_check_interval_ms = config.GetLong("offsets.retention.check.interval.ms");
+  out.offset_metadata_max_bytes = config.GetInt("offset.metadata.max.bytes");
   out.admin_listener = config.GetString("admin.listener");
   if (!out.admin_listener.empty()) {
     absl::StatusOr<std::pair<std::string, uint16_t>> address = ParseHostPort(out.admin_listener);
@@ -429,6 +458,7 @@ ConfigDef ServerConfigDef() {
   DefineTopicKeys(def);
   DefineLogKeys(def);
   DefineFlowControlKeys(def);
+  DefineGroupKeys(def);
   return def;
 }
 

@@ -96,6 +96,14 @@ struct ServerConfig {
   int64_t quota_consumer_default = INT64_MAX;
   int32_t quota_window_num = 11;
   int32_t quota_window_size_seconds = 1;
+  // Consumer groups (DESIGN.md §7).
+  int32_t group_min_session_timeout_ms = 6000;
+  int32_t group_max_session_timeout_ms = 1800000;
+  int32_t group_initial_rebalance_delay_ms = 3000;
+  int32_t group_max_size = 2147483647;
+  int64_t offsets_retention_ms = 10080LL * 60 * 1000;  // offsets.retention.minutes
+  int64_t offsets_retention_check_interval_ms = 600000;
+  int32_t offset_metadata_max_bytes = 4096;
   // host:port of the HTTP admin listener; empty disables it.
   std::string admin_listener;
   int32_t smp = 0;  // 0: one shard per core

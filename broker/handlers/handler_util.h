@@ -8,6 +8,7 @@
 #include "broker/kafka_errors.h"
 #include "broker/request.h"
 #include "common/logging.h"
+#include "common/server_config.h"
 #include "proto/kafka/codec.h"
 
 namespace cairn::broker {
@@ -22,6 +23,26 @@ inline std::optional<std::string> ErrorMessageOf(const absl::Status& status) {
 
 // Decodes the body of `request` into `message`. On failure it answers by
 // closing the connection and returns false.
+// The listener clients should use (Metadata's broker, FindCoordinator's
+// answer): the first advertised one that is not a controller listener.
+inline const Listener* ClientListener(const ServerConfig& config) {
+  for (const Listener& listener : config.advertised_listeners) {
+    bool controller = false;
+    for (const std::string& name : config.controller_listener_names) controller |= name == listener.name;
+    if (!controller) return &listener;
+  }
+  return nullptr;
+}
+
+// The client's address as Kafka reports it in DescribeGroups ("/10.0.0.1"):
+// the peer's "ip:port" without the port.
+inline std::string ClientHost(const std::string& peer) {
+  const size_t colon = peer.rfind(':');
+  std::string host = colon == std::string::npos ? peer : peer.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return "/" + host;
+}
+
 template <typename Message>
 bool DecodeBody(const Request& request, Message* message, Respond& respond) {
   absl::Status decoded = kafka::DecodeExact(request.body, request.version(), message);

@@ -19,5 +19,17 @@ void HandleDescribeConfigs(ShardContext& shard, Request request, Respond respond
 void HandleIncrementalAlterConfigs(ShardContext& shard, Request request, Respond respond);
 void HandleCreatePartitions(ShardContext& shard, Request request, Respond respond);
 void HandleOffsetForLeaderEpoch(ShardContext& shard, Request request, Respond respond);
+// Consumer groups (DESIGN.md §7).
+void HandleFindCoordinator(ShardContext& shard, Request request, Respond respond);
+void HandleJoinGroup(ShardContext& shard, Request request, Respond respond);
+void HandleSyncGroup(ShardContext& shard, Request request, Respond respond);
+void HandleHeartbeat(ShardContext& shard, Request request, Respond respond);
+void HandleLeaveGroup(ShardContext& shard, Request request, Respond respond);
+void HandleOffsetCommit(ShardContext& shard, Request request, Respond respond);
+void HandleOffsetFetch(ShardContext& shard, Request request, Respond respond);
+void HandleDescribeGroups(ShardContext& shard, Request request, Respond respond);
+void HandleListGroups(ShardContext& shard, Request request, Respond respond);
+void HandleDeleteGroups(ShardContext& shard, Request request, Respond respond);
+void HandleOffsetDelete(ShardContext& shard, Request request, Respond respond);
 
 }  // namespace cairn::broker

@@ -12,17 +12,6 @@
 namespace cairn::broker {
 namespace {
 
-// The listener clients should use: the first advertised one that is not a
-// controller listener.
-const Listener* ClientListener(const ServerConfig& config) {
-  for (const Listener& listener : config.advertised_listeners) {
-    bool controller = false;
-    for (const std::string& name : config.controller_listener_names) controller |= name == listener.name;
-    if (!controller) return &listener;
-  }
-  return nullptr;
-}
-
 kafka::MetadataResponse BuildResponse(const ShardContext& shard, const std::vector<std::string>& names) {
   const ServerConfig& config = shard.config();
   const int32_t node = config.node_id.value();
@@ -46,7 +35,7 @@ kafka::MetadataResponse BuildResponse(const ShardContext& shard, const std::vect
       response.topics.push_back(std::move(topic));
       continue;
     }
-    topic.is_internal = name.starts_with("__");
+    topic.is_internal = info->internal;
     for (int32_t p = 0; p < info->partitions; ++p) {
       kafka::MetadataResponse::MetadataResponsePartition partition;
       partition.partition_index = p;
