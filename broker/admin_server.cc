@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "broker/gather.h"
+#include "broker/group_metrics.h"
 #include "broker/metrics.h"
 #include "common/check.h"
 #include "common/status_macros.h"
@@ -71,10 +72,20 @@ AdminServer::~AdminServer() { server_->Close(); }
 void AdminServer::ServeMetrics(io::HttpServer::Reply reply) {
   // The completion owns everything it needs: it may run after this object
   // is gone (the reply is then dropped by the HTTP server).
-  auto gather = Gather<Metrics>::Create(
-      static_cast<size_t>(context_.shard_count()), [reply = std::move(reply)](std::vector<Metrics> shards) mutable {
+  struct ShardSnapshot {
+    Metrics metrics;
+    std::vector<group::CommittedView> committed;
+  };
+  auto gather = Gather<ShardSnapshot>::Create(
+      static_cast<size_t>(context_.shard_count()),
+      [reply = std::move(reply)](std::vector<ShardSnapshot> shards) mutable {
         Metrics total;
-        for (const Metrics& shard : shards) total.Merge(shard);
+        std::vector<group::CommittedView> committed;
+        for (ShardSnapshot& shard : shards) {
+          total.Merge(shard.metrics);
+          committed.insert(committed.end(), shard.committed.begin(), shard.committed.end());
+        }
+        AddConsumerLag(total, committed);
         total.Set(kActiveControllerCount, {}, 1);  // single node: it is the controller
         io::HttpResponse response;
         response.content_type = kMetricsContentType;
@@ -82,12 +93,14 @@ void AdminServer::ServeMetrics(io::HttpServer::Reply reply) {
         std::move(reply)(std::move(response));
       });
   for (int shard = 0; shard < context_.shard_count(); ++shard) {
-    context_.CallOnShard<Metrics>(
+    context_.CallOnShard<ShardSnapshot>(
         shard,
-        [](ShardContext& owner, absl::AnyInvocable<void(Metrics) &&> answer) {
-          std::move(answer)(SnapshotShardMetrics(owner));
+        [](ShardContext& owner, absl::AnyInvocable<void(ShardSnapshot) &&> answer) {
+          ShardSnapshot snapshot{SnapshotShardMetrics(owner), {}};
+          snapshot.committed = SnapshotGroupOffsets(owner, snapshot.metrics);
+          std::move(answer)(std::move(snapshot));
         },
-        [gather, shard](Metrics metrics) { gather->Set(static_cast<size_t>(shard), std::move(metrics)); });
+        [gather, shard](ShardSnapshot snapshot) { gather->Set(static_cast<size_t>(shard), std::move(snapshot)); });
   }
 }
 

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "broker/kafka_errors.h"
 #include "broker/partition_ops.h"
+#include "storage/partition_log.h"
 #include "broker/shard_context.h"
 #include "common/logging.h"
 #include "common/record_batch.h"
@@ -85,22 +86,25 @@ void GroupService::LoadPartition(int32_t partition) {
   coordinator_->BeginLoad(partition);
   size_t records = 0;
   size_t skipped = 0;
-  int64_t offset = 0;
+  storage::PartitionLog* log = shard_.logs().Find(tp);
+  if (log == nullptr) {
+    CAIRN_LOG(kError) << "loading " << tp.DirectoryName() << ": the partition is offline; its groups stay unavailable";
+    return;  // stays loading: requests get COORDINATOR_LOAD_IN_PROGRESS
+  }
+  int64_t offset = log->log_start_offset().value();
+  const int64_t end = log->durable_offset().value();
   // Reads run on this shard, synchronously: the partition is compacted and
   // small, and its groups cannot be served before it is read anyway.
-  for (;;) {
-    ReadOutcome read = ReadOnOwner(shard_, tp, offset, kLoadReadBytes, /*min_one_batch=*/true);
-    if (absl::IsOutOfRange(read.status) && read.log_start_offset > offset) {
-      offset = read.log_start_offset;  // retention or DeleteRecords moved the start
-      continue;
-    }
-    if (!read.status.ok()) {
-      CAIRN_LOG(kError) << "loading " << tp.DirectoryName() << ": " << read.status
+  while (offset < end) {
+    auto read = log->Read(Offset(offset), kLoadReadBytes, Offset(end), /*min_one_batch=*/true);
+    if (!read.ok()) {
+      CAIRN_LOG(kError) << "loading " << tp.DirectoryName() << ": " << read.status()
                         << "; its groups stay unavailable";
-      return;  // stays loading: requests get COORDINATOR_LOAD_IN_PROGRESS
+      return;
     }
-    if (read.records.empty()) break;
-    ByteSpan rest(read.records);
+    if (read->data.empty()) break;
+    const int64_t read_from = offset;
+    ByteSpan rest(read->data);
     while (!rest.empty()) {
       auto header = ParseRecordBatchHeader(rest);
       if (!header.ok()) break;
@@ -132,7 +136,13 @@ void GroupService::LoadPartition(int32_t partition) {
         }
       }
     }
-    if (offset >= read.high_watermark) break;
+    if (offset == read_from) {
+      // The storage layer verified these batches; a header we cannot parse
+      // here would otherwise be read again forever.
+      CAIRN_LOG(kError) << "loading " << tp.DirectoryName() << ": unreadable batch at offset " << offset
+                        << "; its groups stay unavailable";
+      return;
+    }
   }
   coordinator_->FinishLoad(partition);
   if (records > 0 || skipped > 0) {

@@ -56,6 +56,7 @@ class ShardContext {
   // The group coordinator for the __consumer_offsets partitions this shard
   // owns. Set during start-up, before requests arrive.
   GroupService& groups() { return *groups_; }
+  bool groups_ready() const { return groups_ != nullptr; }
   void set_groups(std::unique_ptr<GroupService> groups);
 
   // Fetches parked until data arrives on partitions this shard owns.

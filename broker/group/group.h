@@ -23,6 +23,16 @@ const char* GroupStateName(GroupState state);
 using JoinReply = absl::AnyInvocable<void(kafka::JoinGroupResponse) &&>;
 using SyncReply = absl::AnyInvocable<void(kafka::SyncGroupResponse) &&>;
 
+// Answers a parked request, if one is parked, and empties the slot (a
+// moved-from AnyInvocable is not reliably empty, so it is reset here).
+template <typename Reply, typename Response>
+void AnswerParked(Reply& slot, Response response) {
+  if (!slot) return;
+  Reply reply = std::move(slot);
+  slot = nullptr;
+  std::move(reply)(std::move(response));
+}
+
 struct Protocol {
   std::string name;
   std::string metadata;

@@ -191,7 +191,7 @@ void GroupCoordinator::JoinKnownMember(Group& group, const kafka::JoinGroupReque
   switch (group.state) {
     case GroupState::kPreparingRebalance:
       member.protocols = protocols;
-      if (member.awaiting_join) std::move(member.awaiting_join)(JoinError(E(KafkaError::kRebalanceInProgress)));
+      AnswerParked(member.awaiting_join, JoinError(E(KafkaError::kRebalanceInProgress)));
       member.awaiting_join = std::move(reply);
       MaybeCompleteJoin(group);
       return;
@@ -253,8 +253,8 @@ void GroupCoordinator::ReplaceStaticMember(Group& group, const kafka::JoinGroupR
   // unchanged subscriptions needs no rebalance (KIP-345).
   Member member = std::move(group.members.at(old_member_id));
   group.members.erase(old_member_id);
-  if (member.awaiting_join) std::move(member.awaiting_join)(JoinError(E(KafkaError::kFencedInstanceId)));
-  if (member.awaiting_sync) std::move(member.awaiting_sync)(SyncError(E(KafkaError::kFencedInstanceId)));
+  AnswerParked(member.awaiting_join, JoinError(E(KafkaError::kFencedInstanceId)));
+  AnswerParked(member.awaiting_sync, SyncError(E(KafkaError::kFencedInstanceId)));
   const std::string new_id = NewMemberId(client.client_id);
   member.id = new_id;
   member.client_id = client.client_id;
@@ -305,7 +305,7 @@ void GroupCoordinator::PrepareRebalance(Group& group) {
     // The assignment being collected is void: members must join again.
     for (auto& [id, member] : group.members) {
       member.assignment.clear();
-      if (member.awaiting_sync) std::move(member.awaiting_sync)(SyncError(E(KafkaError::kRebalanceInProgress)));
+      AnswerParked(member.awaiting_sync, SyncError(E(KafkaError::kRebalanceInProgress)));
     }
   }
   const int64_t now = clock_.NowMs();
@@ -358,8 +358,7 @@ void GroupCoordinator::CompleteJoin(Group& group) {
   TransitionTo(group, GroupState::kCompletingRebalance);
   for (auto& [id, member] : group.members) {
     TouchSession(member);
-    std::move(member.awaiting_join)(JoinResponseFor(group, member));
-    member.awaiting_join = nullptr;
+    AnswerParked(member.awaiting_join, JoinResponseFor(group, member));
   }
 }
 
@@ -390,7 +389,7 @@ void GroupCoordinator::SyncGroup(const kafka::SyncGroupRequest& request, int16_t
     case GroupState::kCompletingRebalance:
       break;
   }
-  if (member.awaiting_sync) std::move(member.awaiting_sync)(SyncError(E(KafkaError::kRebalanceInProgress)));
+  AnswerParked(member.awaiting_sync, SyncError(E(KafkaError::kRebalanceInProgress)));
   member.awaiting_sync = std::move(reply);
   if (!group->IsLeader(member.id)) return;
   // The leader's assignment: members it left out get an empty one.
@@ -418,19 +417,16 @@ void GroupCoordinator::StoreAssignment(Group& group) {
       CAIRN_LOG(kWarning) << "group " << group_id << ": storing generation " << generation
                           << " failed: " << stored;
       for (auto& [id, member] : current->members) {
-        if (member.awaiting_sync) std::move(member.awaiting_sync)(SyncError(E(KafkaError::kCoordinatorNotAvailable)));
-        member.awaiting_sync = nullptr;
+        AnswerParked(member.awaiting_sync, SyncError(E(KafkaError::kCoordinatorNotAvailable)));
       }
       PrepareRebalance(*current);
       return;
     }
     TransitionTo(*current, GroupState::kStable);
     for (auto& [id, member] : current->members) {
-      if (!member.awaiting_sync) continue;
       kafka::SyncGroupResponse response;
       response.assignment = ToBuffer(member.assignment);
-      std::move(member.awaiting_sync)(std::move(response));
-      member.awaiting_sync = nullptr;
+      AnswerParked(member.awaiting_sync, std::move(response));
     }
   });
 }
@@ -549,8 +545,8 @@ void GroupCoordinator::RemoveMember(Group& group, const std::string& member_id) 
   auto it = group.members.find(member_id);
   if (it == group.members.end()) return;
   Member& member = it->second;
-  if (member.awaiting_join) std::move(member.awaiting_join)(JoinError(E(KafkaError::kUnknownMemberId)));
-  if (member.awaiting_sync) std::move(member.awaiting_sync)(SyncError(E(KafkaError::kUnknownMemberId)));
+  AnswerParked(member.awaiting_join, JoinError(E(KafkaError::kUnknownMemberId)));
+  AnswerParked(member.awaiting_sync, SyncError(E(KafkaError::kUnknownMemberId)));
   if (member.instance_id) group.static_members.erase(*member.instance_id);
   group.members.erase(it);
   // A leader that leaves mid-join is replaced when the join completes.

@@ -345,6 +345,42 @@ TEST_CASE("group: after a restart the stored generation, members and assignments
   CHECK(Beat(f, "g", id, 1).error_code == E(KafkaError::kUnknownMemberId));
 }
 
+TEST_CASE("group: a follower parked in SyncGroup is told to rejoin when a member leaves, and later rounds still work") {
+  CoordinatorFixture f;
+  Captured<kafka::JoinGroupResponse> a_join, b_join, a_rejoin;
+  const std::string a = JoinWithHandshake(f, "g", "a", a_join);
+  const std::string b = JoinWithHandshake(f, "g", "b", b_join);
+  f.coordinator->JoinGroup(JoinRequest("g", a), kJoinV5, {"a", "h"}, a_rejoin.Callback());
+  REQUIRE(b_join.value);
+  Captured<kafka::SyncGroupResponse> b_sync;
+  Sync(f, "g", b, 2, {}, b_sync);
+  CHECK(!b_sync.value);
+  kafka::LeaveGroupRequest leave;
+  leave.group_id = "g";
+  leave.member_id = a;
+  CHECK(f.coordinator->LeaveGroup(leave, 1).error_code == 0);
+  REQUIRE(b_sync.value);
+  CHECK(b_sync.value->error_code == E(KafkaError::kRebalanceInProgress));
+  // Another round: b rejoins alone, syncs, and a new member comes and goes.
+  for (int round = 0; round < 3; ++round) {
+    Captured<kafka::JoinGroupResponse> again;
+    f.coordinator->JoinGroup(JoinRequest("g", b), kJoinV5, {"b", "h"}, again.Callback());
+    REQUIRE(again.value);
+    Captured<kafka::SyncGroupResponse> sync;
+    Sync(f, "g", b, again.value->generation_id, {{b, "all"}}, sync);
+    REQUIRE(sync.value);
+    CHECK(sync.value->assignment == Bytes("all"));
+    Captured<kafka::JoinGroupResponse> c_join;
+    const std::string c = JoinWithHandshake(f, "g", "c", c_join);
+    kafka::LeaveGroupRequest c_leave;
+    c_leave.group_id = "g";
+    c_leave.member_id = c;
+    CHECK(f.coordinator->LeaveGroup(c_leave, 1).error_code == 0);
+    REQUIRE(c_join.value);
+    CHECK(c_join.value->error_code == E(KafkaError::kUnknownMemberId));
+  }
+}
+
 TEST_CASE("group: a failed store of the assignment fails the syncs and starts a new rebalance") {
   CoordinatorFixture f;
   Captured<kafka::JoinGroupResponse> join;

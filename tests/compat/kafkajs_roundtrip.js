@@ -2,8 +2,8 @@
 // override, produces 200 keyed messages (with headers on some) in 4 sends,
 // reads the topic's configs and offsets back through the admin client, and
 // prints one JSON object on stdout for test_kafkajs.py to check exactly
-// (the records themselves are read back there with confluent_kafka: kafkajs
-// consumers need consumer groups, which cairnd does not serve yet).
+// (the records themselves are read back there with confluent_kafka; kafkajs
+// consumer groups are tested in test_groups_kafkajs.py).
 //
 // Usage: node kafkajs_roundtrip.js <host:port> <topic>
 'use strict';

@@ -50,6 +50,15 @@ class Writer:
         self.out += data
         return self
 
+    def bytes_(self, data):
+        """BYTES (int32 length) or COMPACT_BYTES."""
+        if self.flexible:
+            self.uvarint(len(data) + 1)
+        else:
+            self.int32(len(data))
+        self.out += data
+        return self
+
     def array(self, items, write_item):
         if self.flexible:
             self.uvarint(len(items) + 1)
@@ -110,6 +119,12 @@ class Reader:
         s = self.data[self.pos:self.pos + n].decode()
         self.pos += n
         return s
+
+    def bytes_(self):
+        n = self.uvarint() - 1 if self.flexible else self.int32()
+        data = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return data
 
     def array(self, read_item):
         n = self.uvarint() - 1 if self.flexible else self.int32()

@@ -2,7 +2,7 @@
 --with-tests) against a real cairnd: kafkajs_roundtrip.js creates a topic,
 produces 200 keyed messages and reads offsets and configs back through its
 admin client; this test checks what it printed and reads every record back
-with confluent_kafka (kafkajs consumers need consumer groups)."""
+with confluent_kafka (kafkajs consumer groups: test_groups_kafkajs.py)."""
 import json
 import os
 import shutil
