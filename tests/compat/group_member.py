@@ -11,6 +11,7 @@ cleanly (close)."""
 import json
 import signal
 import sys
+import time
 
 client, bootstrap, group, topic = sys.argv[1:5]
 assignor = sys.argv[5] if len(sys.argv) > 5 else "range"
@@ -28,6 +29,23 @@ signal.signal(signal.SIGTERM, stop)
 def emit(obj):
     sys.stdout.write(json.dumps(obj) + "\n")
     sys.stdout.flush()
+
+
+def commit_synchronously(consumer, message):
+    """Commits past `message`. With cooperative rebalancing a member keeps
+    consuming while the group completes a rebalance, and a commit in that
+    window gets REBALANCE_IN_PROGRESS (from Kafka too): like a careful
+    application, retry until the group is stable again."""
+    import confluent_kafka
+    for _ in range(200):
+        try:
+            consumer.commit(message=message, asynchronous=False)
+            return
+        except confluent_kafka.KafkaException as e:
+            if e.args[0].code() != confluent_kafka.KafkaError.REBALANCE_IN_PROGRESS:
+                raise
+            time.sleep(0.05)
+    raise RuntimeError("the group never became stable again")
 
 
 def run_librdkafka():
@@ -63,7 +81,7 @@ def run_librdkafka():
                 continue
             emit({"error": str(message.error())})
             continue
-        consumer.commit(message=message, asynchronous=False)
+        commit_synchronously(consumer, message)
         emit({"p": message.partition(), "o": message.offset(), "v": message.value().decode()})
     consumer.close()
 
