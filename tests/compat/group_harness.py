@@ -5,6 +5,7 @@ record must be consumed exactly once across the group, in offset order per
 partition, by the member that owned the partition."""
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import time
 import uuid
 
 import confluent_kafka
+import kafka
 
 from kafka_helpers import create_topic
 
@@ -71,6 +73,55 @@ class Member:
         self.proc.wait(timeout=30)
 
 
+class KcatMember:
+    """kcat -G: librdkafka's balanced consumer, printing "partition offset
+    value" per record; it commits automatically every 200 ms and on close."""
+    ASSIGNED = re.compile(r"rebalanced \(memberid [^)]*\): assigned: (.*)$")
+
+    def __init__(self, bootstrap, group, topic):
+        self.proc = subprocess.Popen(
+            ["kcat", "-b", bootstrap, "-G", group, topic, "-u", "-f", "%p %o %s\\n",
+             "-X", "auto.offset.reset=earliest", "-X", "session.timeout.ms=6000",
+             "-X", "heartbeat.interval.ms=500", "-X", "auto.commit.interval.ms=200"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.records, self.assignment, self.lock = [], None, threading.Lock()
+        self.errors, self.stderr = [], []
+        threading.Thread(target=self._out, daemon=True).start()
+        threading.Thread(target=self._err, daemon=True).start()
+
+    def _out(self):
+        for line in self.proc.stdout:
+            p, o, v = line.rstrip("\n").split(" ", 2)
+            with self.lock:
+                self.records.append((int(p), int(o), v))
+
+    def _err(self):
+        for line in self.proc.stderr:
+            self.stderr.append(line)
+            match = self.ASSIGNED.search(line.strip())
+            with self.lock:
+                if match:
+                    self.assignment = {int(p) for p in re.findall(r"\[(\d+)\]", match.group(1))}
+                elif "revoked" in line:
+                    self.assignment = set()
+
+    def owned(self):
+        with self.lock:
+            return None if self.assignment is None else set(self.assignment)
+
+    def consumed(self):
+        with self.lock:
+            return list(self.records)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=30)
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait(timeout=30)
+
+
 def wait_until(predicate, timeout, what):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -102,6 +153,10 @@ class GroupScenario:
             member.proc.stderr.close()
 
     def start_member(self):
+        if self.client == "kcat":
+            member = KcatMember(self.broker.bootstrap, self.group, self.topic)
+            self.members.append(member)
+            return member
         member = Member(self.client, self.broker.bootstrap, self.group, self.topic, self.assignor)
         self.members.append(member)
         return member
@@ -139,6 +194,20 @@ class GroupScenario:
                    "%d records consumed, got %d" % (len(self.produced), len(self.all_consumed())))
         time.sleep(1)  # anything consumed twice would show up now
 
+    def wait_committed(self, timeout=30):
+        """Until the group's committed offsets reach the end of every
+        partition (kcat commits every few seconds; the others at once)."""
+        ends = {}
+        for p, o in self.produced:
+            ends[p] = max(ends.get(p, 0), o + 1)
+        admin = kafka.KafkaAdminClient(bootstrap_servers=self.broker.bootstrap)
+        try:
+            wait_until(lambda: {tp.partition: om.offset for tp, om in
+                                admin.list_consumer_group_offsets(self.group).items()} == ends,
+                       timeout, "the group to commit up to %s" % ends)
+        finally:
+            admin.close()
+
     def check_exactly_once(self):
         consumed = self.all_consumed()
         keys = [(p, o) for p, o, _ in consumed]
@@ -171,6 +240,7 @@ class GroupScenario:
         self.check_exactly_once()
 
         # A member dies: its partitions move once its session (6 s) expires.
+        self.wait_committed()
         killed_at = time.time()
         b.kill()
         wait_until(lambda: c.owned() == set(range(PARTITIONS)), 60, "the survivor to own every partition")

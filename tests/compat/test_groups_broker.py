@@ -1,12 +1,8 @@
-"""Consumer groups from the broker's side: kcat's balanced consumer, the
-broker killed with -9 under a live group, group requests no client would
+"""Consumer groups from the broker's side: the broker killed with -9 under a live group, group requests no client would
 send, the records of __consumer_offsets in Kafka's format, lag on /metrics
 and through the admin APIs, and DeleteGroups."""
-import re
-import signal
 import struct
 import subprocess
-import threading
 import time
 import unittest
 import urllib.request
@@ -18,7 +14,7 @@ from confluent_kafka import TopicPartition as CTopicPartition
 
 import raw_groups
 from cairnd_process import HTTP, Cairnd
-from group_harness import PARTITIONS, GroupScenario, Member, wait_until
+from group_harness import PARTITIONS, GroupScenario, wait_until
 from kafka_helpers import BrokerTestCase, create_topic
 
 OVERRIDES = ("group.initial.rebalance.delay.ms=0", "offsets.topic.num.partitions=5")
@@ -36,76 +32,8 @@ def java_hash(s):
     return h - (1 << 32) if h >= 1 << 31 else h
 
 
-class KcatMember:
-    """kcat -G: a balanced consumer printing "partition offset value"."""
-    ASSIGNED = re.compile(r"rebalanced \(memberid [^)]*\): assigned: (.*)$")
-
-    def __init__(self, bootstrap, group, topic):
-        self.proc = subprocess.Popen(
-            ["kcat", "-b", bootstrap, "-G", group, topic, "-u", "-f", "%p %o %s\\n",
-             "-X", "auto.offset.reset=earliest", "-X", "session.timeout.ms=6000",
-             "-X", "heartbeat.interval.ms=500", "-X", "auto.commit.interval.ms=200"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.records, self.assignment, self.lock = [], None, threading.Lock()
-        threading.Thread(target=self._out, daemon=True).start()
-        threading.Thread(target=self._err, daemon=True).start()
-
-    def _out(self):
-        for line in self.proc.stdout:
-            p, o, v = line.rstrip("\n").split(" ", 2)
-            with self.lock:
-                self.records.append((int(p), int(o), v))
-
-    def _err(self):
-        for line in self.proc.stderr:
-            match = self.ASSIGNED.search(line.strip())
-            with self.lock:
-                if match:
-                    self.assignment = {int(p) for p in re.findall(r"\[(\d+)\]", match.group(1))}
-                elif "revoked" in line:
-                    self.assignment = set()
-
-    def owned(self):
-        with self.lock:
-            return None if self.assignment is None else set(self.assignment)
-
-    def consumed(self):
-        with self.lock:
-            return list(self.records)
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=30)
-        self.proc.stdout.close()
-        self.proc.stderr.close()
-        return code
-
-
 class GroupsFromTheBroker(GroupScenario, BrokerTestCase):
     overrides = OVERRIDES
-
-    def test_kcat_balanced_consumers_share_a_topic_exactly_once(self):
-        members = [KcatMember(self.broker.bootstrap, self.group, self.topic) for _ in range(3)]
-        try:
-            self.members = []  # the harness's own members; kcat's are checked here
-            self.wait_stable(members)
-            self.produce(10, "kcat")
-            consumed = lambda: [r for m in members for r in m.consumed()]  # noqa: E731
-            wait_until(lambda: len(consumed()) >= len(self.produced), 60, "kcat to consume everything")
-            self.assertEqual(sorted((p, o) for p, o, _ in consumed()), sorted(self.produced))
-            self.assertEqual({(p, o): v for p, o, v in consumed()}, self.produced)
-            # One leaves (SIGTERM: commits and leaves the group); the others
-            # take over from its committed offsets.
-            self.assertEqual(members[0].stop(), 0)
-            self.wait_stable(members[1:])
-            self.produce(5, "kcat-after-leave")
-            wait_until(lambda: len(consumed()) >= len(self.produced), 60, "kcat to consume the rest")
-            time.sleep(1)
-            self.assertEqual(sorted((p, o) for p, o, _ in consumed()), sorted(self.produced))
-        finally:
-            for m in members:
-                if m.proc.poll() is None:
-                    m.stop()
 
     def test_group_requests_no_client_sends_get_the_right_errors(self):
         b = self.broker.bootstrap
