@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/functional/any_invocable.h"
+#include "broker/handlers/handler_util.h"
 #include "broker/group/coordinator_partition.h"
 #include "broker/group_service.h"
 #include "broker/shard_context.h"
@@ -34,6 +35,26 @@ void CallCoordinator(ShardContext& shard, const std::string& group_id, Coordinat
         std::move(work)(owner.groups().coordinator(), std::move(reply));
       },
       std::move(done));
+}
+
+// The whole of a handler for a request naming one group: decode it, run
+// `work(coordinator, request, version, reply)` on the group's coordinator
+// shard, and send what it replies, encoded at the request's version.
+template <typename RequestT, typename ResponseT, typename Work>
+void ServeOnCoordinator(ShardContext& shard, Request request, Respond respond, Work work) {
+  auto decoded = std::make_unique<RequestT>();
+  if (!DecodeBody(request, decoded.get(), respond)) return;
+  const int16_t version = request.version();
+  const std::string group_id = decoded->group_id;
+  CallCoordinator<ResponseT>(
+      shard, group_id,
+      [decoded = std::move(decoded), version, work = std::move(work)](
+          group::GroupCoordinator& coordinator, absl::AnyInvocable<void(ResponseT) &&> reply) mutable {
+        work(coordinator, *decoded, version, std::move(reply));
+      },
+      [version, respond = std::move(respond)](ResponseT response) mutable {
+        RespondWith(respond, response, version);
+      });
 }
 
 }  // namespace cairn::broker

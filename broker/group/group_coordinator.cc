@@ -54,6 +54,14 @@ kafka::SyncGroupResponse SyncError(int16_t error) {
 
 Buffer ToBuffer(const std::string& s) { return Buffer(s.begin(), s.end()); }
 
+// The timeouts a JoinGroup asks for; v0 has no rebalance timeout, and the
+// session timeout serves for both.
+void SetTimeouts(Member& member, const kafka::JoinGroupRequest& request) {
+  member.session_timeout_ms = request.session_timeout_ms;
+  member.rebalance_timeout_ms =
+      request.rebalance_timeout_ms >= 0 ? request.rebalance_timeout_ms : request.session_timeout_ms;
+}
+
 }  // namespace
 
 GroupCoordinator::GroupCoordinator(CoordinatorConfig config, const Clock& clock, Persist persist,
@@ -184,9 +192,7 @@ void GroupCoordinator::JoinKnownMember(Group& group, const kafka::JoinGroupReque
   Member& member = group.members.at(request.member_id);
   const std::vector<Protocol> protocols = ProtocolsOf(request);
   const bool changed = protocols != member.protocols;
-  member.session_timeout_ms = request.session_timeout_ms;
-  member.rebalance_timeout_ms = request.rebalance_timeout_ms >= 0 ? request.rebalance_timeout_ms
-                                                                  : request.session_timeout_ms;
+  SetTimeouts(member, request);
   TouchSession(member);
   switch (group.state) {
     case GroupState::kPreparingRebalance:
@@ -222,9 +228,7 @@ void GroupCoordinator::AddMemberAndRebalance(Group& group, const kafka::JoinGrou
   member.instance_id = request.group_instance_id;
   member.client_id = client.client_id;
   member.client_host = client.client_host;
-  member.session_timeout_ms = request.session_timeout_ms;
-  member.rebalance_timeout_ms =
-      request.rebalance_timeout_ms >= 0 ? request.rebalance_timeout_ms : request.session_timeout_ms;
+  SetTimeouts(member, request);
   member.protocols = ProtocolsOf(request);
   member.join_order = group.next_join_order++;
   member.awaiting_join = std::move(reply);
@@ -259,9 +263,7 @@ void GroupCoordinator::ReplaceStaticMember(Group& group, const kafka::JoinGroupR
   member.id = new_id;
   member.client_id = client.client_id;
   member.client_host = client.client_host;
-  member.session_timeout_ms = request.session_timeout_ms;
-  member.rebalance_timeout_ms =
-      request.rebalance_timeout_ms >= 0 ? request.rebalance_timeout_ms : request.session_timeout_ms;
+  SetTimeouts(member, request);
   const std::vector<Protocol> protocols = ProtocolsOf(request);
   const bool changed = protocols != member.protocols;
   member.protocols = protocols;
