@@ -119,6 +119,7 @@ class Connection {
 
  private:
   friend class TcpListener;
+  friend class TcpConnector;
   struct State;  // Asio state, shared with in-flight completions
 
   // Adopts a connected TCP socket descriptor on `shard`.

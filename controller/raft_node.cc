@@ -1,0 +1,206 @@
+// RaftNode (see raft_node.h).
+
+#include "controller/raft_node.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/check.h"
+#include "common/logging.h"
+#include "controller/raft/raft.h"
+#include "io/shard.h"
+
+namespace cairn::controller {
+
+absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Start(io::Shard& shard, io::FileSystem& fs,
+                                                          Options options,
+                                                          ApplyCallback on_apply) {
+  CAIRN_CHECK(on_apply != nullptr);
+  raft::ConfState bootstrap;
+  const PeerAddress* self = nullptr;
+  std::vector<PeerAddress> peers;
+  for (const PeerAddress& voter : options.voters) {
+    bootstrap.voters.push_back(voter.id);
+    if (voter.id == options.id) {
+      self = &voter;
+    } else {
+      peers.push_back(voter);
+    }
+  }
+  if (self == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("node ", options.id.value(), " is not among the voters"));
+  }
+  std::unique_ptr<RaftNode> node(new RaftNode(shard, options, std::move(on_apply)));
+  RaftNode* n = node.get();
+
+  absl::StatusOr<std::unique_ptr<RaftStorage>> storage =
+      RaftStorage::Open(fs, options.data_dir, bootstrap);
+  if (!storage.ok()) return storage.status();
+  n->storage_ = *std::move(storage);
+
+  raft::Config config;
+  config.id = options.id;
+  config.storage = n->storage_.get();
+  config.election_tick = options.election_tick;
+  config.heartbeat_tick = options.heartbeat_tick;
+  // No application snapshot exists yet: the state machine starts empty and
+  // is rebuilt from the whole log.
+  config.applied = raft::LogIndex(n->storage_->FirstIndex().value() - 1);
+  config.random_seed = options.random_seed;
+  absl::StatusOr<std::unique_ptr<raft::RawNode>> raw = raft::RawNode::Create(config);
+  if (!raw.ok()) return raw.status();
+  n->raw_ = *std::move(raw);
+  n->applied_ = config.applied;
+
+  RaftTransport::Options transport;
+  transport.cluster_id = options.cluster_id;
+  transport.self = options.id;
+  transport.listen_host = self->host;
+  transport.listen_port = self->port;
+  transport.peers = std::move(peers);
+  absl::StatusOr<std::unique_ptr<RaftTransport>> t = RaftTransport::Start(
+      shard, std::move(transport), [n](raft::Message message) { n->Give(std::move(message)); });
+  if (!t.ok()) return t.status();
+  n->transport_ = *std::move(t);
+
+  n->ScheduleTick();
+  return node;
+}
+
+RaftNode::RaftNode(io::Shard& shard, Options options, ApplyCallback on_apply)
+    : shard_(shard),
+      options_(std::move(options)),
+      on_apply_(std::move(on_apply)),
+      tick_timer_(shard) {}
+
+RaftNode::~RaftNode() {
+  *alive_ = false;
+  tick_timer_.Cancel();
+  transport_.reset();  // no more messages into a half-destroyed node
+  FailPending(absl::CancelledError("raft node stopped"));
+  for (Input& input : queued_) {
+    if (auto* proposal = std::get_if<Proposal>(&input)) {
+      std::move(proposal->done)(absl::CancelledError("raft node stopped"));
+    }
+  }
+}
+
+void RaftNode::ScheduleTick() {
+  tick_timer_.ExpireAfter(options_.tick_interval, [this, alive = alive_](absl::Status status) {
+    if (!status.ok() || !*alive) return;
+    Give(Tick{});
+    ScheduleTick();
+  });
+}
+
+void RaftNode::Propose(Buffer data, ProposeCallback done) {
+  Give(Proposal{std::move(data), std::move(done)});
+}
+
+bool RaftNode::is_leader() const { return raw_->raft().role() == raft::Role::kLeader; }
+
+raft::NodeId RaftNode::leader() const { return raw_->raft().lead(); }
+
+void RaftNode::Give(Input input) {
+  if (!failure_.ok()) {
+    if (auto* proposal = std::get_if<Proposal>(&input)) std::move(proposal->done)(failure_);
+    return;
+  }
+  if (in_ready_) {
+    queued_.push_back(std::move(input));
+    return;
+  }
+  Handle(std::move(input));
+  ProcessReady();
+}
+
+void RaftNode::Handle(Input input) {
+  if (std::holds_alternative<Tick>(input)) {
+    raw_->Tick();
+  } else if (auto* message = std::get_if<raft::Message>(&input)) {
+    // Stale or unexpected messages are normal in Raft; the core says why.
+    absl::Status status = raw_->Step(std::move(*message));
+    if (!status.ok()) {
+      CAIRN_LOG(kDebug) << "raft node " << options_.id << ": step: " << status;
+    }
+  } else {
+    Proposal& proposal = std::get<Proposal>(input);
+    absl::StatusOr<raft::LogIndex> index = raw_->Propose(proposal.data);
+    if (!index.ok()) {
+      std::move(proposal.done)(index.status());
+      return;
+    }
+    pending_.emplace(*index, Pending{raw_->raft().term(), std::move(proposal.done)});
+  }
+}
+
+void RaftNode::ProcessReady() {
+  while (!in_ready_ && failure_.ok() && raw_->HasReady()) {
+    raft::Ready ready = raw_->GetReady();
+    in_ready_ = true;
+    if (ready.soft_state && ready.soft_state->role != raft::Role::kLeader) {
+      FailPending(absl::UnavailableError("leadership lost before the entry committed"));
+    }
+    if (!ready.MustPersist()) {
+      FinishReady(std::move(ready));
+      continue;
+    }
+    auto shared = std::make_shared<raft::Ready>(std::move(ready));
+    absl::Status started = storage_->Persist(
+        shared->snapshot, shared->entries, shared->hard_state,
+        [this, shared, alive = alive_](absl::Status status) {
+          if (!*alive) return;
+          if (!status.ok()) {
+            // The durable state is unknown; continuing could break a promise
+            // (a vote, an acknowledged entry). Stop this node.
+            CAIRN_LOG(kError) << "raft node " << options_.id << ": persist failed: " << status;
+            failure_ = status;
+            FailPending(status);
+            return;
+          }
+          FinishReady(std::move(*shared));
+          ProcessReady();
+        });
+    if (!started.ok()) {
+      CAIRN_LOG(kError) << "raft node " << options_.id << ": persist failed: " << started;
+      failure_ = started;
+      FailPending(started);
+    }
+    return;
+  }
+}
+
+void RaftNode::FinishReady(raft::Ready ready) {
+  // Durable now: the messages may promise it.
+  for (const raft::Message& message : ready.messages) transport_->Send(message);
+  for (const raft::Entry& entry : ready.committed_entries) {
+    on_apply_(entry);
+    applied_ = entry.index;
+    const auto it = pending_.find(entry.index);
+    if (it == pending_.end()) continue;
+    Pending pending = std::move(it->second);
+    pending_.erase(it);
+    if (pending.term == entry.term) {
+      std::move(pending.done)(entry.index);
+    } else {
+      std::move(pending.done)(absl::UnavailableError("the entry was replaced by another leader's"));
+    }
+  }
+  raw_->Advance();
+  in_ready_ = false;
+  // Inputs that arrived during the Ready, in order; each may add to the next.
+  while (!in_ready_ && !queued_.empty()) {
+    Input input = std::move(queued_.front());
+    queued_.pop_front();
+    Handle(std::move(input));
+  }
+}
+
+void RaftNode::FailPending(const absl::Status& status) {
+  std::map<raft::LogIndex, Pending> pending = std::move(pending_);
+  pending_.clear();
+  for (auto& [index, p] : pending) std::move(p.done)(status);
+}
+
+}  // namespace cairn::controller

@@ -1,0 +1,109 @@
+// A running controller Raft node: drives a raft::RawNode on one shard with a
+// tick timer, durable RaftStorage and a RaftTransport (docs/raft.md).
+//
+// The RawNode takes no input between GetReady() and Advance(), and a Ready
+// stays outstanding while RaftStorage persists it (asynchronously, fsync
+// included). Inputs arriving meanwhile — messages, proposals, ticks — are
+// queued and given in arrival order once the Ready is advanced, so a slow
+// disk batches work into the next Ready instead of blocking the shard.
+//
+// Threading: one shard. Start, Propose, the accessors, the destructor and
+// every callback run on that shard's thread.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "controller/raft/raw_node.h"
+#include "controller/raft_storage.h"
+#include "controller/raft_transport.h"
+#include "io/file.h"
+#include "io/timer.h"
+
+namespace cairn::controller {
+
+class RaftNode {
+ public:
+  struct Options {
+    raft::NodeId id = raft::kNoNode;
+    std::string cluster_id;
+    std::string data_dir;
+    // Every voter, this node included; bootstraps a fresh data dir.
+    std::vector<PeerAddress> voters;
+    std::chrono::milliseconds tick_interval{50};
+    int election_tick = 10;  // in ticks: 500 ms at the default interval
+    int heartbeat_tick = 1;
+    uint64_t random_seed = 0;  // election jitter; give each node its own
+  };
+  // Called for each committed entry, in log order, exactly once per entry per
+  // process lifetime (a restart re-applies from the first log entry, since
+  // no application snapshot exists yet). Includes a new leader's empty entry.
+  using ApplyCallback = absl::AnyInvocable<void(const raft::Entry&)>;
+  // The entry's index once it is committed and applied on this node; or
+  // NotLeader (with a hint, raft::LeaderHint) when this node cannot propose,
+  // or Unavailable when leadership was lost before the entry committed here
+  // (its fate is then unknown: a new leader may still commit it). NotLeader
+  // may come inline from Propose; every other outcome comes later.
+  using ProposeCallback = absl::AnyInvocable<void(absl::StatusOr<raft::LogIndex>) &&>;
+
+  // Opens (or bootstraps) the data dir and starts listening, dialing and
+  // ticking. The listen address is this node's entry in options.voters.
+  static absl::StatusOr<std::unique_ptr<RaftNode>> Start(io::Shard& shard, io::FileSystem& fs,
+                                                         Options options, ApplyCallback on_apply);
+  // Stops ticking and closes connections; a persist in flight is abandoned
+  // (its durability is unaffected) and pending proposals fail with Cancelled.
+  ~RaftNode();
+  RaftNode(const RaftNode&) = delete;
+  RaftNode& operator=(const RaftNode&) = delete;
+
+  void Propose(Buffer data, ProposeCallback done);
+
+  bool is_leader() const;
+  raft::NodeId leader() const;
+  raft::LogIndex applied() const { return applied_; }
+  uint16_t port() const { return transport_->port(); }
+  const RaftTransport& transport() const { return *transport_; }
+
+ private:
+  struct Tick {};
+  struct Proposal {
+    Buffer data;
+    ProposeCallback done;
+  };
+  struct Pending {
+    raft::Term term;
+    ProposeCallback done;
+  };
+  using Input = std::variant<Tick, raft::Message, Proposal>;
+
+  RaftNode(io::Shard& shard, Options options, ApplyCallback on_apply);
+  void ScheduleTick();
+  void Give(Input input);
+  void Handle(Input input);
+  void ProcessReady();
+  void FinishReady(raft::Ready ready);
+  void FailPending(const absl::Status& status);
+
+  io::Shard& shard_;
+  const Options options_;
+  ApplyCallback on_apply_;
+  std::unique_ptr<RaftStorage> storage_;
+  std::unique_ptr<raft::RawNode> raw_;
+  std::unique_ptr<RaftTransport> transport_;
+  io::Timer tick_timer_;
+  std::deque<Input> queued_;
+  bool in_ready_ = false;  // between GetReady() and Advance()
+  absl::Status failure_;   // a persist failed: the node stops
+  std::map<raft::LogIndex, Pending> pending_;
+  raft::LogIndex applied_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace cairn::controller

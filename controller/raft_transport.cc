@@ -1,0 +1,173 @@
+// RaftTransport (see raft_transport.h).
+
+#include "controller/raft_transport.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "common/check.h"
+#include "common/logging.h"
+#include "controller/raft_codec.h"
+#include "io/shard.h"
+
+namespace cairn::controller {
+
+struct RaftTransport::Peer : io::Connection::Handler {
+  Peer(RaftTransport& t, PeerAddress a) : transport(t), address(std::move(a)), redial(t.shard_) {}
+
+  // Peers never answer on our outbound connection (they reply over their
+  // own), but a frame there is handled like any inbound one.
+  void OnFrame(Buffer frame) override { transport.Deliver(*connection, frame); }
+  void OnClose(absl::Status reason) override {
+    CAIRN_LOG(kInfo) << "raft transport: connection to node " << address.id << " closed: "
+                     << reason;
+    // Destroying the Connection inside its own callback is allowed.
+    connection.reset();
+    transport.ScheduleRedial(*this);
+  }
+
+  RaftTransport& transport;
+  const PeerAddress address;
+  std::unique_ptr<io::TcpConnector> connector;
+  std::unique_ptr<io::Connection> connection;
+  io::Timer redial;
+  std::chrono::milliseconds backoff{0};
+};
+
+struct RaftTransport::Inbound : io::Connection::Handler {
+  Inbound(RaftTransport& t, std::unique_ptr<io::Connection> c)
+      : transport(t), connection(std::move(c)) {}
+
+  void OnFrame(Buffer frame) override {
+    if (!transport.Deliver(*connection, frame)) transport.Bury(this);
+  }
+  void OnClose(absl::Status) override { transport.Bury(this); }
+
+  RaftTransport& transport;
+  std::unique_ptr<io::Connection> connection;
+  bool buried = false;
+};
+
+absl::StatusOr<std::unique_ptr<RaftTransport>> RaftTransport::Start(io::Shard& shard,
+                                                                    Options options,
+                                                                    MessageCallback on_message) {
+  CAIRN_CHECK(on_message != nullptr);
+  std::unique_ptr<RaftTransport> transport(
+      new RaftTransport(shard, std::move(options), std::move(on_message)));
+  RaftTransport* t = transport.get();
+  absl::StatusOr<std::unique_ptr<io::TcpListener>> listener = io::TcpListener::Listen(
+      shard, t->options_.listen_host, t->options_.listen_port,
+      [t](std::unique_ptr<io::Connection> connection) { t->Accept(std::move(connection)); },
+      io::ListenOptions{.reuse_port = false});
+  if (!listener.ok()) return listener.status();
+  t->listener_ = *std::move(listener);
+  for (const PeerAddress& address : t->options_.peers) {
+    CAIRN_CHECK(address.id != t->options_.self) << "a node is not its own peer";
+    auto peer = std::make_unique<Peer>(*t, address);
+    Peer& p = *peer;
+    t->peers_.emplace(address.id, std::move(peer));
+    t->Dial(p);
+  }
+  return transport;
+}
+
+RaftTransport::RaftTransport(io::Shard& shard, Options options, MessageCallback on_message)
+    : shard_(shard), options_(std::move(options)), on_message_(std::move(on_message)) {}
+
+RaftTransport::~RaftTransport() {
+  *alive_ = false;
+  // Connections and connectors go first: their destructors guarantee that
+  // no handler or callback (which point at peers and `this`) runs afterwards.
+  for (auto& [id, peer] : peers_) {
+    peer->connector.reset();
+    peer->connection.reset();
+    peer->redial.Cancel();
+  }
+  inbound_.clear();
+}
+
+void RaftTransport::Dial(Peer& peer) {
+  peer.connector = io::TcpConnector::Connect(
+      shard_, peer.address.host, peer.address.port, options_.connect_timeout,
+      [this, &peer](absl::StatusOr<std::unique_ptr<io::Connection>> connection) {
+        if (!connection.ok()) {
+          ScheduleRedial(peer);
+          return;
+        }
+        peer.backoff = std::chrono::milliseconds(0);
+        peer.connection = *std::move(connection);
+        peer.connection->Start(&peer, options_.limits);
+      });
+}
+
+void RaftTransport::ScheduleRedial(Peer& peer) {
+  peer.backoff = peer.backoff.count() == 0
+                     ? options_.initial_backoff
+                     : std::min(peer.backoff * 2, options_.max_backoff);
+  peer.redial.ExpireAfter(peer.backoff, [this, &peer, alive = alive_](absl::Status status) {
+    if (!status.ok() || !*alive) return;
+    Dial(peer);
+  });
+}
+
+void RaftTransport::Send(const raft::Message& message) {
+  const auto it = peers_.find(message.to);
+  if (it == peers_.end()) {
+    CAIRN_LOG(kWarning) << "raft transport: message to unknown node " << message.to;
+    ++dropped_;
+    return;
+  }
+  Peer& peer = *it->second;
+  if (peer.connection == nullptr || !peer.connection->is_open() ||
+      peer.connection->queued_bytes() > options_.max_queued_bytes) {
+    ++dropped_;
+    return;
+  }
+  peer.connection->Send(EncodeEnvelope(options_.cluster_id, message));
+}
+
+bool RaftTransport::connected(raft::NodeId peer) const {
+  const auto it = peers_.find(peer);
+  return it != peers_.end() && it->second->connection != nullptr &&
+         it->second->connection->is_open();
+}
+
+void RaftTransport::Accept(std::unique_ptr<io::Connection> connection) {
+  inbound_.push_back(std::make_unique<Inbound>(*this, std::move(connection)));
+  Inbound& inbound = *inbound_.back();
+  inbound.connection->Start(&inbound, options_.limits);
+}
+
+bool RaftTransport::Deliver(io::Connection& connection, const Buffer& frame) {
+  absl::StatusOr<DecodedEnvelope> envelope = DecodeEnvelope(frame);
+  absl::Status refusal;
+  if (!envelope.ok()) {
+    refusal = envelope.status();
+  } else if (envelope->cluster_id != options_.cluster_id) {
+    refusal = absl::FailedPreconditionError("envelope of cluster '" + envelope->cluster_id +
+                                            "', expected '" + options_.cluster_id + "'");
+  } else if (envelope->message.to != options_.self) {
+    refusal = absl::FailedPreconditionError("message addressed to another node");
+  }
+  if (!refusal.ok()) {
+    CAIRN_LOG(kWarning) << "raft transport: closing connection from " << connection.peer()
+                        << ": " << refusal;
+    ++rejected_inbound_;
+    connection.Close();
+    return false;
+  }
+  on_message_(std::move(envelope->message));
+  return true;
+}
+
+void RaftTransport::Bury(Inbound* inbound) {
+  if (inbound->buried) return;
+  inbound->buried = true;
+  // Not destroyed here: we are inside one of its Handler callbacks.
+  shard_.Post([this, inbound, alive = alive_] {
+    if (!*alive) return;
+    inbound_.remove_if([inbound](const auto& p) { return p.get() == inbound; });
+  });
+}
+
+}  // namespace cairn::controller
