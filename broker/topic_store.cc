@@ -35,14 +35,6 @@ absl::Status Policy(std::string message) {
   return WithReason(absl::FailedPreconditionError(std::move(message)), ErrorReason::kPolicyViolation);
 }
 
-// Kafka refuses names that differ from an existing one only by '.' versus '_'
-// (they share metric names).
-std::string CollisionKey(std::string_view name) {
-  std::string key(name);
-  std::replace(key.begin(), key.end(), '.', '_');
-  return key;
-}
-
 bool IsZero(const TopicId& id) {
   return std::all_of(id.begin(), id.end(), [](uint8_t b) { return b == 0; });
 }
@@ -61,10 +53,6 @@ absl::Status CheckPartitionCount(int32_t partitions) {
 }
 
 }  // namespace
-
-bool IsReservedTopicName(std::string_view name) {
-  return name == "__consumer_offsets" || name == "__transaction_state" || name == "__cluster_metadata";
-}
 
 const TopicInfo* TopicImage::Find(std::string_view name) const {
   auto it = topics.find(name);
@@ -213,7 +201,7 @@ absl::StatusOr<TopicInfo> LocalTopicStore::Create(const std::string& name, int32
                       ErrorReason::kTopicAlreadyExists);
   }
   for (const auto& [existing, info] : current->topics) {
-    if (CollisionKey(existing) == CollisionKey(name)) {
+    if (TopicCollisionKey(existing) == TopicCollisionKey(name)) {
       return Invalid(ErrorReason::kInvalidTopic,
                      absl::StrCat("Topic '", name, "' collides with existing topic: ", existing));
     }

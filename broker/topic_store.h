@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "common/topic_partition.h"
 #include "absl/status/statusor.h"
 #include "common/server_config.h"
 #include "io/file.h"
@@ -55,12 +56,6 @@ struct ConfigChange {
   Op op = Op::kSet;
   std::string value;  // ignored by kDelete
 };
-
-// Topic names reserved for the broker's own topics: clients may not create
-// them (kInvalidTopic), delete them or change their partition count
-// (kPolicyViolation). Other names starting with "__" stay open to clients, as
-// in Kafka (Debezium's __debezium-heartbeat.*).
-bool IsReservedTopicName(std::string_view name);
 
 inline constexpr int32_t kMaxPartitionsPerTopic = 100000;
 

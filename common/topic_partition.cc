@@ -1,5 +1,7 @@
 #include "common/topic_partition.h"
 
+#include <algorithm>
+
 #include <charconv>
 
 #include "absl/strings/str_cat.h"
@@ -37,6 +39,16 @@ std::optional<TopicPartition> TopicPartition::FromDirectoryName(std::string_view
   std::string_view topic = name.substr(0, dash);
   if (!ValidateTopicName(topic).ok()) return std::nullopt;
   return TopicPartition{std::string(topic), partition};
+}
+
+bool IsReservedTopicName(std::string_view name) {
+  return name == "__consumer_offsets" || name == "__transaction_state" || name == "__cluster_metadata";
+}
+
+std::string TopicCollisionKey(std::string_view name) {
+  std::string key(name);
+  std::replace(key.begin(), key.end(), '.', '_');
+  return key;
 }
 
 }  // namespace cairn

@@ -16,6 +16,16 @@ inline constexpr size_t kMaxTopicNameLength = 249;
 // Kafka's rules: 1..249 characters of [a-zA-Z0-9._-], not "." or "..".
 absl::Status ValidateTopicName(std::string_view name);
 
+// Topic names reserved for the broker's own topics (__consumer_offsets,
+// __transaction_state, __cluster_metadata): clients may not create them,
+// delete them or change their partition count. Other names starting with
+// "__" stay open to clients, as in Kafka (Debezium's __debezium-heartbeat.*).
+bool IsReservedTopicName(std::string_view name);
+
+// Kafka refuses a topic whose name differs from an existing one only by '.'
+// versus '_' (both map to '_' in metric names): equal keys collide.
+std::string TopicCollisionKey(std::string_view name);
+
 struct TopicPartition {
   std::string topic;
   int32_t partition = 0;

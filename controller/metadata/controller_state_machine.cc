@@ -29,19 +29,6 @@ absl::Status Policy(std::string message) {
   return WithReason(absl::FailedPreconditionError(std::move(message)), ErrorReason::kPolicyViolation);
 }
 
-// The same list as broker::IsReservedTopicName: the controller may not
-// include broker/ (DESIGN.md §1), so both should move to common/ together.
-bool IsReservedTopicName(std::string_view name) {
-  return name == "__consumer_offsets" || name == "__transaction_state" || name == "__cluster_metadata";
-}
-
-// Names differing only by '.' versus '_' share Kafka metric names.
-std::string CollisionKey(std::string_view name) {
-  std::string key(name);
-  std::replace(key.begin(), key.end(), '.', '_');
-  return key;
-}
-
 absl::Status CheckPartitionCount(int32_t partitions) {
   if (partitions > kMaxPartitionsPerTopic) {
     return Invalid(ErrorReason::kInvalidPartitions, absl::StrCat("Number of partitions ", partitions,
@@ -128,7 +115,7 @@ absl::StatusOr<std::vector<Record>> ControllerStateMachine::CreateTopic(const Me
                       ErrorReason::kTopicAlreadyExists);
   }
   for (const auto& [existing, topic] : image.topics) {
-    if (CollisionKey(existing) == CollisionKey(name)) {
+    if (TopicCollisionKey(existing) == TopicCollisionKey(name)) {
       return Invalid(ErrorReason::kInvalidTopic,
                      absl::StrCat("Topic '", name, "' collides with existing topic: ", existing));
     }
