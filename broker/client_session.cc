@@ -166,14 +166,22 @@ void ClientSession::SendReadyResponses() {
       CloseWithError(slot->reply.close_reason);
       return;
     }
-    Buffer response;
-    kafka::Writer writer(response);
+    // The header goes out as its own piece: the body is never copied.
+    Buffer header_bytes;
+    kafka::Writer writer(header_bytes);
     kafka::ResponseHeader header;
     header.correlation_id = slot->correlation_id;
     header.Encode(writer, slot->response_header_version);
-    response.insert(response.end(), slot->reply.body.begin(), slot->reply.body.end());
-    slot->reply.body = Buffer();
-    connection_->Send(std::move(response));
+    std::vector<io::Connection::Piece> pieces;
+    pieces.reserve(1 + std::max<size_t>(slot->reply.pieces.size(), 1));
+    pieces.emplace_back(std::move(header_bytes));
+    if (slot->reply.pieces.empty()) {
+      pieces.emplace_back(std::move(slot->reply.body));
+    } else {
+      for (io::Connection::Piece& piece : slot->reply.pieces) pieces.push_back(std::move(piece));
+    }
+    slot->reply = Reply();
+    connection_->SendPieces(std::move(pieces));
     Finish(*slot);
   }
   UpdateBackpressure();

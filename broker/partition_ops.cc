@@ -81,12 +81,29 @@ ReadOutcome ReadOnOwner(ShardContext& owner, const TopicPartition& tp, int64_t o
                                 ErrorReason::kOffsetOutOfRange);
     return outcome;
   }
-  auto read = partition.Read(Offset(offset), max_bytes, partition.durable_offset(), min_one_batch);
+  auto read = partition.ReadRange(Offset(offset), max_bytes, partition.durable_offset(), min_one_batch);
   if (!read.ok()) {
     outcome.status = read.status();
     return outcome;
   }
-  outcome.records.assign(read->data.begin(), read->data.end());
+  if (read->length == 0) return outcome;
+  io::File& file = *read->segment->file();
+  // Duplicated here, on the owner, while the segment is surely open: from now
+  // on the range needs nothing of this shard's state.
+  auto send_file = io::SendFile::Duplicate(file);
+  if (send_file.ok()) {
+    outcome.file_range = {*std::move(send_file), read->position, read->length};
+    return outcome;
+  }
+  // No descriptor to send from: copy the batches instead.
+  outcome.records.resize(static_cast<size_t>(read->length));
+  auto got = file.Read(read->position, outcome.records);
+  if (!got.ok() || *got != read->length) {
+    outcome.records.clear();
+    outcome.status = got.ok() ? absl::DataLossError(absl::StrCat(file.path(), ": short read of ", read->length,
+                                                                 " bytes at position ", read->position))
+                              : got.status();
+  }
   return outcome;
 }
 

@@ -11,6 +11,7 @@
 #include "broker/shard_context.h"
 #include "common/bytes.h"
 #include "common/topic_partition.h"
+#include "io/connection.h"
 
 namespace cairn::broker {
 
@@ -31,7 +32,19 @@ struct ReadOutcome {
   absl::Status status;
   int64_t high_watermark = -1;
   int64_t log_start_offset = -1;
-  Buffer records;  // whole batches
+  // Whole batches, in one of two forms (never both): a range of the segment
+  // file to send from with sendfile (zero-copy), or copied bytes where the
+  // file has no descriptor (the simulated disk) or none is left to duplicate.
+  // The range owns its descriptor, so it may move to another shard and
+  // outlive the segment (see io::SendFile).
+  io::Connection::FileRange file_range;  // file == nullptr when unused
+  Buffer records;
+
+  size_t records_bytes() const { return file_range.file != nullptr ? file_range.length : records.size(); }
+  void ClearRecords() {
+    file_range = {};
+    records.clear();
+  }
 };
 
 // Reads up to `max_bytes` from `offset`, never past the high watermark.

@@ -4,10 +4,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "common/bytes.h"
+#include "io/connection.h"
 #include "proto/kafka/header.h"
 
 namespace cairn::broker {
@@ -29,12 +31,33 @@ struct Request {
 struct Reply {
   enum class Kind { kResponse, kNoResponse, kCloseConnection };
   Kind kind = Kind::kResponse;
+  // The body: `body`, or when `pieces` is not empty their concatenation (a
+  // gather send: Fetch sends stored batches straight from their files).
   Buffer body;
+  std::vector<io::Connection::Piece> pieces;
   absl::Status close_reason;
 
-  static Reply With(Buffer body) { return {Kind::kResponse, std::move(body), {}}; }
-  static Reply NoResponse() { return {Kind::kNoResponse, {}, {}}; }
-  static Reply Close(absl::Status reason) { return {Kind::kCloseConnection, {}, std::move(reason)}; }
+  static Reply With(Buffer body) {
+    Reply reply;
+    reply.body = std::move(body);
+    return reply;
+  }
+  static Reply WithPieces(std::vector<io::Connection::Piece> pieces) {
+    Reply reply;
+    reply.pieces = std::move(pieces);
+    return reply;
+  }
+  static Reply NoResponse() {
+    Reply reply;
+    reply.kind = Kind::kNoResponse;
+    return reply;
+  }
+  static Reply Close(absl::Status reason) {
+    Reply reply;
+    reply.kind = Kind::kCloseConnection;
+    reply.close_reason = std::move(reason);
+    return reply;
+  }
 };
 using Respond = absl::AnyInvocable<void(Reply) &&>;
 

@@ -5,6 +5,7 @@
 
 #include "io/connection.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -77,7 +78,7 @@ struct Connection::State : std::enable_shared_from_this<State> {
     std::array<uint8_t, kFrameHeaderBytes> header{};
     bool is_header = false;
     Buffer bytes;
-    std::shared_ptr<File> file;  // set: a file range at `offset`
+    std::shared_ptr<const SendFile> file;  // set: a file range at `offset`
     uint64_t offset = 0;
     uint64_t size = 0;
     uint64_t done = 0;  // bytes already written
@@ -346,7 +347,7 @@ void Connection::State::Pump() {
     const size_t count = static_cast<size_t>(std::min<uint64_t>(chunk.size - chunk.done,
                                                                 kSendfileMaxCount));
     const ssize_t sent =
-        ::sendfile(socket.native_handle(), chunk.file->native_handle(), &position, count);
+        ::sendfile(socket.native_handle(), chunk.file->fd(), &position, count);
     if (sent > 0) {
       Consume(static_cast<uint64_t>(sent));
       if (static_cast<uint64_t>(sent) >= sendfile_budget) {
@@ -394,14 +395,23 @@ void Connection::State::Pump() {
 void Connection::State::StartGatherWrite() {
   std::vector<asio::const_buffer> buffers;
   buffers.reserve(std::min(out.size(), kMaxGatherBuffers));
+  bool file_follows = false;
   for (const Chunk& chunk : out) {
-    if (chunk.file != nullptr || buffers.size() == kMaxGatherBuffers) break;
+    if (chunk.file != nullptr) {
+      file_follows = true;
+      break;
+    }
+    if (buffers.size() == kMaxGatherBuffers) break;
     if (chunk.done == chunk.size) continue;
     buffers.emplace_back(chunk.data() + chunk.done, static_cast<size_t>(chunk.size - chunk.done));
   }
   writing = true;
-  socket.async_write_some(buffers, [self = shared_from_this()](const asio::error_code& ec,
-                                                               size_t bytes) {
+  // Bytes right before a file range (a Fetch response's fields) wait for the
+  // range's first bytes instead of leaving as a small segment of their own
+  // (TCP_NODELAY would push them at once): one packet less per range.
+  const asio::socket_base::message_flags flags = file_follows ? MSG_MORE : 0;
+  socket.async_send(buffers, flags, [self = shared_from_this()](const asio::error_code& ec,
+                                                                size_t bytes) {
     self->OnWriteDone();
     if (self->closed) return;
     if (ec) {
@@ -469,6 +479,27 @@ void Connection::State::PostClose() {
     handler->OnClose(self->close_reason);
   });
 }
+
+// ----------------------------------------------------------------- SendFile
+
+absl::StatusOr<std::shared_ptr<const SendFile>> SendFile::Duplicate(const File& file) {
+  const int fd = file.native_handle();
+  if (fd < 0) {
+    return absl::FailedPreconditionError(absl::StrCat(file.path(), " has no descriptor to send from"));
+  }
+  const int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) {
+    const int err = errno;
+    if (err == EMFILE || err == ENFILE) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("no descriptor left to duplicate that of ", file.path()));
+    }
+    return ErrnoToStatus(err, absl::StrCat("duplicating the descriptor of ", file.path()));
+  }
+  return std::shared_ptr<const SendFile>(new SendFile(copy, file.path()));
+}
+
+SendFile::~SendFile() { ::close(fd_); }  // read-only use: close(2) reports nothing of value
 
 // ----------------------------------------------------------------- Connection
 
@@ -551,42 +582,31 @@ void Connection::ResumeReading() {
 bool Connection::reading_paused() const { return state_->paused; }
 
 void Connection::Send(Buffer payload) {
-  State& s = *state_;
-  s.CheckThread();
-  CAIRN_CHECK(payload.size() <= static_cast<size_t>(std::numeric_limits<int32_t>::max()))
-      << "frame of " << payload.size() << " bytes to " << s.peer;
-  if (s.closed) return;
-  State::Chunk header;
-  header.is_header = true;
-  header.size = kFrameHeaderBytes;
-  StoreBigEndian(header.header.data(), static_cast<int32_t>(payload.size()));
-  s.Enqueue(std::move(header));
-  if (!payload.empty()) {
-    State::Chunk body;
-    body.size = payload.size();
-    body.bytes = std::move(payload);
-    s.Enqueue(std::move(body));
-  }
-  s.Pump();
+  std::vector<Piece> pieces;
+  pieces.emplace_back(std::move(payload));
+  SendPieces(std::move(pieces));
 }
 
-void Connection::SendWithFileRanges(Buffer prefix, std::vector<FileRange> ranges) {
+void Connection::SendPieces(std::vector<Piece> pieces) {
   State& s = *state_;
   s.CheckThread();
   if (s.closed) return;
-  uint64_t total = prefix.size();
-  std::vector<State::Chunk> pieces;
-  pieces.reserve(ranges.size());
-  for (FileRange& range : ranges) {
-    CAIRN_CHECK(range.file != nullptr) << "file range without a file, to " << s.peer;
-    total += range.length;
-    if (range.length == 0) continue;
-    State::Chunk piece;
-    piece.size = range.length;
-    const int fd = range.file->native_handle();
-    if (fd >= 0) {
+  // Everything is checked before anything is queued, so a frame is queued
+  // whole or not at all.
+  uint64_t total = 0;
+  std::vector<State::Chunk> chunks;
+  chunks.reserve(pieces.size() + 1);
+  chunks.emplace_back();  // the size prefix, filled in below
+  for (Piece& piece : pieces) {
+    State::Chunk chunk;
+    if (Buffer* bytes = std::get_if<Buffer>(&piece)) {
+      chunk.size = bytes->size();
+      chunk.bytes = std::move(*bytes);
+    } else {
+      FileRange& range = std::get<FileRange>(piece);
+      CAIRN_CHECK(range.file != nullptr) << "file range without a file, to " << s.peer;
       struct stat st {};
-      if (fstat(fd, &st) != 0) {
+      if (fstat(range.file->fd(), &st) != 0) {
         s.Fail(ErrnoToStatus(errno, absl::StrCat("fstat of ", range.file->path())));
         return;
       }
@@ -596,39 +616,20 @@ void Connection::SendWithFileRanges(Buffer prefix, std::vector<FileRange> ranges
             range.offset, "+", range.length, " to send to ", s.peer)));
         return;
       }
-      piece.file = std::move(range.file);
-      piece.offset = range.offset;
-    } else {
-      // A simulated file: no descriptor to sendfile from.
-      piece.bytes.resize(static_cast<size_t>(range.length));
-      const absl::StatusOr<size_t> read = range.file->Read(range.offset, piece.bytes);
-      if (!read.ok()) {
-        s.Fail(read.status());
-        return;
-      }
-      if (*read < range.length) {
-        s.Fail(absl::DataLossError(absl::StrCat(
-            "file ", range.file->path(), " returned ", *read, " bytes of the range ",
-            range.offset, "+", range.length, " to send to ", s.peer)));
-        return;
-      }
+      chunk.size = range.length;
+      chunk.file = std::move(range.file);
+      chunk.offset = range.offset;
     }
-    pieces.push_back(std::move(piece));
+    total += chunk.size;
+    if (chunk.size > 0) chunks.push_back(std::move(chunk));
   }
   CAIRN_CHECK(total <= static_cast<uint64_t>(std::numeric_limits<int32_t>::max()))
       << "frame of " << total << " bytes to " << s.peer;
-  State::Chunk header;
+  State::Chunk& header = chunks.front();
   header.is_header = true;
   header.size = kFrameHeaderBytes;
   StoreBigEndian(header.header.data(), static_cast<int32_t>(total));
-  s.Enqueue(std::move(header));
-  if (!prefix.empty()) {
-    State::Chunk head;
-    head.size = prefix.size();
-    head.bytes = std::move(prefix);
-    s.Enqueue(std::move(head));
-  }
-  for (State::Chunk& piece : pieces) s.Enqueue(std::move(piece));
+  for (State::Chunk& chunk : chunks) s.Enqueue(std::move(chunk));
   s.Pump();
 }
 

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -26,6 +27,43 @@
 namespace cairn::io {
 
 class Shard;
+
+// A read-only handle on an open file for zero-copy sends, holding a
+// descriptor of its own (a dup of the File's):
+//  - it may cross shards: it is immutable and shares nothing with the File it
+//    came from, whose owner shard may close or delete that File at any time
+//    (DESIGN.md §2: messages carry ownership, never pointers into another
+//    shard's state);
+//  - the bytes stay readable after the file is unlinked (retention,
+//    compaction, topic deletion): the kernel keeps an unlinked file's data
+//    while a descriptor on it is open.
+// A file truncated in place is the one case it cannot cover: sendfile queues
+// references to the file's pages, so bytes past the new end may change even
+// after they were queued, and a range not yet queued whole closes the
+// connection with DataLoss mid-frame. Cairn never truncates a segment in
+// place below the high watermark (only a follower's divergent tail), and
+// reads never go past it.
+// Shared (shared_ptr<const>) so one duplicate can back several ranges and
+// ranges stay copyable; the descriptor closes when the last holder goes, on
+// whichever thread that is (close(2) is thread-safe).
+class SendFile {
+ public:
+  // Duplicates the descriptor of `file`. FailedPrecondition for a file
+  // without one (simulated), ResourceExhausted when out of descriptors:
+  // callers then send copied bytes instead.
+  static absl::StatusOr<std::shared_ptr<const SendFile>> Duplicate(const File& file);
+  ~SendFile();
+  SendFile(const SendFile&) = delete;
+  SendFile& operator=(const SendFile&) = delete;
+
+  int fd() const { return fd_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  SendFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  const int fd_;
+  const std::string path_;
+};
 
 class Connection {
  public:
@@ -55,7 +93,7 @@ class Connection {
     //   Unavailable     the peer closed or reset the connection;
     //   InvalidArgument a frame size outside 1..max_frame_bytes;
     //   DeadlineExceeded the idle or the frame timeout;
-    //   DataLoss        a file range of SendWithFileRanges was short;
+    //   DataLoss        a file range of SendPieces was short;
     //   other           a socket or file error.
     virtual void OnClose(absl::Status reason) = 0;
     // The send queue drained: queued_bytes() fell to or below the low-water
@@ -66,10 +104,12 @@ class Connection {
 
   // Bytes of a file sent as part of a frame, zero-copy with sendfile(2).
   struct FileRange {
-    std::shared_ptr<File> file;
+    std::shared_ptr<const SendFile> file;
     uint64_t offset = 0;
     uint64_t length = 0;
   };
+  // One piece of a frame's payload: owned bytes or a file range.
+  using Piece = std::variant<Buffer, FileRange>;
 
   // Closes the socket if still open, without calling the handler (not even a
   // pending OnClose). Safe inside a Handler callback.
@@ -92,14 +132,18 @@ class Connection {
   // out from a separate small buffer (no copy of the payload). Frames go out
   // strictly in call order. Ignored once the connection is closed.
   void Send(Buffer payload);
-  // Queues one frame whose payload is `prefix` followed by the bytes of each
-  // range, in order. Ranges on kernel files are sent with sendfile(2); ranges
-  // on simulated files (native_handle() < 0) are read into memory at once.
-  // A range that reaches past the end of its file closes the connection with
-  // DataLoss: a frame is never sent with fewer bytes than its size prefix says.
-  void SendWithFileRanges(Buffer prefix, std::vector<FileRange> ranges);
-  // Bytes accepted by Send* and not yet written to the socket (prefixes
-  // included). The broker stops reading requests while this is too high.
+  // Queues one frame whose payload is the bytes of `pieces`, in order (a
+  // gather send): the size prefix is their total, computed up front; owned
+  // bytes go out with writev (consecutive ones in one call), file ranges
+  // with sendfile(2). A frame is never sent with fewer bytes than its size
+  // prefix says: a range reaching past the end of its file closes the
+  // connection with DataLoss, before any byte of the frame is sent when the
+  // file is already short, or when sendfile comes up short (a file truncated
+  // after queueing) — the peer then sees the connection end mid-frame.
+  void SendPieces(std::vector<Piece> pieces);
+  // Bytes accepted by Send and SendPieces and not yet written to the socket
+  // (size prefixes and file ranges included). The broker stops reading
+  // requests while this is too high.
   size_t queued_bytes() const;
   // Arms a one-shot Handler::OnDrained for when queued_bytes() is at most
   // `low_water_bytes`; if it already is, the call comes on the next turn of

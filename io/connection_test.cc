@@ -1,6 +1,6 @@
 // Connection on real loopback sockets: framing, bad frame sizes,
-// backpressure, drain notifications, timeouts, zero-copy file sends and
-// lifetime. Helpers: io/testing/tcp_support.h.
+// backpressure, drain notifications, timeouts, gather sends of owned bytes
+// and zero-copy file ranges, and lifetime. Helpers: io/testing/tcp_support.h.
 #include <doctest/doctest.h>
 
 #include "io/testing/tcp_support.h"
@@ -295,20 +295,47 @@ TEST_CASE("Connection: frames arriving more often than the idle timeout keep the
   CHECK(server.Snapshot(0).closes[0].code() == absl::StatusCode::kDeadlineExceeded);
 }
 
-// ------------------------------------------------------------------ file ranges
+// ------------------------------------------------------------------ gather sends
 
-TEST_CASE("Connection: SendWithFileRanges sends a prefix and exact file ranges, in order with "
-          "plain sends") {
+std::shared_ptr<const SendFile> Dup(const File& file) {
+  auto duplicate = SendFile::Duplicate(file);
+  CAIRN_CHECK(duplicate.ok()) << duplicate.status();
+  return *std::move(duplicate);
+}
+
+Buffer Concat(std::initializer_list<Buffer> parts) {
+  Buffer out;
+  for (const Buffer& part : parts) out.insert(out.end(), part.begin(), part.end());
+  return out;
+}
+
+TEST_CASE("Connection: SendPieces sends owned bytes and file ranges in order, interleaved, with "
+          "plain sends before and after") {
   const Buffer contents = Pattern(9 << 20, 42);
+  const Buffer other_contents = Pattern(1000, 43);
   RealFile real(contents);
-  const auto memory = std::make_shared<MemoryFile>(Pattern(1000, 43));
+  RealFile other(other_contents);
   Server server({}, [&](Server& s, size_t i, const Buffer&) {
     Connection& c = *s.connection(i);
+    const auto file = Dup(*real.file);
     c.Send(Buffer{'a'});
     // Big enough to fill the socket: the sendfile path waits for writability.
-    c.SendWithFileRanges(Buffer{'p', 'r', 'e'}, {{real.file, 12345, 8 << 20}, {real.file, 0, 10}});
-    c.SendWithFileRanges(Buffer{}, {{memory, 990, 10}, {real.file, 7, 3}, {memory, 0, 5}});
-    c.SendWithFileRanges(Buffer{'z'}, {});
+    std::vector<Connection::Piece> big;
+    big.emplace_back(Buffer{'p', 'r', 'e'});
+    big.emplace_back(Connection::FileRange{file, 12345, 8 << 20});
+    big.emplace_back(Buffer{'m', 'i', 'd'});
+    big.emplace_back(Connection::FileRange{file, 0, 10});
+    c.SendPieces(std::move(big));
+    // Two files, adjacent ranges, empty pieces and a range at the very end.
+    std::vector<Connection::Piece> mixed;
+    mixed.emplace_back(Connection::FileRange{Dup(*other.file), 990, 10});
+    mixed.emplace_back(Buffer{});
+    mixed.emplace_back(Connection::FileRange{file, 7, 3});
+    mixed.emplace_back(Connection::FileRange{file, 10, 0});
+    mixed.emplace_back(Connection::FileRange{file, (9 << 20) - 5, 5});
+    mixed.emplace_back(Buffer{'t'});
+    c.SendPieces(std::move(mixed));
+    c.SendPieces({});  // an empty frame
     c.Send(Buffer{'b'});
   });
   Client client(server.port());
@@ -316,31 +343,133 @@ TEST_CASE("Connection: SendWithFileRanges sends a prefix and exact file ranges, 
   client.Write(Frame(Buffer{1}));
 
   CHECK(client.ReadFrame() == Buffer{'a'});
-  Buffer expected{'p', 'r', 'e'};
-  const Buffer range1 = Slice(contents, 12345, 8 << 20);
-  const Buffer range2 = Slice(contents, 0, 10);
-  expected.insert(expected.end(), range1.begin(), range1.end());
-  expected.insert(expected.end(), range2.begin(), range2.end());
+  const Buffer expected_big = Concat({Buffer{'p', 'r', 'e'}, Slice(contents, 12345, 8 << 20),
+                                      Buffer{'m', 'i', 'd'}, Slice(contents, 0, 10)});
   const Buffer big = client.ReadFrame();
-  REQUIRE(big.size() == expected.size());
-  CHECK(big == expected);  // byte by byte
-
-  const Buffer memory_bytes = Pattern(1000, 43);
-  Buffer mixed = Slice(memory_bytes, 990, 10);
-  const Buffer middle = Slice(contents, 7, 3);
-  mixed.insert(mixed.end(), middle.begin(), middle.end());
-  mixed.insert(mixed.end(), memory_bytes.begin(), memory_bytes.begin() + 5);
-  CHECK(client.ReadFrame() == mixed);
-  CHECK(client.ReadFrame() == Buffer{'z'});
+  REQUIRE(big.size() == expected_big.size());
+  CHECK(big == expected_big);  // byte by byte
+  CHECK(client.ReadFrame() == Concat({Slice(other_contents, 990, 10), Slice(contents, 7, 3),
+                                      Slice(contents, (9 << 20) - 5, 5), Buffer{'t'}}));
+  CHECK(client.Read(4) == Header(0));
   CHECK(client.ReadFrame() == Buffer{'b'});
   CHECK(server.Run([&] { return server.connection(0)->queued_bytes(); }) == 0);
   CHECK(server.Snapshot(0).closes.empty());
 }
 
-// The server answers a request with a range reaching past the end of `file`.
-void ExpectShortFileClosesWithDataLoss(std::shared_ptr<File> file, uint64_t file_size) {
+TEST_CASE("Connection: SendPieces with more owned pieces than one writev takes keeps their order") {
+  constexpr size_t kPieces = 200;  // Asio writes at most 64 buffers per call
+  Server server({}, [](Server& s, size_t i, const Buffer&) {
+    std::vector<Connection::Piece> pieces;
+    for (uint32_t k = 0; k < kPieces; ++k) pieces.emplace_back(Pattern(1 + k % 7, k));
+    s.connection(i)->SendPieces(std::move(pieces));
+  });
+  Client client(server.port());
+  REQUIRE(client.connected());
+  client.Write(Frame(Buffer{1}));
+  Buffer expected;
+  for (uint32_t k = 0; k < kPieces; ++k) {
+    const Buffer piece = Pattern(1 + k % 7, k);
+    expected.insert(expected.end(), piece.begin(), piece.end());
+  }
+  CHECK(client.ReadFrame() == expected);
+}
+
+TEST_CASE("Connection: queued_bytes counts file ranges until the peer reads them, and OnDrained "
+          "follows") {
+  constexpr uint64_t kRange = 16 << 20;
+  const Buffer contents = Pattern(kRange, 9);
+  RealFile real(contents);
   Server server({}, [&](Server& s, size_t i, const Buffer&) {
-    s.connection(i)->SendWithFileRanges(Buffer{'p'}, {{file, file_size - 10, 11}});
+    std::vector<Connection::Piece> pieces;
+    pieces.emplace_back(Buffer{'h', 'e', 'a', 'd'});
+    pieces.emplace_back(Connection::FileRange{Dup(*real.file), 0, kRange});
+    s.connection(i)->SendPieces(std::move(pieces));
+  });
+  Client client(server.port(), /*receive_buffer=*/64 << 10);
+  REQUIRE(client.connected());
+  client.Write(Frame(Buffer{1}));
+  REQUIRE(server.WaitUntil([](const auto& r) { return !r.empty() && r[0].frames.size() == 1; }));
+  const size_t queued = server.Run([&] {
+    server.connection(0)->NotifyWhenDrained(1 << 20);
+    return server.connection(0)->queued_bytes();
+  });
+  // 4 + 4 + 16 MiB queued; the socket buffers hold a few MiB at most.
+  CHECK(queued > size_t{8} << 20);
+  CHECK(queued <= 4 + 4 + kRange);
+  CHECK(server.Snapshot(0).drained == 0);
+  const Buffer frame = client.ReadFrame();
+  CHECK(frame == Concat({Buffer{'h', 'e', 'a', 'd'}, contents}));
+  CHECK(server.WaitUntil([](const auto& r) { return r[0].drained == 1; }));
+  CHECK(Eventually([&] { return server.Run([&] { return server.connection(0)->queued_bytes(); }) == 0; }));
+}
+
+TEST_CASE("Connection: a file unlinked while its range is queued is still sent whole") {
+  constexpr uint64_t kRange = 16 << 20;
+  const Buffer contents = Pattern(kRange, 11);
+  auto real = std::make_unique<RealFile>(contents);
+  const std::string path = real->path;
+  Server server({}, [&](Server& s, size_t i, const Buffer&) {
+    std::vector<Connection::Piece> pieces;
+    pieces.emplace_back(Connection::FileRange{Dup(*real->file), 0, kRange});
+    pieces.emplace_back(Buffer{'e', 'n', 'd'});
+    s.connection(i)->SendPieces(std::move(pieces));
+  });
+  Client client(server.port(), /*receive_buffer=*/64 << 10);
+  REQUIRE(client.connected());
+  client.Write(Frame(Buffer{1}));
+  // The socket is full and most of the range still queued...
+  REQUIRE(server.WaitUntil([](const auto& r) { return !r.empty() && r[0].frames.size() == 1; }));
+  REQUIRE(server.Run([&] { return server.connection(0)->queued_bytes(); }) > size_t{8} << 20);
+  // ...when the file goes: closed by its owner and unlinked (retention).
+  real.reset();
+  REQUIRE(access(path.c_str(), F_OK) != 0);
+  CHECK(client.ReadFrame() == Concat({contents, Buffer{'e', 'n', 'd'}}));
+  CHECK(server.Snapshot(0).closes.empty());
+}
+
+TEST_CASE("Connection: a file truncated while its range is queued closes the connection with "
+          "DataLoss mid-frame, never padding the frame") {
+  constexpr uint64_t kRange = 16 << 20;
+  constexpr uint64_t kTruncatedSize = 1 << 20;
+  const Buffer contents = Pattern(kRange, 12);
+  RealFile real(contents);
+  Server server({}, [&](Server& s, size_t i, const Buffer&) {
+    std::vector<Connection::Piece> pieces;
+    pieces.emplace_back(Connection::FileRange{Dup(*real.file), 0, kRange});
+    s.connection(i)->SendPieces(std::move(pieces));
+  });
+  Client client(server.port(), /*receive_buffer=*/64 << 10);
+  REQUIRE(client.connected());
+  client.Write(Frame(Buffer{1}));
+  REQUIRE(server.WaitUntil([](const auto& r) { return !r.empty() && r[0].frames.size() == 1; }));
+  REQUIRE(server.Run([&] { return server.connection(0)->queued_bytes(); }) > size_t{8} << 20);
+  REQUIRE(truncate(real.path.c_str(), kTruncatedSize) == 0);
+  const auto [received, ended] = client.ReadToEnd();
+  CHECK(ended);
+  REQUIRE(received.size() >= 4);
+  CHECK(LoadBigEndian<int32_t>(received.data()) == static_cast<int32_t>(kRange));
+  // The frame is cut short, so the client cannot take it for a whole one.
+  // Bytes below the new end arrive intact; those past it that sendfile had
+  // already queued in the socket may not (the kernel may zero them).
+  CHECK(received.size() - 4 < kRange);
+  const size_t intact = std::min<size_t>(received.size() - 4, kTruncatedSize);
+  CHECK(std::equal(received.begin() + 4, received.begin() + 4 + static_cast<ptrdiff_t>(intact), contents.begin()));
+  REQUIRE(server.WaitForClose(0));
+  const Record record = server.Snapshot(0);
+  REQUIRE(record.closes.size() == 1);
+  CHECK(record.closes[0].code() == absl::StatusCode::kDataLoss);
+}
+
+TEST_CASE("Connection: a range already past the end of its file closes with DataLoss before any "
+          "byte of the frame") {
+  RealFile real(Pattern(4096, 5));
+  Server server({}, [&](Server& s, size_t i, const Buffer&) {
+    Connection& c = *s.connection(i);
+    std::vector<Connection::Piece> pieces;
+    pieces.emplace_back(Buffer{'p'});
+    pieces.emplace_back(Connection::FileRange{Dup(*real.file), 4096 - 10, 11});
+    c.SendPieces(std::move(pieces));
+    c.Send(Buffer{'x'});  // ignored: closed
   });
   Client client(server.port());
   REQUIRE(client.connected());
@@ -352,14 +481,27 @@ void ExpectShortFileClosesWithDataLoss(std::shared_ptr<File> file, uint64_t file
   CHECK(client.Read(1).empty());  // not a byte of the frame went out
 }
 
-TEST_CASE("Connection: SendWithFileRanges past the end of a real file closes with DataLoss") {
-  RealFile real(Pattern(4096, 5));
-  ExpectShortFileClosesWithDataLoss(real.file, 4096);
-}
+TEST_CASE("SendFile: a file without descriptor cannot be duplicated; a duplicate outlives its "
+          "File and closes with its last holder") {
+  const MemoryFile memory(Pattern(10, 1));
+  CHECK(SendFile::Duplicate(memory).status().code() == absl::StatusCode::kFailedPrecondition);
 
-TEST_CASE("Connection: SendWithFileRanges past the end of a file without descriptor closes with "
-          "DataLoss") {
-  ExpectShortFileClosesWithDataLoss(std::make_shared<MemoryFile>(Pattern(4096, 5)), 4096);
+  const Buffer contents = Pattern(100, 2);
+  auto real = std::make_unique<RealFile>(contents);
+  std::shared_ptr<const SendFile> duplicate = Dup(*real->file);
+  CHECK(duplicate->path() == real->path);
+  CHECK(duplicate->fd() != real->file->native_handle());
+  struct stat original {};
+  REQUIRE(fstat(real->file->native_handle(), &original) == 0);
+  real.reset();  // closed and unlinked
+  Buffer read_back(contents.size());
+  CHECK(pread(duplicate->fd(), read_back.data(), read_back.size(), 0) == 100);
+  CHECK(read_back == contents);
+  const int fd = duplicate->fd();
+  duplicate.reset();
+  // Closed: the number is free (or, if something reused it, no longer this file).
+  struct stat after {};
+  CHECK((fstat(fd, &after) != 0 || after.st_ino != original.st_ino));
 }
 
 // ------------------------------------------------------------------ closing and lifetime

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "common/check.h"
 #include "common/status_macros.h"
 
 namespace cairn::storage {
@@ -48,6 +49,41 @@ absl::StatusOr<std::optional<BatchReader::Batch>> BatchReader::Next(bool verify_
   }
   next_position_ = pos + size;
   return Batch{*header, pos, bytes};
+}
+
+BatchHeaderScanner::BatchHeaderScanner(io::File& file, uint64_t start, uint64_t end)
+    : file_(file), next_position_(start), end_(end) {
+  CAIRN_CHECK(start <= end) << file.path() << ": " << start << " > " << end;
+}
+
+void BatchHeaderScanner::Seek(uint64_t position) {
+  CAIRN_CHECK(position <= end_) << file_.path() << ": seek to " << position << " past " << end_;
+  next_position_ = position;
+}
+
+absl::StatusOr<std::optional<BatchHeaderScanner::Entry>> BatchHeaderScanner::Next() {
+  const uint64_t pos = next_position_;
+  if (pos >= end_) return std::nullopt;
+  auto fail = [&](absl::string_view why) {
+    return absl::DataLossError(absl::StrCat(file_.path(), " position ", pos, ": ", why));
+  };
+  if (end_ - pos < kBatchHeaderBytes) return fail("partial batch header");
+  if (pos < buffer_start_ || pos + kBatchHeaderBytes > buffer_start_ + buffer_.size()) {
+    const uint64_t want = last_batch_bytes_ > kLargeBatchBytes ? kBatchHeaderBytes : kReadAheadBytes;
+    buffer_.resize(static_cast<size_t>(std::min<uint64_t>(want, end_ - pos)));
+    buffer_start_ = pos;
+    ASSIGN_OR_RETURN(size_t got, file_.Read(pos, buffer_));
+    buffer_.resize(got);
+    if (got < kBatchHeaderBytes) return fail("short read of a batch header");
+  }
+  auto header = ParseRecordBatchHeader(ByteSpan(buffer_).subspan(static_cast<size_t>(pos - buffer_start_)));
+  if (!header.ok()) return fail(header.status().message());
+  const uint64_t size = header->size_bytes();
+  if (size > kMaxBatchBytesOnDisk) return fail(absl::StrCat("batch length ", size, " is implausible"));
+  if (size > end_ - pos) return fail(absl::StrCat("batch of ", size, " bytes runs past the end"));
+  next_position_ = pos + size;
+  last_batch_bytes_ = size;
+  return Entry{*header, pos};
 }
 
 }  // namespace cairn::storage

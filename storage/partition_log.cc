@@ -541,6 +541,101 @@ absl::StatusOr<ReadResult> PartitionLog::ReadSegment(const std::shared_ptr<Segme
   return result;
 }
 
+absl::StatusOr<RangeReadResult> PartitionLog::ReadRange(Offset offset, size_t max_bytes, Offset max_offset,
+                                                        bool min_one_batch) const {
+  if (offset.value() < log_start_offset_ || offset.value() > log_end_offset_) {
+    return WithReason(absl::OutOfRangeError(absl::StrCat("offset ", offset.value(), " is outside the log [",
+                                                         log_start_offset_, ", ", log_end_offset_, "]")),
+                      ErrorReason::kOffsetOutOfRange);
+  }
+  const int64_t upper = std::min(max_offset.value(), written_offset_);
+  for (auto it = segments_.find(SegmentFor(offset.value())->base_offset());
+       it != segments_.end() && offset.value() < upper; ++it) {
+    if (it->second->next_offset() <= offset.value()) continue;  // a gap left by compaction
+    ASSIGN_OR_RETURN(std::optional<RangeReadResult> result,
+                     ReadSegmentRange(it->second, offset.value(), max_bytes, upper, min_one_batch));
+    // The batch holding `offset` was found: that is the answer, even empty
+    // (a first batch over max_bytes without min_one_batch is not skipped).
+    if (result) return *std::move(result);
+  }
+  RangeReadResult empty;
+  empty.next_offset = offset;
+  return empty;
+}
+
+absl::StatusOr<std::optional<RangeReadResult>> PartitionLog::ReadSegmentRange(
+    const std::shared_ptr<Segment>& segment, int64_t offset, size_t max_bytes, int64_t upper,
+    bool min_one_batch) const {
+  const uint64_t limit = segment->readable_bytes();
+  const int64_t base = segment->base_offset();
+  RangeReadResult result;
+  result.segment = segment;
+  result.next_offset = Offset(offset);
+  uint64_t start = 0;
+  if (offset > base) {
+    if (auto entry = segment->offset_index().Floor(
+            static_cast<uint32_t>(std::min<int64_t>(offset - base, std::numeric_limits<uint32_t>::max())))) {
+      start = entry->position;
+    }
+  }
+  if (start >= limit) return std::nullopt;
+  BatchHeaderScanner scanner(*segment->file(), start, limit);
+  // The batch holding `offset`: at most about index.interval.bytes past the
+  // index entry.
+  std::optional<BatchHeaderScanner::Entry> first;
+  while (!first) {
+    ASSIGN_OR_RETURN(std::optional<BatchHeaderScanner::Entry> entry, scanner.Next());
+    if (!entry) return std::nullopt;
+    if (entry->header.last_offset() >= offset) first = entry;
+  }
+  if (first->header.base_offset >= upper) return result;
+  const uint64_t begin = first->position;
+  uint64_t end = begin + first->header.size_bytes();
+  int64_t next = first->header.next_offset();
+  if (end - begin > max_bytes) {
+    if (!min_one_batch) return result;
+    // The first batch alone is larger than max_bytes: return it whole (KIP-74).
+    result.position = begin;
+    result.length = end - begin;
+    result.next_offset = Offset(next);
+    return result;
+  }
+  // Jump to the last indexed batch start that ends a run of batches that all
+  // fit: every batch before an entry's position has a base offset below the
+  // entry's, so with entry offset <= upper and position <= begin + max_bytes
+  // they are all within bounds, and their headers need no reading.
+  const uint64_t window_end = limit - begin <= max_bytes ? limit : begin + max_bytes;
+  const int64_t max_relative = std::min<int64_t>(upper - base, std::numeric_limits<uint32_t>::max());
+  const std::vector<OffsetIndex::Entry>& entries = segment->offset_index().entries();
+  const auto by_position = std::upper_bound(entries.begin(), entries.end(), window_end,
+                                            [](uint64_t value, const OffsetIndex::Entry& e) { return value < e.position; });
+  const auto by_offset = std::upper_bound(entries.begin(), entries.end(), max_relative,
+                                          [](int64_t value, const OffsetIndex::Entry& e) {
+                                            return value < static_cast<int64_t>(e.relative_offset);
+                                          });
+  const auto stop = std::min(by_position, by_offset);
+  if (stop != entries.begin() && std::prev(stop)->position > end) {
+    const OffsetIndex::Entry& jump = *std::prev(stop);
+    end = jump.position;
+    next = base + jump.relative_offset;
+    scanner.Seek(end);
+  }
+  // Then whole batches one by one while they fit: at most about one index
+  // interval plus one batch after the jump.
+  while (true) {
+    ASSIGN_OR_RETURN(std::optional<BatchHeaderScanner::Entry> entry, scanner.Next());
+    if (!entry || entry->header.base_offset >= upper) break;
+    const uint64_t batch_end = entry->position + entry->header.size_bytes();
+    if (batch_end - begin > max_bytes) break;
+    end = batch_end;
+    next = entry->header.next_offset();
+  }
+  result.position = begin;
+  result.length = end - begin;
+  result.next_offset = Offset(next);
+  return result;
+}
+
 absl::Status PartitionLog::Verify() const {
   int64_t expected_next = -1;
   for (const auto& [base, segment] : segments_) {

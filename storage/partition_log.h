@@ -65,6 +65,21 @@ struct ReadResult {
   Offset next_offset;
 };
 
+// Where the batches of a read lie in a segment file, for senders that pass
+// them on without copying (zero-copy Fetch): bytes [position, position +
+// length) of segment->file(), whole batches.
+struct RangeReadResult {
+  // Keeps the file open on the owner thread while the range is handed on;
+  // a sender on another thread needs its own descriptor (io::SendFile).
+  std::shared_ptr<Segment> segment;
+  uint64_t position = 0;
+  uint64_t length = 0;
+  // Where the next read starts: past the last returned batch, with no record
+  // in between (it may be the base offset of the next batch, after a gap
+  // left by compaction, rather than the last returned offset + 1).
+  Offset next_offset;
+};
+
 struct TimestampLookup {
   Offset offset;
   int64_t timestamp;
@@ -111,6 +126,14 @@ class PartitionLog {
   // max_bytes. OutOfRange when `offset` is below log_start_offset() or above
   // log_end_offset(). Blocking read (page cache); the async path reuses it.
   absl::StatusOr<ReadResult> Read(Offset offset, size_t max_bytes, Offset max_offset, bool min_one_batch) const;
+  // The same batches as Read(), as a range of a segment file rather than
+  // bytes in memory: only batch headers are read (the offset index vouches
+  // for whole runs of batches), so the caller can send the batches straight
+  // from the file. Always returns every whole batch that fits max_bytes
+  // (Read() may stop earlier when its read window runs out). Empty (length
+  // 0) when nothing is readable at `offset`.
+  absl::StatusOr<RangeReadResult> ReadRange(Offset offset, size_t max_bytes, Offset max_offset,
+                                            bool min_one_batch) const;
 
   // ListOffsets by timestamp: the first record with timestamp >= `timestamp`;
   // nullopt when every record is older.
@@ -219,6 +242,11 @@ class PartitionLog {
   // or after `offset` below `upper`.
   absl::StatusOr<ReadResult> ReadSegment(const std::shared_ptr<Segment>& segment, int64_t offset, size_t max_bytes,
                                          int64_t upper, bool min_one_batch) const;
+  // ReadRange() within one segment; nullopt when the segment holds no batch
+  // at or after `offset` (the read goes on in the next segment).
+  absl::StatusOr<std::optional<RangeReadResult>> ReadSegmentRange(const std::shared_ptr<Segment>& segment,
+                                                                  int64_t offset, size_t max_bytes, int64_t upper,
+                                                                  bool min_one_batch) const;
   std::shared_ptr<Segment> active() const { return segments_.rbegin()->second; }
 
   io::FileSystem* fs_;

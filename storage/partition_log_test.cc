@@ -1,8 +1,13 @@
-// Append, read, roll, group commit and lookups of PartitionLog.
+// Append, read (copying and as file ranges), roll, group commit and lookups
+// of PartitionLog.
 #include "storage/partition_log.h"
 
 #include <doctest/doctest.h>
 
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "storage/batch_reader.h"
 #include "storage/segment_files.h"
 #include "storage/testing/log_fixture.h"
 
@@ -339,6 +344,245 @@ TEST_CASE("PartitionLog: follower appends keep the leader's offsets and epochs")
   // A gap is refused.
   auto again = follower.log->AppendReplicated(replicated, [](absl::Status) {});
   CHECK(again.status().code() == absl::StatusCode::kInvalidArgument);
+}
+
+// ------------------------------------------------------------------ ReadRange
+
+using KeyValues = std::vector<std::pair<std::optional<std::string>, std::optional<std::string>>>;
+
+struct StoredBatch {
+  int64_t segment_base;
+  uint64_t position;
+  RecordBatchHeader header;
+};
+
+// Every batch on disk, in log order, found by a full BatchReader scan.
+std::vector<StoredBatch> ScanAllBatches(LogFixture& f) {
+  std::vector<StoredBatch> out;
+  for (int64_t base : f.log->segment_base_offsets()) {
+    auto file = f.disk.Open(testing::SegmentLog(base), io::OpenMode::kReadOnly);
+    REQUIRE(file.ok());
+    auto size = (*file)->Size();
+    REQUIRE(size.ok());
+    BatchReader reader(**file, 0, *size);
+    while (true) {
+      auto batch = reader.Next(/*verify_crc=*/true);
+      REQUIRE_MESSAGE(batch.ok(), batch.status().ToString());
+      if (!*batch) break;
+      out.push_back({base, (*batch)->position, (*batch)->header});
+    }
+  }
+  return out;
+}
+
+struct ExpectedRange {
+  int64_t segment_base = -1;  // -1: nothing to read
+  uint64_t position = 0;
+  uint64_t length = 0;
+  int64_t next_offset = 0;
+};
+
+// The contract of ReadRange, spelled out over the scanned batches: from the
+// batch holding `offset`, whole batches of its segment below `upper` while
+// they fit in max_bytes; an oversized first batch only with min_one_batch.
+ExpectedRange Expect(const std::vector<StoredBatch>& batches, int64_t offset, uint64_t max_bytes, int64_t upper,
+                     bool min_one_batch) {
+  ExpectedRange out;
+  out.next_offset = offset;
+  auto first = std::find_if(batches.begin(), batches.end(),
+                            [&](const StoredBatch& b) { return b.header.last_offset() >= offset; });
+  if (offset >= upper || first == batches.end() || first->header.base_offset >= upper) return out;
+  uint64_t length = 0;
+  for (auto it = first; it != batches.end() && it->segment_base == first->segment_base; ++it) {
+    if (it->header.base_offset >= upper || length + it->header.size_bytes() > max_bytes) break;
+    length += it->header.size_bytes();
+    out.next_offset = it->header.next_offset();
+  }
+  if (length == 0) {
+    if (!min_one_batch) return out;
+    length = first->header.size_bytes();
+    out.next_offset = first->header.next_offset();
+  }
+  out.segment_base = first->segment_base;
+  out.position = first->position;
+  out.length = length;
+  return out;
+}
+
+Buffer ReadFileBytes(io::File& file, uint64_t position, uint64_t length) {
+  Buffer bytes(length);
+  auto got = file.Read(position, bytes);
+  REQUIRE(got.ok());
+  REQUIRE(*got == length);
+  return bytes;
+}
+
+TEST_CASE("PartitionLog: ReadRange returns exactly the whole batches that fit, for every offset, window and bound") {
+  LogFixture f;
+  f.config.segment_bytes = 256 << 10;
+  f.OpenOrFail();
+  // Small batches (several per index entry), medium ones and large ones (one
+  // index entry each), several records per batch, over a few segments.
+  std::mt19937 random(7);
+  for (int i = 0; i < 120; ++i) {
+    const size_t sizes[] = {20, 150, 3000, 6000, 40000};
+    const size_t value_bytes = sizes[random() % 5] + random() % 50;
+    KeyValues records;
+    const int count = 1 + static_cast<int>(random() % 4);
+    for (int r = 0; r < count; ++r) records.emplace_back(std::nullopt, std::string(value_bytes / count + 1, 'a' + r));
+    auto [info, outcome] = f.Append(records);
+    REQUIRE(info.ok());
+    f.Settle();
+    REQUIRE(outcome->status.ok());
+  }
+  REQUIRE(f.log->segment_count() >= 3);
+  const std::vector<StoredBatch> batches = ScanAllBatches(f);
+  const int64_t end = f.log->log_end_offset().value();
+  int checked = 0;
+  for (int64_t offset = 0; offset <= end; offset += 1 + static_cast<int64_t>(random() % 3)) {
+    for (const size_t max_bytes : {size_t{0}, size_t{61}, size_t{500}, size_t{4096}, size_t{9000}, size_t{70000},
+                                   size_t{300000}, size_t{1} << 30}) {
+      for (const int64_t upper : {end, end / 2, offset + 1}) {
+        for (const bool min_one_batch : {true, false}) {
+          CAPTURE(offset);
+          CAPTURE(max_bytes);
+          CAPTURE(upper);
+          CAPTURE(min_one_batch);
+          const ExpectedRange expected = Expect(batches, offset, max_bytes, upper, min_one_batch);
+          auto range = f.log->ReadRange(Offset(offset), max_bytes, Offset(upper), min_one_batch);
+          REQUIRE_MESSAGE(range.ok(), range.status().ToString());
+          REQUIRE(range->length == expected.length);
+          CHECK(range->next_offset == Offset(expected.next_offset));
+          ++checked;
+          if (expected.length == 0) continue;
+          REQUIRE(range->segment->base_offset() == expected.segment_base);
+          REQUIRE(range->position == expected.position);
+          // The copying read, where its window reaches, returns a prefix of
+          // the same bytes (it may stop earlier, never later or elsewhere).
+          if (!min_one_batch || max_bytes > 70000) continue;
+          auto copied = f.log->Read(Offset(offset), max_bytes, Offset(upper), min_one_batch);
+          REQUIRE(copied.ok());
+          REQUIRE(copied->data.size() <= range->length);
+          REQUIRE(!copied->data.empty());
+          const Buffer bytes = ReadFileBytes(*range->segment->file(), range->position, copied->data.size());
+          CHECK(std::equal(copied->data.begin(), copied->data.end(), bytes.begin()));
+        }
+      }
+    }
+  }
+  CHECK(checked > 5000);
+}
+
+TEST_CASE("PartitionLog: ReadRange over large batches reads only a few headers, never the bodies") {
+  LogFixture f;
+  f.OpenOrFail();
+  for (int i = 0; i < 40; ++i) f.AppendDurably({std::string(64 << 10, static_cast<char>('a' + i % 26))});
+  const std::vector<StoredBatch> batches = ScanAllBatches(f);
+  const uint64_t reads_before = f.disk.stats().reads;
+  auto range = f.log->ReadRange(Offset(3), 1 << 20, f.log->log_end_offset(), true);
+  REQUIRE(range.ok());
+  CHECK(f.disk.stats().reads - reads_before <= 3);
+  // 15 batches of 64 KiB plus their overhead fit in 1 MiB; 16 do not.
+  CHECK(range->position == batches[3].position);
+  CHECK(range->length == batches[18].position - batches[3].position);
+  CHECK(range->next_offset == Offset(18));
+}
+
+TEST_CASE("PartitionLog: ReadRange sees only completed writes") {
+  LogFixture f;
+  f.OpenOrFail();
+  f.AppendDurably(Values({"a"}));
+  auto [info, outcome] = f.Append({{std::nullopt, "b"}});
+  REQUIRE(info.ok());
+  auto before = f.log->ReadRange(Offset(0), 1 << 20, f.log->log_end_offset(), true);
+  REQUIRE(before.ok());
+  CHECK(before->next_offset == Offset(1));
+  auto unwritten = f.log->ReadRange(Offset(1), 1 << 20, f.log->log_end_offset(), true);
+  REQUIRE(unwritten.ok());
+  CHECK(unwritten->length == 0);
+  f.Settle();
+  auto all = f.log->ReadRange(Offset(0), 1 << 20, f.log->log_end_offset(), true);
+  REQUIRE(all.ok());
+  CHECK(all->next_offset == Offset(2));
+  CHECK(f.log->ReadRange(Offset(3), 100, Offset(10), true).status().code() == absl::StatusCode::kOutOfRange);
+}
+
+TEST_CASE("PartitionLog: reading a compacted log by ReadRange yields the same records as Read") {
+  LogFixture f;
+  f.config.segment_bytes = 2000;
+  f.config.cleanup_compact = true;
+  f.config.cleanup_delete = false;
+  f.OpenOrFail();
+  for (int round = 0; round < 30; ++round) {
+    for (const char* key : {"k1", "k2", "k3", "k4"}) {
+      auto [info, outcome] = f.Append(KeyValues{{key, std::string(key) + std::string(100 + round * 7, 'v')}});
+      REQUIRE(info.ok());
+      f.Settle();
+    }
+  }
+  REQUIRE(f.log->CompactNow().ok());
+  const std::vector<StoredRecord> expected = f.ReadAll();
+  REQUIRE(expected.size() < 120);  // compaction left gaps
+  for (const size_t max_bytes : {size_t{300}, size_t{5000}, size_t{1} << 20}) {
+    CAPTURE(max_bytes);
+    std::vector<StoredRecord> read;
+    int64_t offset = f.log->log_start_offset().value();
+    while (offset < f.log->log_end_offset().value()) {
+      auto range = f.log->ReadRange(Offset(offset), max_bytes, f.log->log_end_offset(), true);
+      REQUIRE(range.ok());
+      REQUIRE(range->length > 0);
+      REQUIRE(range->next_offset > Offset(offset));
+      Buffer bytes = ReadFileBytes(*range->segment->file(), range->position, range->length);
+      ByteSpan data(bytes);
+      while (!data.empty()) {
+        auto header = ValidateRecordBatch(data.subspan(0, ParseRecordBatchHeader(data)->size_bytes()));
+        REQUIRE(header.ok());
+        auto records = DecodeRecords(data.subspan(0, header->size_bytes()), 1 << 24);
+        REQUIRE(records.ok());
+        for (const Record& r : *records) {
+          const int64_t record_offset = header->base_offset + r.offset_delta;
+          if (record_offset >= offset) read.push_back({record_offset, r.key, r.value});
+        }
+        data = data.subspan(header->size_bytes());
+      }
+      offset = range->next_offset.value();
+    }
+    CHECK(read == expected);
+  }
+}
+
+TEST_CASE("BatchHeaderScanner: finds the same batches as BatchReader and reports a bad header as DataLoss") {
+  LogFixture f;
+  f.OpenOrFail();
+  for (int i = 0; i < 30; ++i) f.AppendDurably({std::string(i % 3 == 0 ? 9000 : 30, 'x')});
+  const std::vector<StoredBatch> batches = ScanAllBatches(f);
+  auto file = f.disk.Open(testing::SegmentLog(0), io::OpenMode::kReadOnly);
+  REQUIRE(file.ok());
+  const uint64_t size = *(*file)->Size();
+  BatchHeaderScanner scanner(**file, 0, size);
+  for (const StoredBatch& batch : batches) {
+    auto entry = scanner.Next();
+    REQUIRE(entry.ok());
+    REQUIRE(entry->has_value());
+    CHECK((*entry)->position == batch.position);
+    CHECK((*entry)->header.base_offset == batch.header.base_offset);
+  }
+  auto at_end = scanner.Next();
+  REQUIRE(at_end.ok());
+  CHECK_FALSE(at_end->has_value());
+  // Seeking back to a boundary resumes there.
+  scanner.Seek(batches[5].position);
+  CHECK((*scanner.Next())->header.base_offset == batches[5].header.base_offset);
+  // A batch length that runs past the end is corruption, named with its position.
+  BatchHeaderScanner cut(**file, batches[2].position, batches[3].position - 1);
+  auto bad = cut.Next();
+  CHECK(bad.status().code() == absl::StatusCode::kDataLoss);
+  CHECK(std::string(bad.status().message()).find(absl::StrCat("position ", batches[2].position)) !=
+        std::string::npos);
+  // So is a header that does not parse (a flipped magic byte).
+  REQUIRE(f.disk.FlipBit(testing::SegmentLog(0), batches[4].position + 16, 0).ok());
+  BatchHeaderScanner garbled(**file, batches[4].position, size);
+  CHECK(garbled.Next().status().code() == absl::StatusCode::kDataLoss);
 }
 
 }  // namespace

@@ -4,9 +4,13 @@
 // owners' FetchWaiters until data arrives or max_wait_ms passes.
 // Consumers read up to the high watermark; aborted_transactions is always
 // empty and last_stable_offset equals the high watermark (no transactions).
+// Zero-copy: the owners answer with ranges of their segment files (each with
+// its own descriptor, see io::SendFile), and the response goes out as pieces
+// with those ranges sent by sendfile (broker/fetch_encoding.h).
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "broker/fetch_encoding.h"
 #include "broker/fetch_waiters.h"
 #include "broker/gather.h"
 #include "broker/handlers/handler_util.h"
@@ -85,7 +89,7 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
               // A consumer must always make progress, so the first batch comes
               // back even when it is larger than the limits (KIP-74).
               outcomes.push_back(ReadOnOwner(context, ref.tp, ref.offset, budget, /*min_one_batch=*/true));
-              used += outcomes.back().records.size();
+              used += outcomes.back().records_bytes();
             }
             std::move(reply)(std::move(outcomes));
           },
@@ -105,10 +109,10 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
     bool any_error = false;
     for (size_t i = 0; i < refs_.size(); ++i) {
       ReadOutcome& outcome = *outcome_of[i];
-      if (total > 0 && total + outcome.records.size() > static_cast<size_t>(std::max(request_.max_bytes, 0))) {
-        outcome.records.clear();
+      if (total > 0 && total + outcome.records_bytes() > static_cast<size_t>(std::max(request_.max_bytes, 0))) {
+        outcome.ClearRecords();
       }
-      total += outcome.records.size();
+      total += outcome.records_bytes();
       any_error |= !outcome.status.ok();
     }
     const bool expired = timer_expired_ || request_.max_wait_ms <= 0;
@@ -162,6 +166,7 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
     answered_ = true;
     size_t bytes_out = 0;
     if (timer_) timer_->Cancel();
+    std::vector<FetchRecordsPiece> records;
     for (size_t i = 0; i < refs_.size(); ++i) {
       ReadOutcome& outcome = *outcome_of[i];
       auto& data = response_.responses[refs_[i].topic_index].partitions[refs_[i].position];
@@ -169,12 +174,24 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
       data.high_watermark = outcome.high_watermark;
       data.last_stable_offset = outcome.high_watermark;
       data.log_start_offset = outcome.log_start_offset;
-      if (outcome.status.ok()) data.records = std::move(outcome.records);
-      if (data.records && !data.records->empty()) CountBytesOut(refs_[i].tp.topic, data.records->size());
-      if (data.records) bytes_out += data.records->size();
+      if (!outcome.status.ok()) continue;  // records stay null
+      const size_t size = outcome.records_bytes();
+      if (size == 0) {
+        data.records.emplace();  // empty, not null
+        continue;
+      }
+      CountBytesOut(refs_[i].tp.topic, size);
+      bytes_out += size;
+      FetchRecordsPiece piece{refs_[i].topic_index, refs_[i].position, Buffer()};
+      if (outcome.file_range.file != nullptr) {
+        piece.records = std::move(outcome.file_range);
+      } else {
+        piece.records = std::move(outcome.records);
+      }
+      records.push_back(std::move(piece));
     }
     response_.throttle_time_ms = RecordFetchQuota(shard_, client_id_, bytes_out);  // the session mutes for as long
-    RespondWith(respond_, response_, version_);
+    std::move(respond_)(Reply::WithPieces(EncodeFetchResponse(std::move(response_), version_, std::move(records))));
   }
 
   ShardContext& shard_;
