@@ -10,7 +10,7 @@ using kafka::ApiKey;
 constexpr ApiEntry kApiTable[] = {
     {ApiKey::kProduce, "Produce", 3, 9, HandleProduce},
     {ApiKey::kFetch, "Fetch", 4, 12, HandleFetch},
-    {ApiKey::kListOffsets, "ListOffsets", 1, 6, HandleListOffsets},
+    {ApiKey::kListOffsets, "ListOffsets", 0, 6, HandleListOffsets},
     {ApiKey::kMetadata, "Metadata", 0, 9, HandleMetadata},
     {ApiKey::kApiVersions, "ApiVersions", 0, 3, HandleApiVersions},
     {ApiKey::kCreateTopics, "CreateTopics", 0, 5, HandleCreateTopics},

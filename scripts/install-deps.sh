@@ -13,7 +13,8 @@ build_packages=(
 # Real clients and tools the test suite drives (tests/compat, README.md).
 test_packages=(kcat python3 python3-confluent-kafka python3-kafka librdkafka-dev
                clang-14 libclang-rt-14-dev  # clang + libFuzzer for the decoder fuzzers
-               nodejs)                      # kafkajs (tests/compat/node, installed below)
+               nodejs                       # kafkajs (tests/compat/node, installed below)
+               burrow zookeeper)            # Burrow reads __consumer_offsets; it needs ZooKeeper
 
 want=("${build_packages[@]}")
 if [[ "${1:-}" == "--with-tests" ]]; then

@@ -11,7 +11,11 @@ namespace {
 constexpr int16_t kOffsetKeyVersion = 1;
 constexpr int16_t kGroupKeyVersion = 2;
 constexpr int16_t kOffsetValueVersion = 3;
-constexpr int16_t kGroupValueVersion = 3;
+// v3 only adds the members' group.instance.id, so it is written only when a
+// member is static: older readers then still decode the rest. v2 is the
+// oldest that keeps when the group became empty (offset retention, KIP-211).
+constexpr int16_t kGroupValueVersion = 2;
+constexpr int16_t kStaticGroupValueVersion = 3;
 
 // These formats predate flexible versions: never compact.
 constexpr bool kNotCompact = false;
@@ -75,7 +79,10 @@ Buffer EncodeOffsetValue(const OffsetValue& value) {
 Buffer EncodeGroupValue(const GroupValue& value) {
   Buffer out;
   kafka::Writer w(out);
-  w.WriteInt16(kGroupValueVersion);
+  bool any_static = false;
+  for (const MemberValue& m : value.members) any_static |= m.group_instance_id.has_value();
+  const int16_t version = any_static ? kStaticGroupValueVersion : kGroupValueVersion;
+  w.WriteInt16(version);
   w.WriteString(value.protocol_type, kNotCompact);
   w.WriteInt32(value.generation);
   w.WriteNullableString(value.protocol, kNotCompact);
@@ -84,7 +91,7 @@ Buffer EncodeGroupValue(const GroupValue& value) {
   w.WriteArrayLength(value.members.size(), kNotCompact);
   for (const MemberValue& m : value.members) {
     w.WriteString(m.member_id, kNotCompact);
-    w.WriteNullableString(m.group_instance_id, kNotCompact);
+    if (version >= 3) w.WriteNullableString(m.group_instance_id, kNotCompact);
     w.WriteString(m.client_id, kNotCompact);
     w.WriteString(m.client_host, kNotCompact);
     w.WriteInt32(m.rebalance_timeout_ms);

@@ -72,8 +72,9 @@ struct GroupValue {
   bool operator==(const GroupValue&) const = default;
 };
 
-// Cairn writes key version 1 for offsets, 2 for groups, offset value v3 and
-// group value v3 (what Kafka 2.3+ writes).
+// Cairn writes key version 1 for offsets, 2 for groups, offset value v3, and
+// group value v2 — v3 only when a member is static (v3 adds just the
+// instance id, so older readers still decode the rest).
 Buffer EncodeOffsetKey(const OffsetKey& key);
 Buffer EncodeGroupKey(const GroupKey& key);
 Buffer EncodeOffsetValue(const OffsetValue& value);

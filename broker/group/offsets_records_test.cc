@@ -74,12 +74,27 @@ TEST_CASE("offsets records: a group value round-trips every member field") {
   CHECK(*decoded == value);
 }
 
+TEST_CASE("offsets records: a group value is v2 without static members and v3 with one") {
+  GroupValue value;
+  value.protocol_type = "consumer";
+  value.members.push_back({"m1", std::nullopt, "c1", "h", 30000, 10000, "", ""});
+  CHECK(EncodeGroupValue(value)[1] == 2);
+  auto v2 = DecodeGroupValue(EncodeGroupValue(value));
+  REQUIRE(v2.ok());
+  CHECK(*v2 == value);
+  value.members.push_back({"m2", "instance", "c2", "h", 30000, 10000, "", ""});
+  CHECK(EncodeGroupValue(value)[1] == 3);
+  auto v3 = DecodeGroupValue(EncodeGroupValue(value));
+  REQUIRE(v3.ok());
+  CHECK(*v3 == value);
+}
+
 TEST_CASE("offsets records: an empty group value has null protocol and leader") {
   GroupValue value;
   value.protocol_type = "consumer";
   value.generation = 2;
   const Buffer bytes = EncodeGroupValue(value);
-  CHECK(bytes == Hex({0, 3, 0, 8, 'c', 'o', 'n', 's', 'u', 'm', 'e', 'r', 0, 0, 0, 2, 0xff, 0xff, 0xff, 0xff, 0xff,
+  CHECK(bytes == Hex({0, 2, 0, 8, 'c', 'o', 'n', 's', 'u', 'm', 'e', 'r', 0, 0, 0, 2, 0xff, 0xff, 0xff, 0xff, 0xff,
                       0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0}));
 }
 

@@ -1,6 +1,9 @@
 // ListOffsets: earliest (-2), latest (-1, the high watermark) or the first
 // offset at or after a timestamp, each looked up on the partition's owner.
-// v0's old-style multi-offset answer is not served (we advertise v1+).
+// v0 (old tools such as Burrow and sarama at its default version) gets that
+// one offset as its old-style list when it asks for at least one; Kafka's v0
+// answer to a timestamp listed segment base offsets instead, which no client
+// of this era depends on for earliest/latest.
 #include "broker/owner_calls.h"
 #include "broker/handlers/handler_util.h"
 #include "broker/partition_ops.h"
@@ -17,6 +20,7 @@ void HandleListOffsets(ShardContext& shard, Request request, Respond respond) {
   struct Lookup {
     TopicPartition tp;
     int64_t timestamp;
+    int32_t max_num_offsets;
     size_t topic_index;
     size_t position;
   };
@@ -32,8 +36,8 @@ void HandleListOffsets(ShardContext& shard, Request request, Respond respond) {
       if (info == nullptr || partition.partition_index < 0 || partition.partition_index >= info->partitions) {
         result.error_code = static_cast<int16_t>(KafkaError::kUnknownTopicOrPartition);
       } else {
-        lookups.push_back({TopicPartition{topic.name, partition.partition_index}, partition.timestamp, t,
-                           topic_response.partitions.size()});
+        lookups.push_back({TopicPartition{topic.name, partition.partition_index}, partition.timestamp,
+                           partition.max_num_offsets, t, topic_response.partitions.size()});
       }
       topic_response.partitions.push_back(result);
     }
@@ -56,6 +60,9 @@ void HandleListOffsets(ShardContext& shard, Request request, Respond respond) {
           result.offset = outcomes[i].offset;
           result.timestamp = outcomes[i].timestamp;
           result.leader_epoch = 0;
+          if (outcomes[i].status.ok() && outcomes[i].offset >= 0 && lookups[i].max_num_offsets > 0) {
+            result.old_style_offsets = {outcomes[i].offset};
+          }
         }
         RespondWith(respond, response, version);
       });
