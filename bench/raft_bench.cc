@@ -37,6 +37,7 @@
 #include "controller/raft_node.h"
 #include "io/posix_file_system.h"
 #include "io/shard.h"
+#include "io/testing/free_port.h"
 
 namespace cairn::bench {
 namespace {
@@ -107,21 +108,6 @@ auto On(io::Shard& shard, F task) -> std::invoke_result_t<F&> {
   return future.get();
 }
 
-// A port free right now. Peers must know each other's ports before any node
-// starts, so binding port 0 at Listen cannot serve.
-uint16_t FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  CAIRN_CHECK(fd >= 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  CAIRN_CHECK(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
-  socklen_t length = sizeof(address);
-  CAIRN_CHECK(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 double Ms(uint64_t ns) { return static_cast<double>(ns) / 1e6; }
 double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
@@ -132,7 +118,7 @@ class Cluster {
     CAIRN_CHECK(mkdtemp(name.data()) != nullptr) << "mkdtemp under " << parent;
     root_ = name;
     CAIRN_CHECK(runtime_.Start(kNodes).ok());
-    for (int i = 0; i < kNodes; ++i) voters_.push_back(PeerAddress{raft::NodeId(i + 1), "127.0.0.1", FreePort()});
+    for (int i = 0; i < kNodes; ++i) voters_.push_back(PeerAddress{raft::NodeId(i + 1), "127.0.0.1", io::testing::FreeLoopbackPort()});
     for (int i = 0; i < kNodes; ++i) Start(i);
   }
   ~Cluster() {

@@ -5,9 +5,6 @@
 #include "controller/raft_node.h"
 
 #include <doctest/doctest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <array>
 #include <atomic>
@@ -21,6 +18,7 @@
 #include "controller/raft_codec.h"
 #include "io/shard.h"
 #include "io/tcp_connector.h"
+#include "io/testing/free_port.h"
 #include "io/testing/run_on_shard.h"
 #include "io/testing/temp_dir.h"
 
@@ -32,21 +30,6 @@ using Clock = std::chrono::steady_clock;
 using io::testing::RunOnShard;
 
 constexpr int kNodes = 3;
-
-// A port free right now (bound to 0, read, closed). Peers must know each
-// other's ports before any node starts, so port 0 at Listen cannot serve.
-uint16_t FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  CAIRN_CHECK(fd >= 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  CAIRN_CHECK(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
-  socklen_t length = sizeof(address);
-  CAIRN_CHECK(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-  close(fd);
-  return ntohs(address.sin_port);
-}
 
 bool Eventually(const std::function<bool()>& condition, std::chrono::seconds deadline = 30s) {
   const auto end = Clock::now() + deadline;
@@ -69,7 +52,7 @@ class Cluster {
   Cluster() {
     CAIRN_CHECK(runtime_.Start(kNodes).ok());
     for (int i = 0; i < kNodes; ++i) {
-      voters_.push_back(PeerAddress{raft::NodeId(i + 1), "127.0.0.1", FreePort()});
+      voters_.push_back(PeerAddress{raft::NodeId(i + 1), "127.0.0.1", io::testing::FreeLoopbackPort()});
     }
     for (int i = 0; i < kNodes; ++i) {
       RunOnShard(runtime_.shard(i), [&, i] {
@@ -276,8 +259,8 @@ RaftTransport::Options TransportOptions(const std::string& cluster, int self, ui
 }
 
 TEST_CASE("RaftTransport: drops while the peer is absent, redials, then delivers in order") {
-  const uint16_t port_a = FreePort();
-  const uint16_t port_b = FreePort();
+  const uint16_t port_a = io::testing::FreeLoopbackPort();
+  const uint16_t port_b = io::testing::FreeLoopbackPort();
   TransportHost a(TransportOptions("c", 1, port_a, 2, port_b));
   a.Send(raft::NodeId(1), raft::NodeId(2), 1);  // nobody listens yet
   CHECK(RunOnShard(*a.shard, [&] { return a.transport->dropped(); }) == 1);
@@ -298,8 +281,8 @@ TEST_CASE("RaftTransport: drops while the peer is absent, redials, then delivers
 }
 
 TEST_CASE("RaftTransport: another cluster's envelope or a garbled frame closes the connection") {
-  const uint16_t port_a = FreePort();
-  const uint16_t port_b = FreePort();
+  const uint16_t port_a = io::testing::FreeLoopbackPort();
+  const uint16_t port_b = io::testing::FreeLoopbackPort();
   TransportHost b(TransportOptions("ours", 2, port_b, 1, port_a));
   {
     TransportHost stranger(TransportOptions("theirs", 1, port_a, 2, port_b));
