@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <optional>
 
+#include "bench/size_flag.h"
+
 namespace cairn::bench {
 namespace {
 
@@ -25,20 +27,6 @@ constexpr const char* kUsage =
     "and measures it with librdkafka clients against baselines taken in the same run.\n"
     "fetch reads what produce wrote, so it needs produce. Sizes take a K/M/G suffix\n"
     "(powers of 1024). --bytes-per-sync skips perf and sets the baseline's sync size.\n";
-
-std::optional<int64_t> ParseSize(const char* text) {
-  char* end = nullptr;
-  errno = 0;
-  const long long value = std::strtoll(text, &end, 10);
-  if (errno != 0 || end == text || value < 0) return std::nullopt;
-  int64_t scale = 1;
-  if (*end == 'K' || *end == 'k') scale = 1LL << 10;
-  if (*end == 'M' || *end == 'm') scale = 1LL << 20;
-  if (*end == 'G' || *end == 'g') scale = 1LL << 30;
-  if (scale != 1) ++end;
-  if (*end != '\0') return std::nullopt;
-  return static_cast<int64_t>(value) * scale;
-}
 
 std::vector<std::string> SplitCommas(const std::string& list) {
   std::vector<std::string> out;
@@ -94,7 +82,7 @@ bool ParseKafkaBenchOptions(int argc, char** argv, KafkaBenchOptions* options) {
       }
       if (options->Has("fetch") && !options->Has("produce")) return Fail("fetch reads what produce wrote");
     } else {
-      const std::optional<int64_t> size = ParseSize(value);
+      const std::optional<int64_t> size = bench::ParseSize(value);
       if (!size) return Fail("bad value '" + std::string(value) + "' for " + flag);
       const int small = static_cast<int>(std::min<int64_t>(*size, INT_MAX));
       if (flag == "--smp") options->smp = small;

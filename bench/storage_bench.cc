@@ -30,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/size_flag.h"
 #include "common/clock.h"
 #include "common/record_batch.h"
 #include "io/posix_file_system.h"
@@ -63,21 +64,6 @@ constexpr const char* kUsage =
     "Sizes take an optional K/M/G suffix (powers of 1024). The append phase always\n"
     "runs: the others measure against its log.\n";
 
-// "64K", "1G", "1048576".
-std::optional<int64_t> ParseSize(const char* text) {
-  char* end = nullptr;
-  errno = 0;
-  const long long value = std::strtoll(text, &end, 10);
-  if (errno != 0 || end == text || value <= 0) return std::nullopt;
-  int64_t scale = 1;
-  if (*end == 'K' || *end == 'k') scale = 1LL << 10;
-  if (*end == 'M' || *end == 'm') scale = 1LL << 20;
-  if (*end == 'G' || *end == 'g') scale = 1LL << 30;
-  if (scale != 1) ++end;
-  if (*end != '\0') return std::nullopt;
-  return static_cast<int64_t>(value) * scale;
-}
-
 bool ParseOptions(int argc, char** argv, Options& options) {
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
@@ -104,7 +90,7 @@ bool ParseOptions(int argc, char** argv, Options& options) {
       }
       continue;
     }
-    std::optional<int64_t> size = ParseSize(value);
+    std::optional<int64_t> size = bench::ParseSize(value, /*min=*/1);
     if (!size) return false;
     if (flag == "--bytes") options.bytes = *size;
     else if (flag == "--record-bytes") options.record_bytes = *size;
