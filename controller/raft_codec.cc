@@ -184,12 +184,39 @@ Buffer EncodeEnvelope(const std::string& cluster_id, const raft::Message& messag
   return Serialize(proto);
 }
 
+Buffer EncodeEnvelope(const std::string& cluster_id, const controllerpb::ControllerRequest& request) {
+  raftpb::Envelope proto;
+  proto.set_cluster_id(cluster_id);
+  *proto.mutable_request() = request;
+  return Serialize(proto);
+}
+
+Buffer EncodeEnvelope(const std::string& cluster_id, const controllerpb::ControllerReply& reply) {
+  raftpb::Envelope proto;
+  proto.set_cluster_id(cluster_id);
+  *proto.mutable_reply() = reply;
+  return Serialize(proto);
+}
+
 absl::StatusOr<DecodedEnvelope> DecodeEnvelope(ByteSpan bytes) {
   raftpb::Envelope proto;
   RETURN_IF_ERROR(Parse(bytes, &proto));
-  if (!proto.has_message()) return absl::InvalidArgumentError("raft envelope without a message");
-  ASSIGN_OR_RETURN(raft::Message message, FromProto(proto.message()));
-  return DecodedEnvelope{proto.cluster_id(), std::move(message)};
+  const int bodies = int{proto.has_message()} + int{proto.has_request()} + int{proto.has_reply()};
+  if (bodies != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("controller envelope with ", bodies, " bodies (expected one)"));
+  }
+  DecodedEnvelope out;
+  out.cluster_id = proto.cluster_id();
+  if (proto.has_message()) {
+    ASSIGN_OR_RETURN(raft::Message message, FromProto(proto.message()));
+    out.message = std::move(message);
+  } else if (proto.has_request()) {
+    out.request = std::move(*proto.mutable_request());
+  } else {
+    out.reply = std::move(*proto.mutable_reply());
+  }
+  return out;
 }
 
 }  // namespace cairn::controller

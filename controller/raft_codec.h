@@ -4,6 +4,7 @@
 // so a malformed frame becomes InvalidArgument, never a bad struct.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -34,11 +35,17 @@ absl::StatusOr<raft::HardState> DecodeHardState(ByteSpan bytes);
 Buffer EncodeSnapshot(const raft::Snapshot& snapshot);
 absl::StatusOr<raft::Snapshot> DecodeSnapshot(ByteSpan bytes);
 
-// A transport frame: the envelope around one message.
+// A transport frame: the envelope around one Raft message, or one controller
+// command or its reply (proto/cairn/controller_rpc.proto).
 Buffer EncodeEnvelope(const std::string& cluster_id, const raft::Message& message);
+Buffer EncodeEnvelope(const std::string& cluster_id, const controllerpb::ControllerRequest& request);
+Buffer EncodeEnvelope(const std::string& cluster_id, const controllerpb::ControllerReply& reply);
 struct DecodedEnvelope {
   std::string cluster_id;
-  raft::Message message;
+  // Exactly one is set.
+  std::optional<raft::Message> message;
+  std::optional<controllerpb::ControllerRequest> request;
+  std::optional<controllerpb::ControllerReply> reply;
 };
 absl::StatusOr<DecodedEnvelope> DecodeEnvelope(ByteSpan bytes);
 

@@ -63,7 +63,34 @@ TEST_CASE("RaftCodec: a message with every field set survives the envelope round
   auto decoded = DecodeEnvelope(EncodeEnvelope("cluster-a", m));
   REQUIRE(decoded.ok());
   CHECK(decoded->cluster_id == "cluster-a");
-  CheckSameMessage(decoded->message, m);
+  REQUIRE(decoded->message.has_value());
+  CheckSameMessage(*decoded->message, m);
+}
+
+TEST_CASE("RaftCodec: controller requests and replies travel in the same envelope") {
+  controllerpb::ControllerRequest request;
+  request.set_correlation_id(7);
+  request.mutable_create_topic()->set_name("orders");
+  request.mutable_create_topic()->set_partitions(3);
+  auto decoded = DecodeEnvelope(EncodeEnvelope("c", request));
+  REQUIRE(decoded.ok());
+  CHECK(decoded->cluster_id == "c");
+  CHECK_FALSE(decoded->message.has_value());
+  CHECK_FALSE(decoded->reply.has_value());
+  REQUIRE(decoded->request.has_value());
+  CHECK(decoded->request->correlation_id() == 7);
+  CHECK(decoded->request->create_topic().name() == "orders");
+  CHECK(decoded->request->create_topic().partitions() == 3);
+
+  controllerpb::ControllerReply reply;
+  reply.set_correlation_id(7);
+  reply.set_leader_hint(-1);
+  reply.set_applied_index(42);
+  decoded = DecodeEnvelope(EncodeEnvelope("c", reply));
+  REQUIRE(decoded.ok());
+  REQUIRE(decoded->reply.has_value());
+  CHECK(decoded->reply->leader_hint() == -1);
+  CHECK(decoded->reply->applied_index() == 42);
 }
 
 TEST_CASE("RaftCodec: every message type maps to itself") {
@@ -72,7 +99,7 @@ TEST_CASE("RaftCodec: every message type maps to itself") {
     m.type = static_cast<MessageType>(t);
     auto decoded = DecodeEnvelope(EncodeEnvelope("", m));
     REQUIRE(decoded.ok());
-    CHECK(static_cast<int>(decoded->message.type) == t);
+    CHECK(static_cast<int>(decoded->message->type) == t);
   }
 }
 
@@ -80,9 +107,10 @@ TEST_CASE("RaftCodec: a default message keeps no snapshot, no entries and kNoNod
   const Message m;  // from/to are kNoNode (-1), snapshot is absent
   auto decoded = DecodeEnvelope(EncodeEnvelope("", m));
   REQUIRE(decoded.ok());
-  CheckSameMessage(decoded->message, m);
-  CHECK_FALSE(decoded->message.snapshot.has_value());
-  CHECK(decoded->message.from == raft::kNoNode);
+  REQUIRE(decoded->message.has_value());
+  CheckSameMessage(*decoded->message, m);
+  CHECK_FALSE(decoded->message->snapshot.has_value());
+  CHECK(decoded->message->from == raft::kNoNode);
 }
 
 TEST_CASE("RaftCodec: an empty snapshot stays present, distinct from no snapshot") {
@@ -91,8 +119,8 @@ TEST_CASE("RaftCodec: an empty snapshot stays present, distinct from no snapshot
   m.snapshot = raft::Snapshot{};
   auto decoded = DecodeEnvelope(EncodeEnvelope("", m));
   REQUIRE(decoded.ok());
-  REQUIRE(decoded->message.snapshot.has_value());
-  CHECK(decoded->message.snapshot->IsEmpty());
+  REQUIRE(decoded->message->snapshot.has_value());
+  CHECK(decoded->message->snapshot->IsEmpty());
 }
 
 TEST_CASE("RaftCodec: an 8 MiB entry with every byte value round-trips") {
@@ -123,6 +151,12 @@ TEST_CASE("RaftCodec: malformed bytes, unset or unknown types are InvalidArgumen
 
   raftpb::Envelope envelope;
   CHECK(absl::IsInvalidArgument(DecodeEnvelope(Bytes(envelope.SerializeAsString())).status()));
+  // Two bodies in one envelope are refused, not half read.
+  envelope.mutable_request()->set_correlation_id(1);
+  envelope.mutable_reply()->set_correlation_id(1);
+  CHECK(absl::IsInvalidArgument(DecodeEnvelope(Bytes(envelope.SerializeAsString())).status()));
+  envelope.clear_request();
+  envelope.clear_reply();
   envelope.mutable_message()->set_type(raftpb::MESSAGE_TYPE_UNSPECIFIED);
   CHECK(absl::IsInvalidArgument(DecodeEnvelope(Bytes(envelope.SerializeAsString())).status()));
   envelope.mutable_message()->set_type(static_cast<raftpb::MessageType>(42));

@@ -102,6 +102,8 @@ bool RaftNode::is_leader() const { return raw_->raft().role() == raft::Role::kLe
 
 raft::NodeId RaftNode::leader() const { return raw_->raft().lead(); }
 
+raft::Term RaftNode::term() const { return raw_->raft().term(); }
+
 void RaftNode::Give(Input input) {
   if (!failure_.ok()) {
     if (auto* proposal = std::get_if<Proposal>(&input)) std::move(proposal->done)(failure_);

@@ -67,6 +67,12 @@ class RaftNode {
 
   bool is_leader() const;
   raft::NodeId leader() const;
+  raft::Term term() const;
+  // Serves controller commands arriving on this node's listener (see
+  // RaftTransport::set_request_handler).
+  void set_request_handler(RaftTransport::RequestHandler handler) {
+    transport_->set_request_handler(std::move(handler));
+  }
   raft::LogIndex applied() const { return applied_; }
   uint16_t port() const { return transport_->port(); }
   const RaftTransport& transport() const { return *transport_; }

@@ -17,7 +17,7 @@ struct RaftTransport::Peer : io::Connection::Handler {
 
   // Peers never answer on our outbound connection (they reply over their
   // own), but a frame there is handled like any inbound one.
-  void OnFrame(Buffer frame) override { transport.Deliver(*connection, frame); }
+  void OnFrame(Buffer frame) override { transport.Deliver(*connection, nullptr, frame); }
   void OnClose(absl::Status reason) override {
     CAIRN_LOG(kInfo) << "raft transport: connection to node " << address.id << " closed: "
                      << reason;
@@ -39,13 +39,15 @@ struct RaftTransport::Inbound : io::Connection::Handler {
       : transport(t), connection(std::move(c)) {}
 
   void OnFrame(Buffer frame) override {
-    if (!transport.Deliver(*connection, frame)) transport.Bury(this);
+    if (!transport.Deliver(*connection, this, frame)) transport.Bury(this);
   }
   void OnClose(absl::Status) override { transport.Bury(this); }
 
   RaftTransport& transport;
   std::unique_ptr<io::Connection> connection;
   bool buried = false;
+  // False once buried: a responder that outlives the connection checks it.
+  std::shared_ptr<bool> open = std::make_shared<bool>(true);
 };
 
 absl::StatusOr<std::unique_ptr<RaftTransport>> RaftTransport::Start(io::Shard& shard,
@@ -138,7 +140,7 @@ void RaftTransport::Accept(std::unique_ptr<io::Connection> connection) {
   inbound.connection->Start(&inbound, options_.limits);
 }
 
-bool RaftTransport::Deliver(io::Connection& connection, const Buffer& frame) {
+bool RaftTransport::Deliver(io::Connection& connection, Inbound* inbound, const Buffer& frame) {
   absl::StatusOr<DecodedEnvelope> envelope = DecodeEnvelope(frame);
   absl::Status refusal;
   if (!envelope.ok()) {
@@ -146,8 +148,12 @@ bool RaftTransport::Deliver(io::Connection& connection, const Buffer& frame) {
   } else if (envelope->cluster_id != options_.cluster_id) {
     refusal = absl::FailedPreconditionError("envelope of cluster '" + envelope->cluster_id +
                                             "', expected '" + options_.cluster_id + "'");
-  } else if (envelope->message.to != options_.self) {
+  } else if (envelope->message && envelope->message->to != options_.self) {
     refusal = absl::FailedPreconditionError("message addressed to another node");
+  } else if (envelope->reply) {
+    refusal = absl::FailedPreconditionError("unexpected controller reply");
+  } else if (envelope->request && (inbound == nullptr || on_request_ == nullptr)) {
+    refusal = absl::FailedPreconditionError("controller request where none is served");
   }
   if (!refusal.ok()) {
     CAIRN_LOG(kWarning) << "raft transport: closing connection from " << connection.peer()
@@ -156,13 +162,26 @@ bool RaftTransport::Deliver(io::Connection& connection, const Buffer& frame) {
     connection.Close();
     return false;
   }
-  on_message_(std::move(envelope->message));
+  if (envelope->request) {
+    Responder respond = [this, inbound, open = inbound->open, alive = alive_,
+                         correlation_id = envelope->request->correlation_id()](
+                            const controllerpb::ControllerReply& reply) {
+      if (!*alive || !*open) return;
+      controllerpb::ControllerReply answer = reply;
+      answer.set_correlation_id(correlation_id);
+      inbound->connection->Send(EncodeEnvelope(options_.cluster_id, answer));
+    };
+    on_request_(std::move(*envelope->request), std::move(respond));
+    return true;
+  }
+  on_message_(std::move(*envelope->message));
   return true;
 }
 
 void RaftTransport::Bury(Inbound* inbound) {
   if (inbound->buried) return;
   inbound->buried = true;
+  *inbound->open = false;
   // Not destroyed here: we are inside one of its Handler callbacks.
   shard_.Post([this, inbound, alive = alive_] {
     if (!*alive) return;

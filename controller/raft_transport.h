@@ -10,7 +10,10 @@
 // messages would only delay fresh ones.
 // Inbound: a TcpListener; a frame that does not decode, names another
 // cluster, or is addressed to another node closes its connection (the
-// sender's dialer then backs off and retries).
+// sender's dialer then backs off and retries). The same listener takes
+// controller commands (ControllerRequest envelopes, sent by
+// ControllerRpcClient): each goes to the request handler, whose reply is
+// written back on the connection the request came in on.
 //
 // Threading: one shard. Start, Send, the destructor and the message callback
 // all run on that shard's thread.
@@ -26,6 +29,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "cairn/controller_rpc.pb.h"
 #include "controller/raft/message.h"
 #include "io/connection.h"
 #include "io/tcp_connector.h"
@@ -56,6 +60,10 @@ class RaftTransport {
     io::Connection::Limits limits;
   };
   using MessageCallback = absl::AnyInvocable<void(raft::Message)>;
+  // Answers one request, at most once, on the shard; a reply whose
+  // connection has closed meanwhile is dropped (the caller times out).
+  using Responder = absl::AnyInvocable<void(const controllerpb::ControllerReply&) &&>;
+  using RequestHandler = absl::AnyInvocable<void(controllerpb::ControllerRequest, Responder)>;
 
   static absl::StatusOr<std::unique_ptr<RaftTransport>> Start(io::Shard& shard, Options options,
                                                                MessageCallback on_message);
@@ -65,6 +73,9 @@ class RaftTransport {
 
   // Sends `message` to message.to, or drops it (see above).
   void Send(const raft::Message& message);
+  // Until one is set, a request closes its connection like any unexpected
+  // frame.
+  void set_request_handler(RequestHandler handler) { on_request_ = std::move(handler); }
 
   uint16_t port() const { return listener_->port(); }
   uint64_t dropped() const { return dropped_; }
@@ -80,12 +91,15 @@ class RaftTransport {
   void ScheduleRedial(Peer& peer);
   void Accept(std::unique_ptr<io::Connection> connection);
   // Returns false (after closing `connection`) for a frame to refuse.
-  bool Deliver(io::Connection& connection, const Buffer& frame);
+  // `inbound` is null for frames on our own outbound connections, where
+  // requests are not expected.
+  bool Deliver(io::Connection& connection, Inbound* inbound, const Buffer& frame);
   void Bury(Inbound* inbound);
 
   io::Shard& shard_;
   const Options options_;
   MessageCallback on_message_;
+  RequestHandler on_request_;
   std::unique_ptr<io::TcpListener> listener_;
   absl::flat_hash_map<raft::NodeId, std::unique_ptr<Peer>> peers_;
   std::list<std::unique_ptr<Inbound>> inbound_;

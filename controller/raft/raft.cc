@@ -6,6 +6,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/check.h"
 #include "common/status_macros.h"
@@ -33,6 +34,10 @@ absl::Status NotLeaderError(NodeId leader) {
                         : absl::StrCat("not the raft leader; leader is node ", leader.value()));
   if (leader != kNoNode) status.SetPayload(kLeaderHintPayload, absl::Cord(absl::StrCat(leader.value())));
   return status;
+}
+
+bool IsNotLeaderError(const absl::Status& status) {
+  return absl::IsUnavailable(status) && absl::StartsWith(status.message(), "not the raft leader");
 }
 
 NodeId LeaderHint(const absl::Status& status) {

@@ -26,6 +26,9 @@ namespace cairn::raft {
 absl::Status NotLeaderError(NodeId leader);
 // The leader hint of a NotLeaderError, if it had one.
 NodeId LeaderHint(const absl::Status& status);
+// Whether `status` is a NotLeaderError: the proposal was refused, never
+// appended, so it is safe to send again.
+bool IsNotLeaderError(const absl::Status& status);
 
 class Raft {
  public:

@@ -1,0 +1,378 @@
+// MetadataController (see metadata_controller.h).
+#include "controller/metadata_controller.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/check.h"
+#include "common/error_reason.h"
+#include "common/logging.h"
+#include "controller/raft/raft.h"
+#include "io/shard.h"
+
+namespace cairn::controller {
+
+namespace ml = cairn::metadata_log;
+using metadata::MetadataDelta;
+using metadata::MetadataImage;
+
+namespace {
+
+constexpr std::chrono::milliseconds kRetryInterval{100};
+
+absl::Status NotController(raft::NodeId leader) {
+  return WithReason(absl::UnavailableError(absl::StrCat("this node is not the active controller (leader: ",
+                                                        leader.value(), ")")),
+                    ErrorReason::kNotController);
+}
+
+bool IsNotController(const controllerpb::ControllerReply& reply) {
+  return reply.error_reason() == static_cast<int32_t>(ErrorReason::kNotController) + 1;
+}
+
+}  // namespace
+
+controllerpb::ControllerReply ReplyFromStatus(const absl::Status& status) {
+  controllerpb::ControllerReply reply;
+  reply.set_status_code(static_cast<int32_t>(status.code()));
+  if (std::optional<ErrorReason> reason = GetReason(status)) reply.set_error_reason(static_cast<int32_t>(*reason) + 1);
+  reply.set_error_message(std::string(status.message()));
+  reply.set_leader_hint(-1);
+  return reply;
+}
+
+absl::Status StatusFromReply(const controllerpb::ControllerReply& reply) {
+  if (reply.status_code() == 0) return absl::OkStatus();
+  const int32_t code = reply.status_code();
+  absl::Status status(code > 0 && code <= static_cast<int32_t>(absl::StatusCode::kUnauthenticated)
+                          ? static_cast<absl::StatusCode>(code)
+                          : absl::StatusCode::kUnknown,
+                      reply.error_message());
+  const int32_t reason = reply.error_reason() - 1;
+  if (reason >= 0 && reason <= static_cast<int32_t>(kLastErrorReason)) {
+    status = WithReason(status, static_cast<ErrorReason>(reason));
+  }
+  return status;
+}
+
+absl::StatusOr<std::unique_ptr<MetadataController>> MetadataController::Start(io::Shard& shard,
+                                                                              io::FileSystem& fs,
+                                                                              Options options,
+                                                                              ImageCallback on_image) {
+  CAIRN_CHECK(on_image != nullptr);
+  std::unique_ptr<MetadataController> controller(new MetadataController(shard, options, std::move(on_image)));
+  MetadataController* c = controller.get();
+  absl::StatusOr<std::unique_ptr<RaftNode>> node =
+      RaftNode::Start(shard, fs, options.raft, [c](const raft::Entry& entry) { c->Apply(entry); });
+  if (!node.ok()) return node.status();
+  c->raft_ = *std::move(node);
+  c->raft_->set_request_handler(
+      [c](controllerpb::ControllerRequest request, RaftTransport::Responder respond) {
+        // Served only by the active controller: a forwarded command is never
+        // forwarded again, so two nodes with stale views cannot bounce it.
+        c->Serve(std::move(request), [respond = std::move(respond)](controllerpb::ControllerReply reply) mutable {
+          std::move(respond)(reply);
+        });
+      });
+  c->rpc_ = std::make_unique<ControllerRpcClient>(shard, options.raft.cluster_id, options.raft.voters);
+  c->ScheduleFenceCheck();
+  return controller;
+}
+
+MetadataController::MetadataController(io::Shard& shard, Options options, ImageCallback on_image)
+    : shard_(shard),
+      options_(std::move(options)),
+      on_image_(std::move(on_image)),
+      image_(std::make_shared<MetadataImage>()),
+      fence_timer_(shard),
+      retry_timer_(shard) {}
+
+MetadataController::~MetadataController() {
+  *alive_ = false;
+  fence_timer_.Cancel();
+  retry_timer_.Cancel();
+  rpc_.reset();
+  raft_.reset();  // fails its pending proposals, which fail their commands
+  for (Work& work : queue_) {
+    if (work.done) std::move(work.done)(ReplyFromStatus(absl::CancelledError("controller stopped")));
+  }
+  for (Attempt& attempt : parked_) {
+    std::move(attempt.done)(ReplyFromStatus(absl::CancelledError("controller stopped")));
+  }
+}
+
+void MetadataController::Apply(const raft::Entry& entry) {
+  applied_index_ = entry.index.value();
+  applied_term_ = entry.term;
+  if (!entry.data.empty()) {
+    ml::MetadataRecordBatch batch;
+    if (!batch.ParseFromArray(entry.data.data(), static_cast<int>(entry.data.size()))) {
+      CAIRN_LOG(kError) << "metadata log entry " << entry.index << " does not decode; skipped";
+    } else {
+      MetadataDelta delta(image_);
+      absl::Status replayed;
+      for (const ml::MetadataRecord& record : batch.records()) {
+        replayed = delta.Replay(record);
+        if (!replayed.ok()) break;
+      }
+      if (!replayed.ok()) {
+        // Every node skips the same entry, so images stay identical.
+        CAIRN_LOG(kError) << "metadata log entry " << entry.index << " does not apply; skipped: " << replayed;
+      } else if (batch.records_size() > 0) {
+        image_ = delta.Apply();
+        on_image_(image_, applied_index_);
+      }
+    }
+  }
+  CheckCaughtUp();
+}
+
+void MetadataController::WhenCaughtUp(absl::AnyInvocable<void()> done) {
+  caught_up_waiters_.push_back(std::move(done));
+  CheckCaughtUp();
+}
+
+void MetadataController::CheckCaughtUp() {
+  if (caught_up_waiters_.empty()) return;
+  if (raft_ == nullptr || raft_->leader() == raft::kNoNode || applied_term_ != raft_->term()) return;
+  std::vector<absl::AnyInvocable<void()>> waiters = std::move(caught_up_waiters_);
+  caught_up_waiters_.clear();
+  for (auto& waiter : waiters) waiter();
+}
+
+void MetadataController::Submit(controllerpb::ControllerRequest request, ReplyCallback done) {
+  Attempt attempt{std::move(request), std::move(done), std::chrono::steady_clock::now() + options_.command_timeout};
+  // Never inline: callers may hold state the reply touches.
+  shard_.Post([this, alive = alive_, attempt = std::move(attempt)]() mutable {
+    if (*alive) Try(std::move(attempt));
+  });
+}
+
+void MetadataController::Try(Attempt attempt) {
+  if (raft_->is_leader()) {
+    controllerpb::ControllerRequest request = attempt.request;
+    Serve(std::move(request), [this, alive = alive_, attempt = std::move(attempt)](
+                                  controllerpb::ControllerReply reply) mutable {
+      if (!*alive) return;
+      if (IsNotController(reply)) {
+        RetryLater(std::move(attempt), StatusFromReply(reply));
+        return;
+      }
+      std::move(attempt.done)(std::move(reply));
+    });
+    return;
+  }
+  const raft::NodeId leader = raft_->leader();
+  if (leader == raft::kNoNode) {
+    RetryLater(std::move(attempt), absl::UnavailableError("no active controller (an election is under way)"));
+    return;
+  }
+  const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(attempt.deadline -
+                                                                               std::chrono::steady_clock::now());
+  if (remaining.count() <= 0) {
+    RetryLater(std::move(attempt), absl::DeadlineExceededError("out of time"));
+    return;
+  }
+  controllerpb::ControllerRequest request = attempt.request;
+  rpc_->Call(leader, std::move(request), remaining,
+             [this, alive = alive_, attempt = std::move(attempt)](
+                 absl::StatusOr<controllerpb::ControllerReply> reply) mutable {
+               if (!*alive) return;
+               if (!reply.ok()) {
+                 RetryLater(std::move(attempt), reply.status());
+               } else if (IsNotController(*reply)) {
+                 RetryLater(std::move(attempt), StatusFromReply(*reply));
+               } else {
+                 std::move(attempt.done)(*std::move(reply));
+               }
+             });
+}
+
+void MetadataController::RetryLater(Attempt attempt, const absl::Status& why) {
+  if (std::chrono::steady_clock::now() + kRetryInterval >= attempt.deadline) {
+    std::move(attempt.done)(ReplyFromStatus(absl::Status(
+        why.code() == absl::StatusCode::kDeadlineExceeded ? why.code() : absl::StatusCode::kUnavailable,
+        absl::StrCat("no active controller answered in ", options_.command_timeout.count(),
+                     " ms; last: ", why.message()))));
+    return;
+  }
+  parked_.push_back(std::move(attempt));
+  ScheduleRetries();
+}
+
+void MetadataController::ScheduleRetries() {
+  if (retry_armed_) return;
+  retry_armed_ = true;
+  retry_timer_.ExpireAfter(kRetryInterval, [this, alive = alive_](absl::Status status) {
+    if (!status.ok() || !*alive) return;
+    retry_armed_ = false;
+    std::vector<Attempt> parked = std::move(parked_);
+    parked_.clear();
+    for (Attempt& attempt : parked) Try(std::move(attempt));
+  });
+}
+
+void MetadataController::Serve(controllerpb::ControllerRequest request, ReplyCallback done) {
+  if (!raft_->is_leader()) {
+    controllerpb::ControllerReply reply = ReplyFromStatus(NotController(raft_->leader()));
+    reply.set_leader_hint(raft_->leader().value());
+    std::move(done)(std::move(reply));
+    return;
+  }
+  if (queue_.size() >= options_.max_queued_commands) {
+    std::move(done)(ReplyFromStatus(absl::UnavailableError(
+        absl::StrCat("the controller has ", queue_.size(), " commands queued; try again later"))));
+    return;
+  }
+  queue_.push_back(Work{std::move(request), std::move(done)});
+  Pump();
+}
+
+void MetadataController::Pump() {
+  while (!proposing_ && !queue_.empty()) {
+    Work work = std::move(queue_.front());
+    queue_.pop_front();
+    if (!raft_->is_leader()) {
+      if (work.done) std::move(work.done)(ReplyFromStatus(NotController(raft_->leader())));
+      continue;
+    }
+    Plan plan;
+    if (!work.request) {
+      plan.records = machine_.FenceExpiredBrokers(*image_, options_.clock->NowMs(), options_.session_timeout.count());
+      if (plan.records.empty()) continue;
+      CAIRN_LOG(kInfo) << "controller: fencing brokers whose session expired (" << plan.records.size()
+                       << " records)";
+    } else {
+      absl::StatusOr<Plan> planned = PlanCommand(*work.request);
+      if (!planned.ok()) {
+        std::move(work.done)(ReplyFromStatus(planned.status()));
+        continue;
+      }
+      plan = *std::move(planned);
+      if (plan.records.empty()) {
+        plan.reply.set_applied_index(applied_index_);
+        std::move(work.done)(std::move(plan.reply));
+        continue;
+      }
+    }
+    ml::MetadataRecordBatch batch;
+    for (metadata::Record& record : plan.records) *batch.add_records() = std::move(record);
+    const std::string bytes = batch.SerializeAsString();
+    proposing_ = true;
+    raft_->Propose(Buffer(bytes.begin(), bytes.end()),
+                   [this, alive = alive_, reply = std::move(plan.reply), done = std::move(work.done)](
+                       absl::StatusOr<raft::LogIndex> index) mutable {
+                     if (!*alive) return;
+                     proposing_ = false;
+                     if (done) {
+                       if (index.ok()) {
+                         reply.set_applied_index(index->value());
+                         std::move(done)(std::move(reply));
+                       } else if (raft::IsNotLeaderError(index.status())) {
+                         std::move(done)(ReplyFromStatus(NotController(raft_->leader())));
+                       } else {
+                         std::move(done)(ReplyFromStatus(absl::UnavailableError(
+                             absl::StrCat("the command's outcome is unknown: ", index.status().message()))));
+                       }
+                     }
+                     Pump();
+                   });
+  }
+}
+
+absl::StatusOr<MetadataController::Plan> MetadataController::PlanCommand(const controllerpb::ControllerRequest& request) {
+  Plan plan;
+  plan.reply = ReplyFromStatus(absl::OkStatus());
+  const MetadataImage& image = *image_;
+  switch (request.command_case()) {
+    case controllerpb::ControllerRequest::kCreateTopic: {
+      const controllerpb::CreateTopic& c = request.create_topic();
+      metadata::CreateTopicCommand command;
+      command.name = c.name();
+      absl::StatusOr<metadata::TopicUuid> id = metadata::ParseTopicId(c.topic_id());
+      if (!id.ok()) return WithReason(id.status(), ErrorReason::kInvalidRequest);
+      command.id = *id;
+      command.partitions = c.partitions();
+      command.replication_factor = c.replication_factor();
+      command.configs.insert(c.configs().begin(), c.configs().end());
+      command.internal = c.internal();
+      absl::StatusOr<std::vector<metadata::Record>> records = machine_.CreateTopic(image, command);
+      if (!records.ok()) return records.status();
+      if (!c.validate_only()) plan.records = *std::move(records);
+      return plan;
+    }
+    case controllerpb::ControllerRequest::kDeleteTopic: {
+      absl::StatusOr<std::vector<metadata::Record>> records = machine_.DeleteTopic(image, request.delete_topic().name());
+      if (!records.ok()) return records.status();
+      plan.records = *std::move(records);
+      return plan;
+    }
+    case controllerpb::ControllerRequest::kCreatePartitions: {
+      const controllerpb::CreatePartitions& c = request.create_partitions();
+      absl::StatusOr<std::vector<metadata::Record>> records = machine_.CreatePartitions(image, c.name(), c.new_total());
+      if (!records.ok()) return records.status();
+      if (!c.validate_only()) plan.records = *std::move(records);
+      return plan;
+    }
+    case controllerpb::ControllerRequest::kAlterTopicConfigs: {
+      const controllerpb::AlterTopicConfigs& c = request.alter_topic_configs();
+      std::vector<metadata::ConfigOp> ops;
+      for (const controllerpb::ConfigOp& op : c.ops()) {
+        ops.push_back({op.key(), op.has_value() ? std::optional<std::string>(op.value()) : std::nullopt});
+      }
+      absl::StatusOr<std::vector<metadata::Record>> records = machine_.AlterTopicConfigs(image, c.name(), ops);
+      if (!records.ok()) return records.status();
+      plan.records = *std::move(records);
+      return plan;
+    }
+    case controllerpb::ControllerRequest::kRegisterBroker: {
+      const controllerpb::RegisterBroker& c = request.register_broker();
+      metadata::RegisterBrokerCommand command;
+      command.broker_id = c.broker_id();
+      for (const controllerpb::Endpoint& e : c.endpoints()) command.endpoints.push_back({e.name(), e.host(), e.port()});
+      command.incarnation_id = c.incarnation_id();
+      command.rack = c.rack();
+      absl::StatusOr<std::vector<metadata::Record>> records =
+          machine_.RegisterBroker(image, command, options_.clock->NowMs());
+      if (!records.ok()) return records.status();
+      for (const metadata::Record& record : *records) {
+        if (record.has_register_broker()) plan.reply.set_broker_epoch(record.register_broker().broker_epoch());
+      }
+      plan.records = *std::move(records);
+      return plan;
+    }
+    case controllerpb::ControllerRequest::kBrokerHeartbeat: {
+      const controllerpb::BrokerHeartbeat& c = request.broker_heartbeat();
+      absl::Status status = machine_.BrokerHeartbeat(image, c.broker_id(), c.broker_epoch(), options_.clock->NowMs());
+      if (!status.ok()) return status;
+      plan.reply.set_broker_epoch(c.broker_epoch());
+      return plan;
+    }
+    case controllerpb::ControllerRequest::kAllocateProducerIds: {
+      const controllerpb::AllocateProducerIds& c = request.allocate_producer_ids();
+      absl::StatusOr<std::vector<metadata::Record>> records =
+          machine_.AllocateProducerIds(image, c.broker_id(), c.broker_epoch());
+      if (!records.ok()) return records.status();
+      plan.reply.set_producer_id_start(image.next_producer_id);
+      plan.reply.set_producer_id_count(metadata::kProducerIdBlockSize);
+      plan.records = *std::move(records);
+      return plan;
+    }
+    case controllerpb::ControllerRequest::COMMAND_NOT_SET:
+      break;
+  }
+  return WithReason(absl::InvalidArgumentError("controller request without a command"), ErrorReason::kInvalidRequest);
+}
+
+void MetadataController::ScheduleFenceCheck() {
+  fence_timer_.ExpireAfter(options_.fence_check_interval, [this, alive = alive_](absl::Status status) {
+    if (!status.ok() || !*alive) return;
+    if (raft_->is_leader()) {
+      queue_.push_back(Work{std::nullopt, nullptr});
+      Pump();
+    }
+    ScheduleFenceCheck();
+  });
+}
+
+}  // namespace cairn::controller

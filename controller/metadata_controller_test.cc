@@ -1,0 +1,277 @@
+// Three MetadataControllers in one process on real loopback sockets and real
+// files (one shard and one temp data dir each): commands submitted on any
+// node are served by the active controller, every node applies the same
+// records into the same image, fencing follows silence, and a node restarted
+// on its data dir rebuilds the same image.
+#include "controller/metadata_controller.h"
+
+#include <doctest/doctest.h>
+
+#include <array>
+#include <set>
+#include <chrono>
+#include <functional>
+#include <future>
+#include <thread>
+
+#include "common/error_reason.h"
+#include "io/posix_file_system.h"
+#include "io/shard.h"
+#include "io/testing/free_port.h"
+#include "io/testing/run_on_shard.h"
+#include "io/testing/temp_dir.h"
+
+namespace cairn::controller {
+namespace {
+
+using namespace std::chrono_literals;
+using io::testing::RunOnShard;
+using metadata::MetadataImage;
+
+constexpr int kNodes = 3;
+
+bool Eventually(const std::function<bool()>& condition, std::chrono::seconds deadline = 30s) {
+  const auto end = std::chrono::steady_clock::now() + deadline;
+  while (std::chrono::steady_clock::now() < end) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return condition();
+}
+
+controllerpb::ControllerRequest Register(int32_t broker) {
+  controllerpb::ControllerRequest request;
+  auto* r = request.mutable_register_broker();
+  r->set_broker_id(broker);
+  r->set_incarnation_id(std::string(16, static_cast<char>(broker)));
+  auto* e = r->add_endpoints();
+  e->set_name("PLAINTEXT");
+  e->set_host("127.0.0.1");
+  e->set_port(9000 + broker);
+  return request;
+}
+
+controllerpb::ControllerRequest CreateTopic(const std::string& name, int32_t partitions, int32_t replicas,
+                                            uint8_t id) {
+  controllerpb::ControllerRequest request;
+  auto* c = request.mutable_create_topic();
+  c->set_name(name);
+  c->set_topic_id(std::string(16, static_cast<char>(id)));
+  c->set_partitions(partitions);
+  c->set_replication_factor(replicas);
+  return request;
+}
+
+controllerpb::ControllerRequest Heartbeat(int32_t broker, int64_t epoch) {
+  controllerpb::ControllerRequest request;
+  request.mutable_broker_heartbeat()->set_broker_id(broker);
+  request.mutable_broker_heartbeat()->set_broker_epoch(epoch);
+  return request;
+}
+
+class Quorum {
+ public:
+  explicit Quorum(std::chrono::milliseconds session_timeout = 60s) : session_timeout_(session_timeout) {
+    CAIRN_CHECK(runtime_.Start(kNodes).ok());
+    for (int i = 0; i < kNodes; ++i) {
+      voters_.push_back(PeerAddress{raft::NodeId(i + 1), "127.0.0.1", io::testing::FreeLoopbackPort()});
+    }
+    for (int i = 0; i < kNodes; ++i) Start(i);
+  }
+  ~Quorum() {
+    for (int i = 0; i < kNodes; ++i) Stop(i);
+    runtime_.Stop();
+  }
+
+  void Start(int i) {
+    RunOnShard(runtime_.shard(i), [&, i] {
+      if (fs_[i] == nullptr) fs_[i] = std::make_unique<io::PosixFileSystem>(&runtime_.shard(i).ring());
+      MetadataController::Options options;
+      options.raft.id = raft::NodeId(i + 1);
+      options.raft.cluster_id = "test-cluster";
+      options.raft.data_dir = dirs_[i].path + "/raft";
+      options.raft.voters = voters_;
+      options.raft.random_seed = 77 + i;
+      options.session_timeout = session_timeout_;
+      options.fence_check_interval = 100ms;
+      auto controller = MetadataController::Start(runtime_.shard(i), *fs_[i], options,
+                                                  [this, i](std::shared_ptr<const MetadataImage> image, uint64_t) {
+                                                    std::lock_guard lock(mu_);
+                                                    published_[i] = std::move(image);
+                                                  });
+      CAIRN_CHECK(controller.ok()) << controller.status();
+      nodes_[i] = *std::move(controller);
+    });
+  }
+  void Stop(int i) {
+    RunOnShard(runtime_.shard(i), [&] { nodes_[i].reset(); });
+  }
+
+  // Submits on node i and waits for the reply.
+  controllerpb::ControllerReply Submit(int i, controllerpb::ControllerRequest request) {
+    std::promise<controllerpb::ControllerReply> reply;
+    auto future = reply.get_future();
+    RunOnShard(runtime_.shard(i), [&] {
+      nodes_[i]->Submit(std::move(request),
+                        [&reply](controllerpb::ControllerReply r) { reply.set_value(std::move(r)); });
+    });
+    CAIRN_CHECK(future.wait_for(60s) == std::future_status::ready);
+    return future.get();
+  }
+
+  std::shared_ptr<const MetadataImage> Image(int i) {
+    return RunOnShard(runtime_.shard(i), [&] { return nodes_[i]->image(); });
+  }
+  std::shared_ptr<const MetadataImage> Published(int i) {
+    std::lock_guard lock(mu_);
+    return published_[i];
+  }
+  int Leader() {
+    for (int i = 0; i < kNodes; ++i) {
+      if (nodes_[i] != nullptr && RunOnShard(runtime_.shard(i), [&] { return nodes_[i]->is_leader(); })) return i;
+    }
+    return -1;
+  }
+  bool SameImageEverywhere() {
+    std::shared_ptr<const MetadataImage> first;
+    for (int i = 0; i < kNodes; ++i) {
+      if (nodes_[i] == nullptr) continue;
+      auto image = Image(i);
+      if (first != nullptr && !(*image == *first)) return false;
+      first = image;
+    }
+    return true;
+  }
+
+ private:
+  const std::chrono::milliseconds session_timeout_;
+  io::ShardRuntime runtime_;
+  std::array<io::testing::TempDir, kNodes> dirs_;
+  std::array<std::unique_ptr<io::PosixFileSystem>, kNodes> fs_;
+  std::array<std::unique_ptr<MetadataController>, kNodes> nodes_;
+  std::vector<PeerAddress> voters_;
+  std::mutex mu_;
+  std::array<std::shared_ptr<const MetadataImage>, kNodes> published_;
+};
+
+int Follower(Quorum& quorum) {
+  int leader = -1;
+  REQUIRE(Eventually([&] { return (leader = quorum.Leader()) >= 0; }));
+  return (leader + 1) % kNodes;
+}
+
+TEST_CASE("MetadataController: commands submitted on a follower commit once, and every node has the same image") {
+  Quorum quorum;
+  const int follower = Follower(quorum);
+  for (int32_t broker = 1; broker <= 3; ++broker) {
+    controllerpb::ControllerReply reply = quorum.Submit(follower, Register(broker));
+    INFO(StatusFromReply(reply).ToString());
+    REQUIRE(StatusFromReply(reply).ok());
+    CHECK(reply.broker_epoch() == broker);  // epochs are assigned in order, from 1
+    CHECK(reply.applied_index() > 0);
+  }
+  controllerpb::ControllerReply created = quorum.Submit(follower, CreateTopic("orders", 3, 3, 7));
+  REQUIRE(StatusFromReply(created).ok());
+
+  // The same name again, on another node: refused by the state machine.
+  controllerpb::ControllerReply again = quorum.Submit((follower + 1) % kNodes, CreateTopic("orders", 1, 1, 8));
+  const absl::Status refused = StatusFromReply(again);
+  CHECK(absl::IsAlreadyExists(refused));
+  CHECK(GetReason(refused) == ErrorReason::kTopicAlreadyExists);
+
+  // Replication factor above the live brokers.
+  const absl::Status too_many = StatusFromReply(quorum.Submit(follower, CreateTopic("wide", 1, 4, 9)));
+  CHECK(GetReason(too_many) == ErrorReason::kInvalidReplicationFactor);
+
+  REQUIRE(Eventually([&] {
+    for (int i = 0; i < kNodes; ++i) {
+      if (quorum.Image(i)->FindTopic("orders") == nullptr) return false;
+    }
+    return quorum.SameImageEverywhere();
+  }));
+  const std::shared_ptr<const MetadataImage> image = quorum.Image(0);
+  const metadata::TopicMeta* orders = image->FindTopic("orders");
+  REQUIRE(orders->partitions.size() == 3);
+  // Leaders spread over the three brokers, every replica in the ISR.
+  std::set<int32_t> leaders;
+  for (const metadata::PartitionInfo& p : orders->partitions) {
+    CHECK(p.replicas.size() == 3);
+    CHECK(p.isr == p.replicas);
+    leaders.insert(p.leader);
+  }
+  CHECK(leaders == std::set<int32_t>{1, 2, 3});
+  CHECK(image->FindTopic("wide") == nullptr);
+  // What the owner was handed is the image itself.
+  CHECK(*quorum.Published(0) == *image);
+}
+
+TEST_CASE("MetadataController: a command submitted while the leader is down commits on the next one") {
+  Quorum quorum;
+  int leader = -1;
+  REQUIRE(Eventually([&] { return (leader = quorum.Leader()) >= 0; }));
+  REQUIRE(StatusFromReply(quorum.Submit(leader, Register(1))).ok());
+  quorum.Stop(leader);
+  const int survivor = (leader + 1) % kNodes;
+  // Submitted at once: it waits for the election, then is forwarded or served.
+  controllerpb::ControllerReply reply = quorum.Submit(survivor, CreateTopic("after-failover", 2, 1, 3));
+  REQUIRE(StatusFromReply(reply).ok());
+  for (int i = 0; i < kNodes; ++i) {
+    if (i == leader) continue;
+    REQUIRE(Eventually([&] { return quorum.Image(i)->FindTopic("after-failover") != nullptr; }));
+  }
+  // The old leader comes back on its data dir and catches up to the same image.
+  quorum.Start(leader);
+  REQUIRE(Eventually([&] { return quorum.Image(leader)->FindTopic("after-failover") != nullptr; }));
+  REQUIRE(Eventually([&] { return quorum.SameImageEverywhere(); }));
+}
+
+TEST_CASE("MetadataController: a silent broker is fenced and loses leadership; registering again unfences it") {
+  Quorum quorum(/*session_timeout=*/1500ms);
+  const int follower = Follower(quorum);
+  std::array<int64_t, 3> epochs{};
+  for (int32_t broker = 1; broker <= 2; ++broker) {
+    controllerpb::ControllerReply reply = quorum.Submit(follower, Register(broker));
+    REQUIRE(StatusFromReply(reply).ok());
+    epochs[broker] = reply.broker_epoch();
+  }
+  REQUIRE(StatusFromReply(quorum.Submit(follower, CreateTopic("t", 2, 2, 5))).ok());
+  // Broker 1 keeps heartbeating; broker 2 falls silent.
+  const auto until = std::chrono::steady_clock::now() + 4s;
+  while (std::chrono::steady_clock::now() < until) {
+    REQUIRE(StatusFromReply(quorum.Submit(follower, Heartbeat(1, epochs[1]))).ok());
+    std::this_thread::sleep_for(300ms);
+  }
+  REQUIRE(Eventually([&] {
+    auto image = quorum.Image(follower);
+    return image->FindBroker(2)->fenced && !image->FindBroker(1)->fenced;
+  }));
+  const std::shared_ptr<const MetadataImage> image = quorum.Image(follower);
+  for (const metadata::PartitionInfo& p : image->FindTopic("t")->partitions) {
+    CHECK(p.leader == 1);
+    CHECK(p.isr == std::vector<int32_t>{1});
+  }
+  // A fenced broker's heartbeat is refused: it must register again.
+  CHECK(absl::IsFailedPrecondition(StatusFromReply(quorum.Submit(follower, Heartbeat(2, epochs[2])))));
+  controllerpb::ControllerReply again = quorum.Submit(follower, Register(2));
+  REQUIRE(StatusFromReply(again).ok());
+  CHECK(again.broker_epoch() > epochs[2]);
+  REQUIRE(Eventually([&] { return !quorum.Image(follower)->FindBroker(2)->fenced; }));
+}
+
+TEST_CASE("MetadataController: status and reply convert both ways, reason included") {
+  const absl::Status status =
+      WithReason(absl::InvalidArgumentError("Topic 'x' collides"), ErrorReason::kInvalidTopic);
+  const absl::Status back = StatusFromReply(ReplyFromStatus(status));
+  CHECK(back.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(back.message() == "Topic 'x' collides");
+  CHECK(GetReason(back) == ErrorReason::kInvalidTopic);
+  CHECK(StatusFromReply(ReplyFromStatus(absl::OkStatus())).ok());
+  controllerpb::ControllerReply bogus;
+  bogus.set_status_code(999);
+  bogus.set_error_reason(12345);
+  CHECK(StatusFromReply(bogus).code() == absl::StatusCode::kUnknown);
+  CHECK_FALSE(GetReason(StatusFromReply(bogus)).has_value());
+}
+
+}  // namespace
+}  // namespace cairn::controller
