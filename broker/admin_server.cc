@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "broker/gather.h"
+#include "controller/metadata_controller.h"
 #include "broker/group_metrics.h"
 #include "broker/metrics.h"
 #include "common/check.h"
@@ -61,7 +62,26 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(ShardContext& co
     std::move(reply)(self->ready_ ? io::HttpResponse::Text(200, "ready\n")
                                   : io::HttpResponse::Text(503, "not ready\n"));
   });
+  self->server_->Route("/v1/controller", [self](const io::HttpRequest&, io::HttpServer::Reply reply) {
+    self->ServeController(std::move(reply));
+  });
   return admin;
+}
+
+void AdminServer::ServeController(io::HttpServer::Reply reply) const {
+  if (controller_ == nullptr) {
+    std::move(reply)(io::HttpResponse::Text(503, "the controller is not running yet\n"));
+    return;
+  }
+  // One line of JSON: which node leads the metadata quorum as this node sees
+  // it, and how far this node has applied the metadata log.
+  const auto image = controller_->image();
+  std::move(reply)(io::HttpResponse::Text(
+      200, absl::StrCat("{\"node_id\":", context_.config().node_id.value(),
+                        ",\"leader\":", controller_->leader().value(),
+                        ",\"is_leader\":", controller_->is_leader() ? "true" : "false",
+                        ",\"applied_index\":", controller_->applied_index(),
+                        ",\"topics\":", image->topics.size(), ",\"brokers\":", image->brokers.size(), "}\n")));
 }
 
 AdminServer::AdminServer(ShardContext& context, std::unique_ptr<io::HttpServer> server)

@@ -18,6 +18,10 @@
 #include "broker/shard_context.h"
 #include "io/http_server.h"
 
+namespace cairn::controller {
+class MetadataController;
+}
+
 namespace cairn::broker {
 
 class AdminServer {
@@ -31,15 +35,19 @@ class AdminServer {
   AdminServer& operator=(const AdminServer&) = delete;
 
   void set_ready(bool ready) { ready_ = ready; }
+  // Serves /v1/controller from this node's controller (shard 0's).
+  void set_controller(const controller::MetadataController* controller) { controller_ = controller; }
   uint16_t port() const { return server_->port(); }
 
  private:
   AdminServer(ShardContext& context, std::unique_ptr<io::HttpServer> server);
+  void ServeController(io::HttpServer::Reply reply) const;
   void ServeMetrics(io::HttpServer::Reply reply);
 
   ShardContext& context_;
   std::unique_ptr<io::HttpServer> server_;
   bool ready_ = false;
+  const controller::MetadataController* controller_ = nullptr;
 };
 
 }  // namespace cairn::broker

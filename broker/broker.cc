@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <future>
 #include <optional>
+#include <random>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "broker/admin_server.h"
 #include "broker/group_service.h"
+#include "broker/metadata_publisher.h"
 #include "broker/topic_admin.h"
 #include "broker/topic_config.h"
 #include "common/logging.h"
@@ -34,8 +37,35 @@ bool IsControllerListener(const ServerConfig& config, const Listener& listener) 
   return false;
 }
 
-constexpr const char* kTopicStoreFile = "cairn-topics.snapshot";
-constexpr const char* kProducerIdsFile = "cairn-producer-ids";
+// Every listener named in controller.listener.names, as a Raft peer address.
+std::optional<Listener> ControllerListener(const ServerConfig& config) {
+  for (const Listener& listener : config.listeners) {
+    if (IsControllerListener(config, listener)) return listener;
+  }
+  return std::nullopt;
+}
+
+controller::MetadataController::Options ControllerOptions(const ServerConfig& config) {
+  controller::MetadataController::Options options;
+  options.raft.id = raft::NodeId(config.node_id.value());
+  options.raft.cluster_id = "cairn";
+  options.raft.data_dir = absl::StrCat(config.log_dirs.front(), "/", storage::kControllerMetadataDir);
+  if (config.controller_quorum_voters.empty()) {
+    // A quorum of one: the listener serves no peer, so any free port does
+    // unless a controller listener is configured.
+    std::optional<Listener> own = ControllerListener(config);
+    options.raft.voters.push_back(controller::PeerAddress{options.raft.id, own ? own->host : "127.0.0.1",
+                                                          own ? own->port : uint16_t{0}});
+  } else {
+    for (const QuorumVoter& voter : config.controller_quorum_voters) {
+      options.raft.voters.push_back(
+          controller::PeerAddress{raft::NodeId(voter.node_id.value()), voter.host, voter.port});
+    }
+  }
+  options.raft.random_seed = static_cast<uint64_t>(std::random_device{}()) ^ config.node_id.value();
+  options.session_timeout = std::chrono::milliseconds(config.broker_session_timeout_ms);
+  return options;
+}
 
 }  // namespace
 
@@ -73,32 +103,86 @@ absl::Status Broker::Start() {
     }));
   }
 
-  // The topic store lives on shard 0, in the first log dir.
-  ShardServer& controller = *shards_[0];
+  // The controller runs on shard 0; the broker serves what it applies.
+  ShardServer& home = *shards_[0];
   RETURN_IF_ERROR(RunOn(runtime_.shard(0), [&]() -> absl::Status {
-    controller.context->set_fs(std::make_unique<io::PosixFileSystem>(&runtime_.shard(0).ring()));
-    RETURN_IF_ERROR(controller.context->fs().CreateDirectories(config_.log_dirs.front()));
-    ASSIGN_OR_RETURN(auto store, LocalTopicStore::Open(&controller.context->fs(),
-                                                       absl::StrCat(config_.log_dirs.front(), "/", kTopicStoreFile),
-                                                       config_));
-    controller.context->set_topic_store(std::move(store));
-    ASSIGN_OR_RETURN(auto producer_ids, ProducerIdAllocator::Open(&controller.context->fs(),
-                                                                  absl::StrCat(config_.log_dirs.front(), "/",
-                                                                               kProducerIdsFile)));
-    controller.context->set_producer_ids(std::move(producer_ids));
-    controller.context->set_image(controller.context->topic_store()->Image());
+    home.context->set_fs(std::make_unique<io::PosixFileSystem>(&runtime_.shard(0).ring()));
+    RETURN_IF_ERROR(home.context->fs().CreateDirectories(config_.log_dirs.front()));
+    ASSIGN_OR_RETURN(controller_, controller::MetadataController::Start(
+                                      runtime_.shard(0), home.context->fs(), ControllerOptions(config_),
+                                      [this](std::shared_ptr<const controller::metadata::MetadataImage> image,
+                                             uint64_t index) {
+                                        if (publisher_ != nullptr) publisher_->Enqueue(std::move(image), index);
+                                      }));
+    if (admin_) admin_->set_controller(controller_.get());
     return absl::OkStatus();
   }));
-  const std::shared_ptr<const TopicImage> image = controller.context->image();
+  // Everything committed before this node (re)started must be in the image
+  // before any partition is opened or any client is served.
+  WaitOnShard0("the controller quorum to elect a leader and this node to catch up",
+               [this](absl::AnyInvocable<void() &&> done) {
+                 controller_->WhenCaughtUp([done = std::move(done)]() mutable { std::move(done)(); });
+               });
+  lifecycle_ = RunOn(runtime_.shard(0), [&] {
+    return std::make_unique<BrokerLifecycle>(runtime_.shard(0), *controller_, config_);
+  });
+  WaitOnShard0("the controller to accept this broker's registration",
+               [this](absl::AnyInvocable<void() &&> done) { lifecycle_->Start(std::move(done)); });
+
+  // The image the shards open their partitions for; images applied from now
+  // on wait in the publisher until every shard is open.
+  const std::shared_ptr<const TopicImage> image = RunOn(runtime_.shard(0), [&] {
+    std::shared_ptr<const TopicImage> current =
+        MakeTopicImage(controller_->image(), controller_->applied_index(), config_.node_id.value());
+    publisher_ = std::make_unique<MetadataPublisher>(*home.context, current);
+    home.context->set_topic_store(std::make_unique<TopicStore>(*controller_, *publisher_, config_));
+    home.context->set_producer_ids(std::make_unique<ProducerIdAllocator>(
+        [this](ProducerIdAllocator::BlockCallback done) { RequestProducerIds(std::move(done)); }));
+    return current;
+  });
 
   // One shard at a time: each opens (and recovers) only the partitions it owns.
   for (auto& server : shards_) {
     server->context->set_image(image);
     RETURN_IF_ERROR(OpenShard(*server));
   }
+  RunOn(runtime_.shard(0), [&] {
+    publisher_->Resume();
+    return 0;
+  });
   for (auto& server : shards_) RETURN_IF_ERROR(ListenOnShard(*server));
   if (admin_) RunOn(runtime_.shard(0), [&] { admin_->set_ready(true); return 0; });
   return absl::OkStatus();
+}
+
+void Broker::WaitOnShard0(std::string_view what,
+                          absl::AnyInvocable<void(absl::AnyInvocable<void() &&>)> start) {
+  auto done = std::make_shared<std::promise<void>>();
+  std::future<void> finished = done->get_future();
+  RunOn(runtime_.shard(0), [&] {
+    start([done]() mutable { done->set_value(); });
+    return 0;
+  });
+  const auto began = std::chrono::steady_clock::now();
+  while (finished.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    CAIRN_LOG(kInfo) << "still waiting for " << what << " ("
+                     << std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - began).count()
+                     << " s)";
+  }
+}
+
+void Broker::RequestProducerIds(ProducerIdAllocator::BlockCallback done) {
+  controllerpb::ControllerRequest request;
+  request.mutable_allocate_producer_ids()->set_broker_id(config_.node_id.value());
+  request.mutable_allocate_producer_ids()->set_broker_epoch(lifecycle_->epoch());
+  controller_->Submit(std::move(request), [done = std::move(done)](controllerpb::ControllerReply reply) mutable {
+    absl::Status status = controller::StatusFromReply(reply);
+    if (!status.ok()) {
+      std::move(done)(status);
+      return;
+    }
+    std::move(done)(ProducerIdBlock{reply.producer_id_start(), reply.producer_id_count()});
+  });
 }
 
 absl::Status Broker::OpenShard(ShardServer& server) {
@@ -119,7 +203,7 @@ absl::Status Broker::OpenShard(ShardServer& server) {
       const storage::LogConfig log_config = EffectiveLogConfig(config_, topic);
       for (int32_t p = 0; p < topic.partitions; ++p) {
         TopicPartition tp{name, p};
-        if (context.OwnerOf(tp) != context.shard_id()) continue;
+        if (context.OwnerOf(tp) != context.shard_id() || !context.image()->Hosts(tp)) continue;
         if (storage::PartitionLog* log = context.logs().Find(tp)) {
           log->UpdateConfig(log_config);
         } else if (!context.logs().offline().contains(tp)) {
@@ -129,7 +213,7 @@ absl::Status Broker::OpenShard(ShardServer& server) {
     }
     for (const TopicPartition& tp : context.logs().Partitions()) {
       const TopicInfo* topic = context.image()->Find(tp.topic);
-      if (topic == nullptr || tp.partition >= topic->partitions) {
+      if (topic == nullptr || tp.partition >= topic->partitions || !context.image()->Hosts(tp)) {
         CAIRN_LOG(kWarning) << "partition " << tp.DirectoryName() << " belongs to no known topic; not serving it";
       }
     }
@@ -221,6 +305,14 @@ void Broker::Stop() {
       return 0;
     });
   }
+  // The controller side goes last, on shard 0: the lifecycle's timer, the
+  // controller (its pending commands end with Cancelled), then the publisher.
+  RunOn(runtime_.shard(0), [&] {
+    lifecycle_.reset();
+    controller_.reset();
+    publisher_.reset();
+    return 0;
+  });
 }
 
 }  // namespace cairn::broker

@@ -1,15 +1,21 @@
-// The single-node Kafka broker: on every shard, that shard's partitions (a
-// LogManager), the Kafka listeners (SO_REUSEPORT, so the kernel spreads
-// connections over shards) and the client sessions; on shard 0, the topic
-// store. Start() and Stop() are called from the main thread.
+// The Kafka broker: on every shard, that shard's partitions (a LogManager),
+// the Kafka listeners (SO_REUSEPORT, so the kernel spreads connections over
+// shards) and the client sessions; on shard 0, this node's controller (a
+// voter of the metadata quorum; a single node is a quorum of one), its
+// registration, and the topic store. Start() and Stop() are called from the
+// main thread.
 #pragma once
 
 #include <map>
+#include <string_view>
 #include <memory>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "broker/admission.h"
+#include "broker/broker_lifecycle.h"
+#include "broker/metadata_publisher.h"
+#include "broker/producer_ids.h"
 #include "broker/client_session.h"
 #include "broker/maintenance.h"
 #include "broker/quotas.h"
@@ -54,6 +60,10 @@ class Broker {
   };
 
   absl::Status OpenShard(ShardServer& server);
+  // Runs `start` on shard 0 and blocks until it calls its argument, logging
+  // what it waits for every few seconds.
+  void WaitOnShard0(std::string_view what, absl::AnyInvocable<void(absl::AnyInvocable<void() &&>)> start);
+  void RequestProducerIds(ProducerIdAllocator::BlockCallback done);
   absl::Status ListenOnShard(ShardServer& server);
   void Accept(ShardServer& server, std::unique_ptr<io::Connection> connection);
 
@@ -65,6 +75,11 @@ class Broker {
   std::vector<std::unique_ptr<ShardServer>> shards_;
   // The HTTP admin listener on shard 0 (null when admin.listener is empty).
   std::unique_ptr<AdminServer> admin_;
+  // Shard 0: this node's controller, its registration, and the publisher of
+  // the controller's images to the shards.
+  std::unique_ptr<controller::MetadataController> controller_;
+  std::unique_ptr<BrokerLifecycle> lifecycle_;
+  std::unique_ptr<MetadataPublisher> publisher_;
   size_t partitions_ = 0;
   size_t offline_ = 0;
   uint16_t port_ = 0;

@@ -1,22 +1,40 @@
 #include "broker/producer_ids.h"
 
-#include "common/status_macros.h"
-#include "storage/checkpoint_file.h"
+#include <utility>
 
 namespace cairn::broker {
 
-absl::StatusOr<std::unique_ptr<ProducerIdAllocator>> ProducerIdAllocator::Open(io::FileSystem* fs, std::string path) {
-  ASSIGN_OR_RETURN(int64_t next, storage::ReadOffsetCheckpoint(*fs, path, 0));
-  if (next < 0) return absl::DataLossError(path + ": negative producer id block");
-  return std::unique_ptr<ProducerIdAllocator>(new ProducerIdAllocator(fs, std::move(path), next));
+void ProducerIdAllocator::Allocate(IdCallback done) {
+  if (next_ < end_ && waiting_.empty()) {
+    std::move(done)(next_++);
+    return;
+  }
+  waiting_.push_back(std::move(done));
+  RequestBlock();
 }
 
-absl::StatusOr<int64_t> ProducerIdAllocator::Allocate() {
-  if (next_ == block_end_) {
-    RETURN_IF_ERROR(storage::WriteOffsetCheckpoint(*fs_, path_, block_end_ + kBlockSize));
-    block_end_ += kBlockSize;
-  }
-  return next_++;
+void ProducerIdAllocator::RequestBlock() {
+  if (requesting_) return;
+  requesting_ = true;
+  source_([this](absl::StatusOr<ProducerIdBlock> block) {
+    requesting_ = false;
+    std::deque<IdCallback> waiting = std::move(waiting_);
+    waiting_.clear();
+    if (!block.ok()) {
+      for (IdCallback& done : waiting) std::move(done)(block.status());
+      return;
+    }
+    next_ = block->start;
+    end_ = block->start + block->count;
+    while (!waiting.empty() && next_ < end_) {
+      std::move(waiting.front())(next_++);
+      waiting.pop_front();
+    }
+    if (waiting.empty()) return;
+    // More callers than the block holds: they wait for the next one.
+    for (IdCallback& done : waiting) waiting_.push_back(std::move(done));
+    RequestBlock();
+  });
 }
 
 }  // namespace cairn::broker

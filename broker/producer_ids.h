@@ -1,34 +1,44 @@
-// Hands out producer ids for idempotent producers (InitProducerId). Ids come
-// from blocks whose end is persisted before any id in the block is used, so
-// an id is never handed out twice, even across crashes (an unused remainder
-// of a block is skipped). Lives on shard 0 until the Raft controller
-// allocates the blocks (DESIGN.md §5, §6).
+// Hands out producer ids for idempotent producers (InitProducerId), from
+// blocks the controller allocates (DESIGN.md §5, §6: the AllocateProducerIds
+// command). A block is committed in the metadata log before any id in it is
+// used, so no id is handed out twice in the cluster, even across crashes (the
+// unused rest of a block is simply skipped). Shard 0 only.
 #pragma once
 
 #include <cstdint>
-#include <memory>
-#include <string>
+#include <deque>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
-#include "io/file.h"
 
 namespace cairn::broker {
 
+struct ProducerIdBlock {
+  int64_t start = 0;
+  int64_t count = 0;
+};
+
 class ProducerIdAllocator {
  public:
-  static constexpr int64_t kBlockSize = 1000;
+  using IdCallback = absl::AnyInvocable<void(absl::StatusOr<int64_t>) &&>;
+  using BlockCallback = absl::AnyInvocable<void(absl::StatusOr<ProducerIdBlock>) &&>;
+  // Asks the controller for a new block.
+  using BlockSource = absl::AnyInvocable<void(BlockCallback)>;
 
-  static absl::StatusOr<std::unique_ptr<ProducerIdAllocator>> Open(io::FileSystem* fs, std::string path);
-  absl::StatusOr<int64_t> Allocate();
+  explicit ProducerIdAllocator(BlockSource source) : source_(std::move(source)) {}
+
+  // The next id; callers waiting for a block are answered in order. A failed
+  // block request fails every caller waiting on it (each may retry).
+  void Allocate(IdCallback done);
 
  private:
-  ProducerIdAllocator(io::FileSystem* fs, std::string path, int64_t next)
-      : fs_(fs), path_(std::move(path)), next_(next), block_end_(next) {}
+  void RequestBlock();
 
-  io::FileSystem* fs_;
-  std::string path_;
-  int64_t next_;
-  int64_t block_end_;
+  BlockSource source_;
+  int64_t next_ = 0;
+  int64_t end_ = 0;
+  bool requesting_ = false;
+  std::deque<IdCallback> waiting_;
 };
 
 }  // namespace cairn::broker

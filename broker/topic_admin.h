@@ -1,11 +1,9 @@
-// Topic creation and deletion, from any shard: the work runs on shard 0,
-// which holds the topic store (the metadata controller until the Raft
-// controller takes over). Creation makes every partition's log on its owner
-// shard first, then publishes the new topic image to all shards, then
-// answers, so no request can see a topic whose logs do not exist yet.
+// Topic commands from any shard: each runs on shard 0, where the TopicStore
+// submits it to the controller, and answers once the result is published to
+// every shard (MetadataPublisher makes the logs first), so no request can see
+// a topic or partition whose log does not exist yet.
 #pragma once
 
-#include <map>
 #include <string>
 #include <vector>
 
@@ -15,16 +13,6 @@
 #include "broker/topic_store.h"
 
 namespace cairn::broker {
-
-struct TopicCreation {
-  std::string name;
-  int32_t partitions = -1;          // -1: num.partitions
-  int16_t replication_factor = -1;  // -1: default.replication.factor
-  std::map<std::string, std::string> configs;
-  // One of the broker's own topics (__consumer_offsets): reserved names are
-  // allowed and the topic is marked internal.
-  bool internal = false;
-};
 
 struct TopicCreationResult {
   absl::Status status;
@@ -37,20 +25,13 @@ void CreateTopics(ShardContext& from, std::vector<TopicCreation> topics, bool va
 void DeleteTopics(ShardContext& from, std::vector<std::string> names,
                   absl::AnyInvocable<void(std::vector<absl::Status>) &&> done);
 
-// Shard 0: sends the store's current image to every shard.
-void PublishImage(ShardContext& controller);
-
-// CreatePartitions and IncrementalAlterConfigs (topic_admin_configs.cc).
-
 struct PartitionIncrease {
   std::string name;
   int32_t new_total = 0;
 };
 
-// Grows each topic to new_total partitions: validated by the store, the new
-// partitions' logs made on their owners, then committed and published before
-// `done` runs (so, as with CreateTopics, no request sees a partition without
-// its log). One status per increase, errors as TopicStore::CreatePartitions.
+// Grows each topic to new_total partitions. One status per increase, errors
+// as TopicStore::CreatePartitions.
 void CreatePartitions(ShardContext& from, std::vector<PartitionIncrease> increases, bool validate_only,
                       absl::AnyInvocable<void(std::vector<absl::Status>) &&> done);
 
@@ -60,9 +41,7 @@ struct TopicConfigAlteration {
 };
 
 // Applies each topic's changes (all or none per topic, as
-// TopicStore::IncrementalAlterConfigs), gives every partition log of the
-// altered topics its new effective config, then publishes the image. One
-// status per alteration.
+// TopicStore::IncrementalAlterConfigs). One status per alteration.
 void AlterTopicConfigs(ShardContext& from, std::vector<TopicConfigAlteration> alterations, bool validate_only,
                        absl::AnyInvocable<void(std::vector<absl::Status>) &&> done);
 

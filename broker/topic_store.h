@@ -1,26 +1,38 @@
-// Topic metadata (names, ids, partition counts, config overrides) and the
-// interface that changes it. The single-node broker persists it in one local
-// file (LocalTopicStore); the Raft controller (DESIGN.md §5) will implement the
-// same interface over its metadata log.
+// Topic metadata as the broker serves it, and the commands that change it.
+//
+// The cluster metadata lives in the controller's Raft log (DESIGN.md §5,
+// controller/metadata_controller.h); a single node is a quorum of one. The
+// broker never edits it: TopicStore validates a client's command with the
+// broker's rules (names, defaults, config keys and values), submits it to the
+// active controller, and answers once the controller has applied it and this
+// broker has published the result to every shard (MetadataPublisher) — so the
+// client's next request, on any shard, sees its change.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <random>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
-#include "common/topic_partition.h"
 #include "absl/status/statusor.h"
+#include "cairn/controller_rpc.pb.h"
 #include "common/server_config.h"
-#include "io/file.h"
+#include "common/topic_partition.h"
+#include "controller/metadata/metadata_image.h"
+
+namespace cairn::controller {
+class MetadataController;
+}
 
 namespace cairn::broker {
+
+class MetadataPublisher;
 
 using TopicId = std::array<uint8_t, 16>;
 
@@ -38,14 +50,32 @@ struct TopicInfo {
   bool operator==(const TopicInfo&) const = default;
 };
 
-// One published state of every topic. Immutable once published: readers keep
-// their shared_ptr and never see a later mutation.
+// One published state of every topic, derived from one controller image.
+// Immutable once published: readers keep their shared_ptr and never see a
+// later change.
 struct TopicImage {
+  // The metadata log index the image was derived at (0: nothing applied).
   uint64_t version = 0;
   std::map<std::string, TopicInfo, std::less<>> topics;
+  // The controller image it came from: brokers, replicas, leaders, ISRs.
+  std::shared_ptr<const controller::metadata::MetadataImage> cluster =
+      std::make_shared<controller::metadata::MetadataImage>();
+  // This broker's id: the partitions it hosts are those it is a replica of.
+  int32_t node_id = 0;
 
   const TopicInfo* Find(std::string_view name) const;
+  // The partition's state in the cluster, or null.
+  const controller::metadata::PartitionInfo* Partition(const TopicPartition& tp) const;
+  // Whether this broker keeps a log for the partition.
+  bool Hosts(const TopicPartition& tp) const;
+  // Whether this broker is the partition's leader: only the leader takes
+  // produce and serves fetches (others answer NOT_LEADER_OR_FOLLOWER).
+  bool Leads(const TopicPartition& tp) const;
 };
+
+// The broker's view of `cluster` as of log index `version`.
+std::shared_ptr<const TopicImage> MakeTopicImage(std::shared_ptr<const controller::metadata::MetadataImage> cluster,
+                                                 uint64_t version, int32_t node_id);
 
 // An IncrementalAlterConfigs operation (Kafka's AlterConfigOp: SET 0,
 // DELETE 1, APPEND 2, SUBTRACT 3). APPEND and SUBTRACT apply to list configs
@@ -57,106 +87,62 @@ struct ConfigChange {
   std::string value;  // ignored by kDelete
 };
 
+struct TopicCreation {
+  std::string name;
+  int32_t partitions = -1;          // -1: num.partitions
+  int16_t replication_factor = -1;  // -1: default.replication.factor
+  std::map<std::string, std::string> configs;
+  // One of the broker's own topics (__consumer_offsets): reserved names are
+  // allowed and the topic is marked internal.
+  bool internal = false;
+};
+
 inline constexpr int32_t kMaxPartitionsPerTopic = 100000;
 
 // Every failure carries an ErrorReason (common/error_reason.h) and a message
-// worded like Kafka's, for the response's error_message. Mutations block on
-// disk I/O: call them from an admin thread, never from a shard's event loop.
-// Implementations are thread-safe.
+// worded like Kafka's, for the response's error_message. A command whose
+// outcome is unknown (the controller was lost mid-command) is kRequestTimedOut-
+// like Unavailable / DeadlineExceeded. Shard 0 only; callbacks run there.
 class TopicStore {
  public:
-  virtual ~TopicStore() = default;
+  template <typename T>
+  using Done = absl::AnyInvocable<void(T) &&>;
 
-  // Creates a topic as a client asked (CreateTopics). partitions -1 means
-  // num.partitions, replication_factor -1 default.replication.factor.
+  TopicStore(controller::MetadataController& controller, MetadataPublisher& publisher, const ServerConfig& defaults);
+
+  // Creates a topic (CreateTopics, auto-creation, the broker's own topics).
   // Errors: kInvalidTopic (bad or reserved name, or one that collides with an
   // existing topic once '.' and '_' are treated alike), kTopicAlreadyExists,
   // kInvalidPartitions (< 1 or > kMaxPartitionsPerTopic),
   // kInvalidReplicationFactor (< 1, or more than the live brokers),
-  // kInvalidConfig (naming the key). validate_only checks and changes nothing.
-  virtual absl::StatusOr<TopicInfo> CreateTopic(const std::string& name, int32_t partitions,
-                                                int16_t replication_factor,
-                                                const std::map<std::string, std::string>& configs,
-                                                bool validate_only) = 0;
-  // Creates one of the broker's own topics (IsReservedTopicName names allowed),
-  // marked internal; otherwise as CreateTopic.
-  virtual absl::StatusOr<TopicInfo> CreateInternalTopic(const std::string& name, int32_t partitions,
-                                                        int16_t replication_factor,
-                                                        const std::map<std::string, std::string>& configs) = 0;
+  // kInvalidConfig (naming the key). validate_only checks and changes nothing
+  // (the id of the returned topic is then zero).
+  void CreateTopic(const TopicCreation& creation, bool validate_only, Done<absl::StatusOr<TopicInfo>> done);
   // kUnknownTopicOrPartition, or kPolicyViolation for an internal topic.
-  virtual absl::Status DeleteTopic(const std::string& name) = 0;
+  void DeleteTopic(const std::string& name, Done<absl::Status> done);
   // Grows a topic to new_total partitions. kInvalidPartitions when new_total
-  // is not larger ("The topic t currently has 3 partition(s); 2 would not be
-  // an increase.") or exceeds kMaxPartitionsPerTopic; kUnknownTopicOrPartition;
+  // is not larger or exceeds kMaxPartitionsPerTopic; kUnknownTopicOrPartition;
   // kPolicyViolation for an internal topic.
-  virtual absl::Status CreatePartitions(const std::string& name, int32_t new_total, bool validate_only) = 0;
+  void CreatePartitions(const std::string& name, int32_t new_total, bool validate_only, Done<absl::Status> done);
   // Applies every change or none. kUnknownTopicOrPartition, kInvalidConfig
   // (unknown key, bad value, APPEND/SUBTRACT on a non-list key), kInvalidRequest
   // (the same key twice).
-  virtual absl::Status IncrementalAlterConfigs(const std::string& name, const std::vector<ConfigChange>& changes,
-                                               bool validate_only) = 0;
-  // The current image; never null.
-  virtual std::shared_ptr<const TopicImage> Image() const = 0;
-};
+  void IncrementalAlterConfigs(const std::string& name, const std::vector<ConfigChange>& changes, bool validate_only,
+                               Done<absl::Status> done);
 
-// The file (docs in Open): "CRNM" | crc32c u32 (big-endian) of the payload |
-// payload = cairn.metadata.TopicStoreSnapshot (proto/cairn/metadata.proto).
-// Each mutation rewrites the whole file with FileSystem::WriteFileAtomically,
-// so a crash leaves the old or the new snapshot, never a mix.
-class LocalTopicStore final : public TopicStore {
- public:
-  static constexpr std::array<uint8_t, 4> kMagic = {'C', 'R', 'N', 'M'};
-  static constexpr size_t kHeaderBytes = 8;
-
-  // Loads the snapshot at `path`; a missing file is an empty store at version
-  // 0 (nothing is written until the first mutation); its directory must
-  // exist. A damaged file is DataLoss naming it. `defaults` supplies num.partitions,
-  // default.replication.factor and the config defaults APPEND starts from.
-  static absl::StatusOr<std::unique_ptr<LocalTopicStore>> Open(io::FileSystem* fs, std::string path,
-                                                               const ServerConfig& defaults);
-
-  absl::StatusOr<TopicInfo> CreateTopic(const std::string& name, int32_t partitions, int16_t replication_factor,
-                                        const std::map<std::string, std::string>& configs,
-                                        bool validate_only) override;
-  absl::StatusOr<TopicInfo> CreateInternalTopic(const std::string& name, int32_t partitions,
-                                                int16_t replication_factor,
-                                                const std::map<std::string, std::string>& configs) override;
-  absl::Status DeleteTopic(const std::string& name) override;
-  absl::Status CreatePartitions(const std::string& name, int32_t new_total, bool validate_only) override;
-  absl::Status IncrementalAlterConfigs(const std::string& name, const std::vector<ConfigChange>& changes,
-                                       bool validate_only) override;
-  std::shared_ptr<const TopicImage> Image() const override;
-
-  // Brokers a topic's replicas can be placed on: 1 for the single-node broker.
-  static constexpr int32_t kLiveBrokers = 1;
+  // The newest image published to the shards; never null.
+  std::shared_ptr<const TopicImage> Image() const;
 
  private:
-  LocalTopicStore(io::FileSystem* fs, std::string path, const ServerConfig& defaults,
-                  std::shared_ptr<const TopicImage> image);
+  TopicId NewTopicId();
+  // Submits `request` to the active controller and answers `done` with its
+  // status once its effect is published on this broker.
+  void Submit(controllerpb::ControllerRequest request, Done<absl::Status> done);
 
-  absl::StatusOr<TopicInfo> Create(const std::string& name, int32_t partitions, int16_t replication_factor,
-                                   const std::map<std::string, std::string>& configs, bool validate_only,
-                                   bool internal);
-  // Persists `next` (its version one past the current) and publishes it.
-  // Requires mutation_mutex_.
-  absl::Status Commit(std::shared_ptr<TopicImage> next);
-  TopicId NewTopicId(const TopicImage& image);
-
-  io::FileSystem* const fs_;
-  const std::string path_;
+  controller::MetadataController& controller_;
+  MetadataPublisher& publisher_;
   const ServerConfig defaults_;
-
-  // Held through a whole mutation (validation, fsync, publication), so
-  // mutations apply one at a time; readers never take it.
-  std::mutex mutation_mutex_;
-  // Guards only the image_ pointer: Image() never waits for a disk write.
-  mutable std::mutex image_mutex_;
-  std::shared_ptr<const TopicImage> image_;
-  std::mt19937_64 random_;  // guarded by mutation_mutex_
+  std::mt19937_64 random_;
 };
-
-// The snapshot file's bytes for `image`, and back. Exposed for tests.
-Buffer EncodeTopicSnapshot(const TopicImage& image);
-absl::StatusOr<TopicImage> DecodeTopicSnapshot(ByteSpan bytes, std::string_view path);
 
 }  // namespace cairn::broker

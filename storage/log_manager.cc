@@ -61,7 +61,7 @@ absl::Status LogManager::PrepareLogDir(const std::string& dir) {
 absl::Status LogManager::OpenPartitionsIn(const std::string& dir) {
   ASSIGN_OR_RETURN(std::vector<std::string> names, fs_->ListDirectory(dir));
   for (const std::string& name : names) {
-    if (name == kMetaProperties || name == ".lock") continue;
+    if (name == kMetaProperties || name == ".lock" || name == kControllerMetadataDir) continue;
     std::optional<TopicPartition> tp = TopicPartition::FromDirectoryName(name);
     if (!tp) {
       CAIRN_LOG(kWarning) << "ignoring " << dir << "/" << name << ": not a <topic>-<partition> directory";

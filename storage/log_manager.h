@@ -24,6 +24,11 @@
 
 namespace cairn::storage {
 
+// The controller's Raft log and snapshots live in this directory of the first
+// log dir (DESIGN.md §5); it is not a partition, so the scan skips it. Its name
+// has no "-<n>" suffix, so no topic's partition directory can ever take it.
+inline constexpr const char* kControllerMetadataDir = "cairn-metadata";
+
 class LogManager {
  public:
   struct Options {

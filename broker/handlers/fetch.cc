@@ -52,6 +52,8 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
         const TopicInfo* info = shard_.image()->Find(topic.topic);
         if (info == nullptr || partition.partition < 0 || partition.partition >= info->partitions) {
           data.error_code = static_cast<int16_t>(KafkaError::kUnknownTopicOrPartition);
+        } else if (!shard_.image()->Leads(TopicPartition{topic.topic, partition.partition})) {
+          data.error_code = static_cast<int16_t>(KafkaError::kNotLeaderOrFollower);
         } else {
           refs_.push_back({TopicPartition{topic.topic, partition.partition}, t, topic_response.partitions.size(),
                            partition.fetch_offset, partition.partition_max_bytes});

@@ -1,8 +1,10 @@
-// FindCoordinator: this node coordinates every group (single node). The
+// FindCoordinator: a group's coordinator is the leader of its
+// __consumer_offsets partition (as in Kafka). The
 // first request for a group creates __consumer_offsets (compacted,
 // offsets.topic.num.partitions partitions), as Kafka does, and answers once
 // its logs exist. Transaction coordinators do not exist yet.
 #include "absl/strings/str_cat.h"
+#include "broker/group/coordinator_partition.h"
 #include "broker/group_service.h"
 #include "broker/handlers/handler_util.h"
 #include "broker/shard_context.h"
@@ -26,14 +28,30 @@ kafka::FindCoordinatorResponse Error(KafkaError error, std::string message) {
   return response;
 }
 
-kafka::FindCoordinatorResponse ThisNode(const ShardContext& shard) {
+// The broker leading the group's __consumer_offsets partition, at its
+// endpoint for the listener this client uses.
+kafka::FindCoordinatorResponse CoordinatorOf(const ShardContext& shard, const std::string& group_id) {
   const Listener* listener = ClientListener(shard.config());
   if (listener == nullptr) return Error(KafkaError::kCoordinatorNotAvailable, "no client listener");
-  kafka::FindCoordinatorResponse response;
-  response.node_id = shard.config().node_id.value();
-  response.host = listener->host;
-  response.port = listener->port;
-  return response;
+  const TopicImage& image = *shard.image();
+  const TopicPartition tp{std::string(kConsumerOffsetsTopic),
+                          group::CoordinatorPartitionFor(group_id, OffsetsTopicPartitions(shard))};
+  const controller::metadata::PartitionInfo* partition = image.Partition(tp);
+  const controller::metadata::BrokerInfo* leader =
+      partition == nullptr ? nullptr : image.cluster->FindBroker(partition->leader);
+  if (leader == nullptr) {
+    return Error(KafkaError::kCoordinatorNotAvailable, absl::StrCat(tp.DirectoryName(), " has no leader"));
+  }
+  for (const controller::metadata::Endpoint& endpoint : leader->endpoints) {
+    if (endpoint.name != listener->name) continue;
+    kafka::FindCoordinatorResponse response;
+    response.node_id = leader->id;
+    response.host = endpoint.host;
+    response.port = endpoint.port;
+    return response;
+  }
+  return Error(KafkaError::kCoordinatorNotAvailable,
+               absl::StrCat("broker ", leader->id, " has no ", listener->name, " endpoint"));
 }
 
 }  // namespace
@@ -51,7 +69,9 @@ void HandleFindCoordinator(ShardContext& shard, Request request, Respond respond
                        version);
   }
   if (decoded.key.empty()) return RespondWith(respond, Error(KafkaError::kInvalidGroupId, "empty group id"), version);
-  if (shard.image()->Find(kConsumerOffsetsTopic) != nullptr) return RespondWith(respond, ThisNode(shard), version);
+  if (shard.image()->Find(kConsumerOffsetsTopic) != nullptr) {
+    return RespondWith(respond, CoordinatorOf(shard, decoded.key), version);
+  }
 
   TopicCreation offsets;
   offsets.name = kConsumerOffsetsTopic;
@@ -60,7 +80,8 @@ void HandleFindCoordinator(ShardContext& shard, Request request, Respond respond
   offsets.configs = {{"cleanup.policy", "compact"}, {"segment.bytes", kOffsetsSegmentBytes}};
   offsets.internal = true;
   CreateTopics(shard, {std::move(offsets)}, /*validate_only=*/false,
-               [&shard, version, respond = std::move(respond)](std::vector<TopicCreationResult> results) mutable {
+               [&shard, version, key = decoded.key,
+                respond = std::move(respond)](std::vector<TopicCreationResult> results) mutable {
                  const absl::Status& created = results.front().status;
                  // Another request may have created it first: just as good.
                  if (!created.ok() && ToKafkaError(created) != KafkaError::kTopicAlreadyExists) {
@@ -70,7 +91,7 @@ void HandleFindCoordinator(ShardContext& shard, Request request, Respond respond
                                             absl::StrCat("creating ", kConsumerOffsetsTopic, ": ", created.message())),
                                       version);
                  }
-                 RespondWith(respond, ThisNode(shard), version);
+                 RespondWith(respond, CoordinatorOf(shard, key), version);
                });
 }
 

@@ -24,7 +24,7 @@ void HandleInitProducerId(ShardContext& shard, Request request, Respond respond)
   shard.CallOnShard<absl::StatusOr<int64_t>>(
       0,
       [](ShardContext& controller, absl::AnyInvocable<void(absl::StatusOr<int64_t>) &&> reply) {
-        std::move(reply)(controller.producer_ids()->Allocate());
+        controller.producer_ids()->Allocate(std::move(reply));
       },
       [version, respond = std::move(respond)](absl::StatusOr<int64_t> id) mutable {
         kafka::InitProducerIdResponse response;

@@ -1,5 +1,5 @@
-// Metadata: brokers (this node), the controller (this node), and topics with
-// their partitions. Unknown topics are created on the fly when
+// Metadata: the live brokers, and topics with their partitions' leaders,
+// replicas and ISRs, all from the controller's image. Unknown topics are created on the fly when
 // auto.create.topics.enable and the request allow it.
 #include <set>
 
@@ -15,16 +15,32 @@ namespace {
 kafka::MetadataResponse BuildResponse(const ShardContext& shard, const std::vector<std::string>& names) {
   const ServerConfig& config = shard.config();
   const int32_t node = config.node_id.value();
-  kafka::MetadataResponse response;
-  if (const Listener* listener = ClientListener(config)) {
-    kafka::MetadataResponse::MetadataResponseBroker broker;
-    broker.node_id = node;
-    broker.host = listener->host;
-    broker.port = listener->port;
-    response.brokers.push_back(broker);
-  }
-  response.controller_id = node;
   const TopicImage& image = *shard.image();
+  const Listener* own = ClientListener(config);
+  kafka::MetadataResponse response;
+  // Every live broker, at its endpoint for the listener this client uses.
+  for (const auto& [id, broker] : image.cluster->brokers) {
+    if (broker.fenced && id != node) continue;
+    for (const controller::metadata::Endpoint& endpoint : broker.endpoints) {
+      if (own == nullptr || endpoint.name != own->name) continue;
+      kafka::MetadataResponse::MetadataResponseBroker entry;
+      entry.node_id = id;
+      entry.host = endpoint.host;
+      entry.port = endpoint.port;
+      response.brokers.push_back(entry);
+      break;
+    }
+  }
+  if (image.cluster->FindBroker(node) == nullptr && own != nullptr) {
+    kafka::MetadataResponse::MetadataResponseBroker self;
+    self.node_id = node;
+    self.host = own->host;
+    self.port = own->port;
+    response.brokers.push_back(self);
+  }
+  // Any broker takes admin requests (it forwards them to the active
+  // controller, as KRaft brokers do), so clients may as well use this one.
+  response.controller_id = node;
   for (const std::string& name : names) {
     kafka::MetadataResponse::MetadataResponseTopic topic;
     topic.name = name;
@@ -39,10 +55,15 @@ kafka::MetadataResponse BuildResponse(const ShardContext& shard, const std::vect
     for (int32_t p = 0; p < info->partitions; ++p) {
       kafka::MetadataResponse::MetadataResponsePartition partition;
       partition.partition_index = p;
-      partition.leader_id = node;
-      partition.leader_epoch = 0;
-      partition.replica_nodes = {node};
-      partition.isr_nodes = {node};
+      const controller::metadata::PartitionInfo* state = image.Partition(TopicPartition{name, p});
+      if (state == nullptr) continue;
+      partition.leader_id = state->leader;
+      partition.leader_epoch = state->leader_epoch;
+      partition.replica_nodes = state->replicas;
+      partition.isr_nodes = state->isr;
+      if (state->leader == controller::metadata::kNoLeader) {
+        partition.error_code = static_cast<int16_t>(KafkaError::kLeaderNotAvailable);
+      }
       topic.partitions.push_back(std::move(partition));
     }
     response.topics.push_back(std::move(topic));

@@ -33,6 +33,10 @@ absl::Status CheckTarget(const ShardContext& shard, const std::string& topic, in
     return WithReason(absl::InvalidArgumentError(absl::StrCat("clients may not write to internal topic ", topic)),
                       ErrorReason::kInvalidTopic);
   }
+  if (!shard.image()->Leads(TopicPartition{topic, partition})) {
+    return WithReason(absl::FailedPreconditionError(absl::StrCat("this broker does not lead ", topic, "-", partition)),
+                      ErrorReason::kNotLeader);
+  }
   if (!records || records->empty()) {
     return WithReason(absl::InvalidArgumentError("no records"), ErrorReason::kInvalidRecord);
   }

@@ -1,0 +1,96 @@
+#include "broker/broker_lifecycle.h"
+
+#include <random>
+
+#include "common/logging.h"
+
+namespace cairn::broker {
+namespace {
+
+constexpr int32_t kRegisterRetryMs = 500;
+
+std::string NewIncarnationId() {
+  std::random_device random;
+  std::string id(16, '\0');
+  for (char& c : id) c = static_cast<char>(random() & 0xff);
+  return id;
+}
+
+bool IsControllerListener(const ServerConfig& config, const Listener& listener) {
+  for (const std::string& name : config.controller_listener_names) {
+    if (name == listener.name) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+BrokerLifecycle::BrokerLifecycle(io::Shard& shard, controller::MetadataController& controller,
+                                 const ServerConfig& config)
+    : controller_(controller), config_(config), incarnation_id_(NewIncarnationId()), timer_(shard) {}
+
+BrokerLifecycle::~BrokerLifecycle() {
+  *alive_ = false;
+  timer_.Cancel();
+}
+
+void BrokerLifecycle::Start(absl::AnyInvocable<void() &&> registered) {
+  registered_ = std::move(registered);
+  Register();
+}
+
+void BrokerLifecycle::After(int32_t ms, void (BrokerLifecycle::*next)()) {
+  timer_.ExpireAfter(std::chrono::milliseconds(ms), [this, next, alive = alive_](absl::Status status) {
+    if (status.ok() && *alive) (this->*next)();
+  });
+}
+
+void BrokerLifecycle::Register() {
+  controllerpb::ControllerRequest request;
+  controllerpb::RegisterBroker* r = request.mutable_register_broker();
+  r->set_broker_id(config_.node_id.value());
+  r->set_incarnation_id(incarnation_id_);
+  for (const Listener& listener : config_.advertised_listeners) {
+    if (IsControllerListener(config_, listener)) continue;
+    controllerpb::Endpoint* e = r->add_endpoints();
+    e->set_name(listener.name);
+    e->set_host(listener.host);
+    e->set_port(listener.port);
+  }
+  controller_.Submit(std::move(request), [this, alive = alive_](controllerpb::ControllerReply reply) {
+    if (!*alive) return;
+    absl::Status status = controller::StatusFromReply(reply);
+    if (!status.ok()) {
+      CAIRN_LOG(kWarning) << "broker registration failed (retrying): " << status;
+      After(kRegisterRetryMs, &BrokerLifecycle::Register);
+      return;
+    }
+    epoch_ = reply.broker_epoch();
+    CAIRN_LOG(kInfo) << "registered as broker " << config_.node_id << " with epoch " << epoch_;
+    if (registered_) std::move(registered_)();
+    registered_ = nullptr;
+    After(config_.broker_heartbeat_interval_ms, &BrokerLifecycle::Heartbeat);
+  });
+}
+
+void BrokerLifecycle::Heartbeat() {
+  controllerpb::ControllerRequest request;
+  request.mutable_broker_heartbeat()->set_broker_id(config_.node_id.value());
+  request.mutable_broker_heartbeat()->set_broker_epoch(epoch_);
+  controller_.Submit(std::move(request), [this, alive = alive_](controllerpb::ControllerReply reply) {
+    if (!*alive) return;
+    absl::Status status = controller::StatusFromReply(reply);
+    if (absl::IsFailedPrecondition(status)) {
+      // Fenced, or a newer controller does not know this epoch: join again.
+      CAIRN_LOG(kWarning) << "heartbeat refused, registering again: " << status;
+      Register();
+      return;
+    }
+    if (!status.ok()) {
+      CAIRN_LOG(kWarning) << "heartbeat failed: " << status;
+    }
+    After(config_.broker_heartbeat_interval_ms, &BrokerLifecycle::Heartbeat);
+  });
+}
+
+}  // namespace cairn::broker

@@ -1,0 +1,183 @@
+"""A real 3-node cluster (deploy/local-cluster.sh): every node a broker and a
+voter of the controller quorum. Topics are created through any node while the
+controller leader is killed with -9, again and again; afterwards every
+acknowledged topic exists on every node, with the same partitions and
+placement everywhere, and records produced through the cluster come back
+exactly."""
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+import urllib.request
+
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+SCRIPT = os.path.join(REPO, "deploy", "local-cluster.sh")
+HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+NODES = (1, 2, 3)
+
+
+def ports_free(ports):
+    for port in ports:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+    return True
+
+
+class Cluster:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="cairn-quorum-")
+        while True:
+            self.offset = random.randrange(1000, 30000, 10)
+            if ports_free([p + self.offset for n in NODES for p in (19091 + n, 19191 + n, 19643 + n)]):
+                break
+        self.env = dict(os.environ, CLUSTER_DIR=self.dir, PORT_OFFSET=str(self.offset),
+                        CAIRND=os.environ.get("CAIRND", os.path.join(REPO, "build/release/app/cairnd")))
+
+    def run(self, *args):
+        subprocess.run([SCRIPT, *args], env=self.env, check=True, stdout=subprocess.DEVNULL)
+
+    def kafka(self, n):
+        return "127.0.0.1:%d" % (19091 + n + self.offset)
+
+    @property
+    def bootstrap(self):
+        return ",".join(self.kafka(n) for n in NODES)
+
+    def controller_view(self, n):
+        try:
+            with HTTP.open("http://127.0.0.1:%d/v1/controller" % (19643 + n + self.offset), timeout=2) as r:
+                return json.loads(r.read())
+        except Exception:  # not up yet, or being killed
+            return None
+
+    def leader(self, nodes=NODES, deadline=60):
+        """The node every given node agrees leads the quorum."""
+        end = time.time() + deadline
+        while time.time() < end:
+            views = [self.controller_view(n) for n in nodes]
+            if all(views) and len({v["leader"] for v in views}) == 1 and views[0]["leader"] in nodes:
+                return views[0]["leader"]
+            time.sleep(0.1)
+        raise AssertionError("no agreed leader among %s: %s" % (nodes, [self.controller_view(n) for n in nodes]))
+
+    def logs(self):
+        out = []
+        for n in NODES:
+            path = os.path.join(self.dir, "node%d.log" % n)
+            if os.path.exists(path):
+                with open(path, errors="replace") as f:
+                    out.append("--- node %d ---\n%s" % (n, "".join(f.readlines()[-40:])))
+        return "\n".join(out)
+
+
+def topic_metadata(bootstrap):
+    """name -> [(partition, leader, replicas)] as one broker reports it."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    md = admin.list_topics(timeout=10)
+    return {name: sorted((p.id, p.leader, tuple(p.replicas)) for p in t.partitions.values())
+            for name, t in md.topics.items() if not name.startswith("__")}
+
+
+class ControllerQuorumTest(unittest.TestCase):
+    def setUp(self):
+        self.cluster = Cluster()
+        self.cluster.run("start")
+
+    def tearDown(self):
+        self.cluster.run("stop")
+        shutil.rmtree(self.cluster.dir, ignore_errors=True)
+
+    def test_topics_survive_repeated_leader_kills(self):
+        cluster = self.cluster
+        cluster.leader()
+        acknowledged = []
+        stop = threading.Event()
+
+        def create_topics():
+            admin = AdminClient({"bootstrap.servers": cluster.bootstrap, "socket.timeout.ms": 5000})
+            i = 0
+            while not stop.is_set():
+                name = "t%03d" % i
+                i += 1
+                futures = admin.create_topics([NewTopic(name, 2, 1)], request_timeout=20)
+                try:
+                    futures[name].result(timeout=30)
+                    acknowledged.append(name)
+                except Exception:  # unknown outcome: not acknowledged
+                    pass
+
+        creator = threading.Thread(target=create_topics)
+        creator.start()
+        try:
+            for _ in range(3):
+                time.sleep(2)
+                victim = cluster.leader()
+                cluster.run("kill-node", str(victim))
+                survivors = [n for n in NODES if n != victim]
+                new_leader = cluster.leader(survivors)
+                self.assertNotEqual(new_leader, victim)
+                time.sleep(1)
+                cluster.run("start-node", str(victim))
+                cluster.leader()
+            time.sleep(2)
+        finally:
+            stop.set()
+            creator.join(120)
+        self.assertGreater(len(acknowledged), 5, cluster.logs())
+
+        # Every node, once it has caught up, reports every acknowledged topic
+        # with the same partitions, leaders and replicas.
+        deadline = time.time() + 60
+        while True:
+            views = [topic_metadata(cluster.kafka(n)) for n in NODES]
+            complete = all(set(acknowledged) <= set(v) for v in views)
+            led = all(leader >= 0 for v in views for parts in v.values() for (_, leader, _) in parts)
+            if complete and led and views[0] == views[1] == views[2]:
+                break
+            if time.time() > deadline:
+                self.fail("nodes disagree or miss topics: acknowledged %s, views %s\n%s"
+                          % (acknowledged, views, cluster.logs()))
+            time.sleep(0.5)
+        for name in acknowledged:
+            self.assertEqual([p for (p, _, _) in views[0][name]], [0, 1])
+
+    def test_records_reach_the_leader_of_each_partition(self):
+        cluster = self.cluster
+        cluster.leader()
+        admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
+        admin.create_topics([NewTopic("spread", 6, 1)])["spread"].result(30)
+        leaders = {p for (_, p, _) in topic_metadata(cluster.kafka(1))["spread"]}
+        self.assertEqual(leaders, {1, 2, 3})  # six partitions over three brokers
+        producer = Producer({"bootstrap.servers": cluster.bootstrap, "enable.idempotence": True})
+        for i in range(60):
+            producer.produce("spread", value=b"v%d" % i, partition=i % 6)
+        self.assertEqual(producer.flush(30), 0)
+        consumer = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": "unused",
+                             "enable.auto.commit": False})
+        consumer.assign([TopicPartition("spread", p, 0) for p in range(6)])
+        got = {}
+        deadline = time.time() + 30
+        while sum(len(v) for v in got.values()) < 60 and time.time() < deadline:
+            m = consumer.poll(1)
+            if m is None or m.error():
+                continue
+            got.setdefault(m.partition(), []).append((m.offset(), m.value()))
+        consumer.close()
+        for p in range(6):
+            self.assertEqual(got.get(p), [(k, b"v%d" % (p + 6 * k)) for k in range(10)])
+
+
+if __name__ == "__main__":
+    unittest.main()
