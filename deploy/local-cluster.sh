@@ -13,6 +13,7 @@
 #   CLUSTER_DIR  data, logs and pid files (default data/local-cluster)
 #   PORT_OFFSET  added to every port of the configs (default 0), so that two
 #                clusters (or a test) can run side by side
+#   OVERRIDES    extra key=value settings for every node, space-separated
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,6 +54,7 @@ start_node() {
     --override "advertised.listeners=PLAINTEXT://127.0.0.1:$(kafka_port "$n")" \
     --override "controller.quorum.voters=$(voters)" \
     --override "admin.listener=127.0.0.1:$(admin_port "$n")" \
+    $(for o in ${OVERRIDES:-}; do printf -- '--override %s ' "$o"; done) \
     >>"$CLUSTER_DIR/node$n.log" 2>&1 &
   echo $! >"$CLUSTER_DIR/node$n.pid"
   echo "node $n: pid $!, Kafka 127.0.0.1:$(kafka_port "$n"), controller :$(controller_port "$n"), admin :$(admin_port "$n"), log $CLUSTER_DIR/node$n.log"
@@ -87,5 +89,5 @@ case "${1:-}" in
   kill-node) stop_node "${2:?node number}" KILL ;;
   stop) for n in "${NODES[@]}"; do stop_node "$n" TERM; done ;;
   status) status ;;
-  *) sed -n '2,16p' "$0"; exit 2 ;;
+  *) sed -n '2,17p' "$0"; exit 2 ;;
 esac

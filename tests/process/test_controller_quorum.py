@@ -36,14 +36,15 @@ def ports_free(ports):
 
 
 class Cluster:
-    def __init__(self):
+    def __init__(self, overrides=()):
         self.dir = tempfile.mkdtemp(prefix="cairn-quorum-")
         while True:
             self.offset = random.randrange(1000, 30000, 10)
             if ports_free([p + self.offset for n in NODES for p in (19091 + n, 19191 + n, 19643 + n)]):
                 break
         self.env = dict(os.environ, CLUSTER_DIR=self.dir, PORT_OFFSET=str(self.offset),
-                        CAIRND=os.environ.get("CAIRND", os.path.join(REPO, "build/release/app/cairnd")))
+                        CAIRND=os.environ.get("CAIRND", os.path.join(REPO, "build/release/app/cairnd")),
+                        OVERRIDES=" ".join(overrides))
 
     def run(self, *args):
         subprocess.run([SCRIPT, *args], env=self.env, check=True, stdout=subprocess.DEVNULL)
@@ -92,7 +93,8 @@ def topic_metadata(bootstrap):
 
 class ControllerQuorumTest(unittest.TestCase):
     def setUp(self):
-        self.cluster = Cluster()
+        # Short sessions, so that fencing happens within the test.
+        self.cluster = Cluster(overrides=("broker.session.timeout.ms=3000", "broker.heartbeat.interval.ms=500"))
         self.cluster.run("start")
 
     def tearDown(self):
@@ -177,6 +179,41 @@ class ControllerQuorumTest(unittest.TestCase):
         consumer.close()
         for p in range(6):
             self.assertEqual(got.get(p), [(k, b"v%d" % (p + 6 * k)) for k in range(10)])
+
+
+    def test_a_silent_broker_is_fenced_and_its_leaderships_move(self):
+        cluster = self.cluster
+        cluster.leader()
+        # Three replicas per partition (metadata only: see docs/controller.md),
+        # so leadership has somewhere to go.
+        admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
+        admin.create_topics([NewTopic("fenced", 3, 3)])["fenced"].result(30)
+        before = topic_metadata(cluster.kafka(1))["fenced"]
+        victim = next(n for n in NODES if n != cluster.leader())  # not the controller
+        led = [p for (p, leader, _) in before if leader == victim]
+        self.assertEqual(len(led), 1)  # one of three partitions each
+        cluster.run("kill-node", str(victim))
+        survivor = next(n for n in NODES if n != victim)
+        deadline = time.time() + 30
+        while True:
+            after = {p: leader for (p, leader, _) in topic_metadata(cluster.kafka(survivor))["fenced"]}
+            if victim not in after.values():
+                break
+            if time.time() > deadline:
+                self.fail("broker %d still leads %s\n%s" % (victim, after, cluster.logs()))
+            time.sleep(0.2)
+        # Every other leadership stayed where it was.
+        for (p, leader, _) in before:
+            if leader != victim:
+                self.assertEqual(after[p], leader)
+        admin_view = AdminClient({"bootstrap.servers": cluster.kafka(survivor)}).list_topics(timeout=10)
+        self.assertNotIn(victim, admin_view.brokers)  # fenced brokers are not listed
+        cluster.run("start-node", str(victim))
+        deadline = time.time() + 30
+        while victim not in AdminClient({"bootstrap.servers": cluster.kafka(survivor)}).list_topics(timeout=10).brokers:
+            if time.time() > deadline:
+                self.fail("broker %d did not come back\n%s" % (victim, cluster.logs()))
+            time.sleep(0.2)
 
 
 if __name__ == "__main__":
