@@ -58,6 +58,8 @@ absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Start(io::Shard& shard, io::
   transport.self = options.id;
   transport.listen_host = self->host;
   transport.listen_port = self->port;
+  // A quorum of one on port 0 listens nowhere: nobody could dial it.
+  transport.listen = !(peers.empty() && self->port == 0);
   transport.peers = std::move(peers);
   absl::StatusOr<std::unique_ptr<RaftTransport>> t = RaftTransport::Start(
       shard, std::move(transport), [n](raft::Message message) { n->Give(std::move(message)); });

@@ -57,12 +57,14 @@ absl::StatusOr<std::unique_ptr<RaftTransport>> RaftTransport::Start(io::Shard& s
   std::unique_ptr<RaftTransport> transport(
       new RaftTransport(shard, std::move(options), std::move(on_message)));
   RaftTransport* t = transport.get();
-  absl::StatusOr<std::unique_ptr<io::TcpListener>> listener = io::TcpListener::Listen(
-      shard, t->options_.listen_host, t->options_.listen_port,
-      [t](std::unique_ptr<io::Connection> connection) { t->Accept(std::move(connection)); },
-      io::ListenOptions{.reuse_port = false});
-  if (!listener.ok()) return listener.status();
-  t->listener_ = *std::move(listener);
+  if (t->options_.listen) {
+    absl::StatusOr<std::unique_ptr<io::TcpListener>> listener = io::TcpListener::Listen(
+        shard, t->options_.listen_host, t->options_.listen_port,
+        [t](std::unique_ptr<io::Connection> connection) { t->Accept(std::move(connection)); },
+        io::ListenOptions{.reuse_port = false});
+    if (!listener.ok()) return listener.status();
+    t->listener_ = *std::move(listener);
+  }
   for (const PeerAddress& address : t->options_.peers) {
     CAIRN_CHECK(address.id != t->options_.self) << "a node is not its own peer";
     auto peer = std::make_unique<Peer>(*t, address);

@@ -51,6 +51,9 @@ class RaftTransport {
     raft::NodeId self = raft::kNoNode;
     std::string listen_host = "127.0.0.1";
     uint16_t listen_port = 0;  // 0 picks a free port (see port())
+    // False: no listener at all (a quorum of one with no controller
+    // listener configured has no peer to hear from; port() is then 0).
+    bool listen = true;
     std::vector<PeerAddress> peers;  // excluding self
     // Bytes queued on a peer's connection beyond which messages are dropped.
     size_t max_queued_bytes = size_t{16} << 20;
@@ -77,7 +80,7 @@ class RaftTransport {
   // frame.
   void set_request_handler(RequestHandler handler) { on_request_ = std::move(handler); }
 
-  uint16_t port() const { return listener_->port(); }
+  uint16_t port() const { return listener_ != nullptr ? listener_->port() : 0; }
   uint64_t dropped() const { return dropped_; }
   uint64_t rejected_inbound() const { return rejected_inbound_; }
   bool connected(raft::NodeId peer) const;
