@@ -64,6 +64,7 @@ controller::MetadataController::Options ControllerOptions(const ServerConfig& co
   }
   options.raft.random_seed = static_cast<uint64_t>(std::random_device{}()) ^ config.node_id.value();
   options.session_timeout = std::chrono::milliseconds(config.broker_session_timeout_ms);
+  options.raft.snapshot_after_bytes = static_cast<uint64_t>(config.metadata_snapshot_bytes);
   return options;
 }
 

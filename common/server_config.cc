@@ -52,7 +52,9 @@ void DefineProcessKeys(ConfigDef& def) {
       .Define("broker.session.timeout.ms", Type::kInt, "9000",
               "A broker without a heartbeat for this long is fenced.", V::AtLeast(1))
       .Define("broker.heartbeat.interval.ms", Type::kInt, "2000",
-              "Interval between broker heartbeats to the controller.", V::AtLeast(1));
+              "Interval between broker heartbeats to the controller.", V::AtLeast(1))
+      .Define("metadata.log.max.record.bytes.between.snapshots", Type::kLong, "20971520",
+              "Metadata log bytes applied between two snapshots of the metadata image.", V::AtLeast(1));
 }
 
 void DefineTopicKeys(ConfigDef& def) {
@@ -394,6 +396,7 @@ absl::Status SetLimitsAndTimeouts(const Config& config, ServerConfig& out) {
   out.socket_request_max_bytes = config.GetInt("socket.request.max.bytes");
   out.broker_session_timeout_ms = config.GetInt("broker.session.timeout.ms");
   out.broker_heartbeat_interval_ms = config.GetInt("broker.heartbeat.interval.ms");
+  out.metadata_snapshot_bytes = config.GetLong("metadata.log.max.record.bytes.between.snapshots");
   out.smp = config.GetInt("smp");
   // A batch larger than the largest request could never arrive.
   if (out.message_max_bytes > out.socket_request_max_bytes) {

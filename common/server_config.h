@@ -81,6 +81,8 @@ struct ServerConfig {
   int32_t socket_request_max_bytes = 0;
   int32_t broker_session_timeout_ms = 0;
   int32_t broker_heartbeat_interval_ms = 0;
+  // metadata.log.max.record.bytes.between.snapshots (Kafka's key).
+  int64_t metadata_snapshot_bytes = 0;
   // Flow control and limits (DESIGN.md §8). Connection limits of INT32_MAX
   // (Kafka's default) are unlimited.
   int32_t max_connections = 2147483647;

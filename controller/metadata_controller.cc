@@ -62,9 +62,15 @@ absl::StatusOr<std::unique_ptr<MetadataController>> MetadataController::Start(io
   CAIRN_CHECK(on_image != nullptr);
   std::unique_ptr<MetadataController> controller(new MetadataController(shard, options, std::move(on_image)));
   MetadataController* c = controller.get();
-  absl::StatusOr<std::unique_ptr<RaftNode>> node =
-      RaftNode::Start(shard, fs, options.raft, [c](const raft::Entry& entry) { c->Apply(entry); });
+  absl::StatusOr<std::unique_ptr<RaftNode>> node = RaftNode::Start(
+      shard, fs, options.raft, [c](const raft::Entry& entry) { c->Apply(entry); },
+      [c](const raft::Snapshot& snapshot) { c->Restore(snapshot); },
+      [c] {
+        const std::string bytes = metadata::EncodeImageSnapshot(*c->image_);
+        return Buffer(bytes.begin(), bytes.end());
+      });
   if (!node.ok()) return node.status();
+  if (!c->restore_failure_.ok()) return c->restore_failure_;
   c->raft_ = *std::move(node);
   c->raft_->set_request_handler(
       [c](controllerpb::ControllerRequest request, RaftTransport::Responder respond) {
@@ -125,6 +131,23 @@ void MetadataController::Apply(const raft::Entry& entry) {
     }
   }
   CheckCaughtUp();
+}
+
+void MetadataController::Restore(const raft::Snapshot& snapshot) {
+  absl::StatusOr<std::shared_ptr<const MetadataImage>> image = metadata::DecodeImageSnapshot(
+      std::string_view(reinterpret_cast<const char*>(snapshot.data.data()), snapshot.data.size()));
+  if (!image.ok()) {
+    // Nothing sound to serve from: at start-up the node refuses to start;
+    // from a leader, the image stays as it was and the error is loud.
+    restore_failure_ = absl::DataLossError(absl::StrCat("metadata snapshot at index ", snapshot.metadata.index.value(),
+                                                        ": ", image.status().message()));
+    CAIRN_LOG(kError) << restore_failure_;
+    return;
+  }
+  image_ = *std::move(image);
+  applied_index_ = snapshot.metadata.index.value();
+  applied_term_ = snapshot.metadata.term;
+  on_image_(image_, applied_index_);
 }
 
 void MetadataController::WhenCaughtUp(absl::AnyInvocable<void()> done) {

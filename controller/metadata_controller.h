@@ -95,6 +95,7 @@ class MetadataController {
 
   MetadataController(io::Shard& shard, Options options, ImageCallback on_image);
   void Apply(const raft::Entry& entry);
+  void Restore(const raft::Snapshot& snapshot);
   // A command on its way to the active controller.
   struct Attempt {
     controllerpb::ControllerRequest request;
@@ -121,6 +122,7 @@ class MetadataController {
   std::shared_ptr<const metadata::MetadataImage> image_;
   uint64_t applied_index_ = 0;
   raft::Term applied_term_{0};
+  absl::Status restore_failure_;
   std::deque<Work> queue_;
   bool proposing_ = false;
   io::Timer fence_timer_;

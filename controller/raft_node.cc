@@ -14,8 +14,12 @@ namespace cairn::controller {
 
 absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Start(io::Shard& shard, io::FileSystem& fs,
                                                           Options options,
-                                                          ApplyCallback on_apply) {
+                                                          ApplyCallback on_apply,
+                                                          RestoreCallback on_restore,
+                                                          SnapshotSource snapshot_source) {
   CAIRN_CHECK(on_apply != nullptr);
+  CAIRN_CHECK(options.snapshot_after_bytes == 0 || (on_restore != nullptr && snapshot_source != nullptr))
+      << "snapshots need a restore callback and a source";
   raft::ConfState bootstrap;
   const PeerAddress* self = nullptr;
   std::vector<PeerAddress> peers;
@@ -33,6 +37,8 @@ absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Start(io::Shard& shard, io::
   }
   std::unique_ptr<RaftNode> node(new RaftNode(shard, options, std::move(on_apply)));
   RaftNode* n = node.get();
+  n->on_restore_ = std::move(on_restore);
+  n->snapshot_source_ = std::move(snapshot_source);
 
   absl::StatusOr<std::unique_ptr<RaftStorage>> storage =
       RaftStorage::Open(fs, options.data_dir, bootstrap);
@@ -44,9 +50,17 @@ absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Start(io::Shard& shard, io::
   config.storage = n->storage_.get();
   config.election_tick = options.election_tick;
   config.heartbeat_tick = options.heartbeat_tick;
-  // No application snapshot exists yet: the state machine starts empty and
-  // is rebuilt from the whole log.
+  // The state machine starts from the snapshot (if any) and applies the
+  // entries after it.
   config.applied = raft::LogIndex(n->storage_->FirstIndex().value() - 1);
+  if (config.applied.value() > 0) {
+    absl::StatusOr<raft::Snapshot> snapshot = n->storage_->GetSnapshot();
+    if (!snapshot.ok()) return snapshot.status();
+    if (n->on_restore_ == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(options.data_dir, " holds a snapshot but nothing restores it"));
+    }
+    n->on_restore_(*snapshot);
+  }
   config.random_seed = options.random_seed;
   absl::StatusOr<std::unique_ptr<raft::RawNode>> raw = raft::RawNode::Create(config);
   if (!raw.ok()) return raw.status();
@@ -178,9 +192,16 @@ void RaftNode::ProcessReady() {
 void RaftNode::FinishReady(raft::Ready ready) {
   // Durable now: the messages may promise it.
   for (const raft::Message& message : ready.messages) transport_->Send(message);
+  if (ready.snapshot && !ready.snapshot->IsEmpty()) {
+    CAIRN_CHECK(on_restore_ != nullptr) << "a snapshot arrived but nothing restores it";
+    on_restore_(*ready.snapshot);
+    applied_ = ready.snapshot->metadata.index;
+    applied_bytes_since_snapshot_ = 0;
+  }
   for (const raft::Entry& entry : ready.committed_entries) {
     on_apply_(entry);
     applied_ = entry.index;
+    applied_bytes_since_snapshot_ += entry.data.size();
     const auto it = pending_.find(entry.index);
     if (it == pending_.end()) continue;
     Pending pending = std::move(it->second);
@@ -193,12 +214,34 @@ void RaftNode::FinishReady(raft::Ready ready) {
   }
   raw_->Advance();
   in_ready_ = false;
+  MaybeSnapshot();
   // Inputs that arrived during the Ready, in order; each may add to the next.
   while (!in_ready_ && !queued_.empty()) {
     Input input = std::move(queued_.front());
     queued_.pop_front();
     Handle(std::move(input));
   }
+}
+
+void RaftNode::MaybeSnapshot() {
+  if (options_.snapshot_after_bytes == 0 || applied_bytes_since_snapshot_ < options_.snapshot_after_bytes ||
+      storage_->persisting() || !failure_.ok()) {
+    return;
+  }
+  // Rare (every snapshot_after_bytes of metadata), so the storage's blocking
+  // atomic file writes are acceptable here.
+  const raft::ConfState conf_state = raw_->raft().conf_state();
+  absl::Status status = storage_->CreateSnapshot(applied_, conf_state, snapshot_source_());
+  if (status.ok()) status = storage_->Compact(applied_);
+  if (!status.ok()) {
+    // The log stays as it was (or the snapshot is newer than the log's
+    // start, which is fine); retried after the next batch of entries.
+    CAIRN_LOG(kWarning) << "raft node " << options_.id << ": snapshot at " << applied_ << " failed: " << status;
+    applied_bytes_since_snapshot_ /= 2;
+    return;
+  }
+  CAIRN_LOG(kInfo) << "raft node " << options_.id << ": snapshot at index " << applied_ << ", log compacted";
+  applied_bytes_since_snapshot_ = 0;
 }
 
 void RaftNode::FailPending(const absl::Status& status) {

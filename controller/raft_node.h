@@ -41,11 +41,20 @@ class RaftNode {
     int election_tick = 10;  // in ticks: 500 ms at the default interval
     int heartbeat_tick = 1;
     uint64_t random_seed = 0;  // election jitter; give each node its own
+    // Once this many bytes of entries were applied since the last snapshot,
+    // the application's state (SnapshotSource) becomes the new snapshot and
+    // the log before it is dropped. 0: never.
+    uint64_t snapshot_after_bytes = 0;
   };
   // Called for each committed entry, in log order, exactly once per entry per
-  // process lifetime (a restart re-applies from the first log entry, since
-  // no application snapshot exists yet). Includes a new leader's empty entry.
+  // process lifetime (a restart re-applies the entries after the snapshot).
+  // Includes a new leader's empty entry.
   using ApplyCallback = absl::AnyInvocable<void(const raft::Entry&)>;
+  // Replaces the application's state with a snapshot's: the one on disk at
+  // Start (before any entry is applied), or one installed from the leader.
+  using RestoreCallback = absl::AnyInvocable<void(const raft::Snapshot&)>;
+  // The application's state as of the last applied entry, as bytes.
+  using SnapshotSource = absl::AnyInvocable<Buffer()>;
   // The entry's index once it is committed and applied on this node; or
   // NotLeader (with a hint, raft::LeaderHint) when this node cannot propose,
   // or Unavailable when leadership was lost before the entry committed here
@@ -56,7 +65,9 @@ class RaftNode {
   // Opens (or bootstraps) the data dir and starts listening, dialing and
   // ticking. The listen address is this node's entry in options.voters.
   static absl::StatusOr<std::unique_ptr<RaftNode>> Start(io::Shard& shard, io::FileSystem& fs,
-                                                         Options options, ApplyCallback on_apply);
+                                                         Options options, ApplyCallback on_apply,
+                                                         RestoreCallback on_restore = nullptr,
+                                                         SnapshotSource snapshot_source = nullptr);
   // Stops ticking and closes connections; a persist in flight is abandoned
   // (its durability is unaffected) and pending proposals fail with Cancelled.
   ~RaftNode();
@@ -96,10 +107,16 @@ class RaftNode {
   void ProcessReady();
   void FinishReady(raft::Ready ready);
   void FailPending(const absl::Status& status);
+  // Takes a snapshot and compacts the log when enough was applied since the
+  // last one (Options::snapshot_after_bytes).
+  void MaybeSnapshot();
 
   io::Shard& shard_;
   const Options options_;
   ApplyCallback on_apply_;
+  RestoreCallback on_restore_;
+  SnapshotSource snapshot_source_;
+  uint64_t applied_bytes_since_snapshot_ = 0;
   std::unique_ptr<RaftStorage> storage_;
   std::unique_ptr<raft::RawNode> raw_;
   std::unique_ptr<RaftTransport> transport_;

@@ -179,6 +179,21 @@ TEST_CASE("fencing moves leadership within the ISR; re-registration unfences; re
   REQUIRE(replayed.ok());
   CHECK(**replayed == *c.image);
   CHECK((*replayed)->records_applied == c.log.size());
+
+  // A snapshot of the image restores it exactly: fencing, epochs, ISRs,
+  // leader and partition epochs, configs and counters.
+  auto configs = c.controller.AlterTopicConfigs(*c.image, "t", {{"retention.ms", "1000"}});
+  REQUIRE(configs.ok());
+  c.Commit(*configs);
+  auto ids = c.controller.AllocateProducerIds(*c.image, 1, 1);
+  REQUIRE(ids.ok());
+  c.Commit(*ids);
+  auto restored = DecodeImageSnapshot(EncodeImageSnapshot(*c.image));
+  REQUIRE(restored.ok());
+  CHECK(**restored == *c.image);
+  CHECK((*restored)->next_producer_id == kProducerIdBlockSize);
+  CHECK((*restored)->TopicConfigs("t").at("retention.ms") == "1000");
+  CHECK(absl::IsInvalidArgument(DecodeImageSnapshot("\xff\xff garbage").status()));
 }
 
 TEST_CASE("the last ISR member stays; no live member leaves no leader until it returns") {

@@ -28,6 +28,79 @@ std::string IdText(const TopicUuid& id) {
 
 }  // namespace
 
+std::string EncodeImageSnapshot(const MetadataImage& image) {
+  ml::ImageSnapshot snapshot;
+  for (const auto& [id, broker] : image.brokers) {
+    ml::RegisterBrokerRecord* r = snapshot.add_records()->mutable_register_broker();
+    r->set_broker_id(id);
+    r->set_broker_epoch(broker.epoch);
+    for (const Endpoint& e : broker.endpoints) {
+      ml::BrokerEndpoint* endpoint = r->add_endpoints();
+      endpoint->set_name(e.name);
+      endpoint->set_host(e.host);
+      endpoint->set_port(e.port);
+    }
+    r->set_incarnation_id(broker.incarnation_id);
+    r->set_rack(broker.rack);
+    if (!broker.fenced) {
+      ml::BrokerUnfencedRecord* u = snapshot.add_records()->mutable_broker_unfenced();
+      u->set_broker_id(id);
+      u->set_broker_epoch(broker.epoch);
+    }
+  }
+  for (const auto& [name, topic] : image.topics) {
+    ml::TopicRecord* t = snapshot.add_records()->mutable_topic();
+    t->set_name(name);
+    t->set_topic_id(TopicIdBytes(topic.id));
+    t->set_internal(topic.internal);
+    for (size_t p = 0; p < topic.partitions.size(); ++p) {
+      const PartitionInfo& info = topic.partitions[p];
+      ml::PartitionRecord* r = snapshot.add_records()->mutable_partition();
+      r->set_topic_id(TopicIdBytes(topic.id));
+      r->set_partition(static_cast<int32_t>(p));
+      for (int32_t b : info.replicas) r->add_replicas(b);
+      for (int32_t b : info.isr) r->add_isr(b);
+      r->set_leader(info.leader);
+      r->set_leader_epoch(info.leader_epoch);
+      r->set_partition_epoch(info.partition_epoch);
+    }
+  }
+  for (const auto& [key, values] : image.configs) {
+    for (const auto& [name, value] : values) {
+      ml::ConfigRecord* c = snapshot.add_records()->mutable_config();
+      c->set_resource_type(static_cast<ml::ConfigResourceType>(key.first));
+      c->set_resource_name(key.second);
+      c->set_key(name);
+      c->set_value(value);
+    }
+  }
+  snapshot.set_max_broker_epoch(image.max_broker_epoch);
+  snapshot.set_next_producer_id(image.next_producer_id);
+  snapshot.set_records_applied(image.records_applied);
+  return snapshot.SerializeAsString();
+}
+
+absl::StatusOr<std::shared_ptr<const MetadataImage>> DecodeImageSnapshot(std::string_view bytes) {
+  ml::ImageSnapshot snapshot;
+  if (!snapshot.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return Bad(absl::StrCat("metadata snapshot of ", bytes.size(), " bytes does not decode"));
+  }
+  MetadataDelta delta(std::make_shared<const MetadataImage>());
+  for (const Record& record : snapshot.records()) {
+    if (absl::Status replayed = delta.Replay(record); !replayed.ok()) {
+      return Bad(absl::StrCat("metadata snapshot: ", replayed.message()));
+    }
+  }
+  MetadataImage image = delta.Current();
+  if (snapshot.max_broker_epoch() < image.max_broker_epoch || snapshot.next_producer_id() < 0) {
+    return Bad("metadata snapshot: counters below what its records imply");
+  }
+  image.max_broker_epoch = snapshot.max_broker_epoch();
+  image.next_producer_id = snapshot.next_producer_id();
+  image.records_applied = snapshot.records_applied();
+  return std::make_shared<const MetadataImage>(std::move(image));
+}
+
 std::string TopicIdBytes(const TopicUuid& id) { return std::string(id.begin(), id.end()); }
 
 absl::StatusOr<TopicUuid> ParseTopicId(const std::string& bytes) {

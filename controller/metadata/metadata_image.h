@@ -114,6 +114,12 @@ class MetadataDelta {
 // Replays `records` from an empty image.
 absl::StatusOr<std::shared_ptr<const MetadataImage>> ReplayFromEmpty(const std::vector<Record>& records);
 
+// The image as a snapshot's bytes (cairn.metadata_log.ImageSnapshot), and
+// back. Decoding replays the snapshot's records with every replay check, so a
+// damaged snapshot is InvalidArgument, never a bad image.
+std::string EncodeImageSnapshot(const MetadataImage& image);
+absl::StatusOr<std::shared_ptr<const MetadataImage>> DecodeImageSnapshot(std::string_view bytes);
+
 // Topic id bytes as carried in records, and back (nullopt-like error when the
 // bytes are not 16 long or all zero).
 std::string TopicIdBytes(const TopicUuid& id);
