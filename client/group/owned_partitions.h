@@ -1,0 +1,37 @@
+// Which partitions the cooperative-sticky leader believes each member owns.
+// A member's claim (its subscription's owned_partitions) counts only if it
+// comes from the newest generation any member reports: a member that missed
+// a rebalance still lists partitions that were since given to someone else.
+// This is the Java client's rule (AbstractStickyAssignor, KIP-792).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "client/group/assignor.h"
+
+namespace cairn::client::group {
+
+// The generation a subscription reports: generation_id from a v2+
+// subscription, else the 4-byte big-endian generation the cooperative-sticky
+// assignor puts in user_data (v0/v1; -1 if the user data is too short), else
+// nullopt (no claim of any generation).
+std::optional<int32_t> ReportedGeneration(const Subscription& subscription);
+
+// The cooperative-sticky user_data for a v0/v1 subscription: the generation
+// as INT32 big-endian, or null without a generation.
+std::optional<Buffer> GenerationUserData(int32_t generation);
+
+// Member id -> the partitions it validly owns, sorted. Claims are dropped when
+//  - the member's generation is older than the newest reported (members with
+//    no generation count as -1, so they lose against any real generation);
+//  - the partition does not exist in `partitions` or its topic is not in the
+//    member's own subscription;
+//  - two members of the newest generation claim it (neither keeps it).
+std::map<std::string, std::vector<TopicPartition>> ValidOwnedPartitions(
+    const PartitionCounts& partitions, const std::vector<MemberSubscription>& members);
+
+}  // namespace cairn::client::group
