@@ -1,0 +1,141 @@
+#include "client/cli/bench_support.h"
+
+#include <climits>
+#include <cstdio>
+#include <random>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "client/cli/connect.h"
+#include "client/cli/output.h"
+#include "client/cli/producer_flags.h"
+#include "client/kafka_error.h"
+
+namespace cairn::cli {
+namespace {
+
+constexpr int64_t kDefaultCount = 100000;
+constexpr size_t kPoolBytes = 1 << 20;
+
+double PerSecond(double amount, double seconds) { return seconds > 0 ? amount / seconds : 0; }
+
+}  // namespace
+
+std::vector<FlagSpec> BenchFlags() {
+  std::vector<FlagSpec> flags = {
+      {"topic", 't', "TOPIC", "topic to use, created if missing (default cairn-bench)"},
+      {"record-size", 's', "BYTES", "value size of each record (default 100)"},
+      {"count", 'n', "N", "records to send or read (default 100000 unless --duration is given)"},
+      {"duration", 'd', "DURATION", "stop after this long (with --count: whichever comes first)"},
+      {"partitions", 'p', "N", "partitions of a topic the bench creates (default 1)"},
+      {"rate", 0, "N", "offer at most N records per second (default: as fast as possible)"},
+      {"json", 0, "", "print the result as one JSON object"},
+  };
+  for (FlagSpec& f : ProducerFlags()) flags.push_back(std::move(f));
+  return flags;
+}
+
+absl::StatusOr<BenchOptions> ParseBenchOptions(const Context& context) {
+  BenchOptions options;
+  options.topic = context.args.GetOr("topic", options.topic);
+  options.json = context.args.Has("json");
+  if (auto size = context.args.Get("record-size")) {
+    absl::StatusOr<int64_t> bytes = ParseBytes("record-size", *size);
+    if (!bytes.ok()) return bytes.status();
+    if (*bytes < 8) return absl::InvalidArgumentError("--record-size must be at least 8 bytes");
+    options.record_bytes = *bytes;
+  }
+  if (auto count = context.args.Get("count")) {
+    absl::StatusOr<int64_t> n = ParseInt("count", *count);
+    if (!n.ok() || *n <= 0) return absl::InvalidArgumentError("--count must be a positive number");
+    options.count = *n;
+  }
+  if (auto duration = context.args.Get("duration")) {
+    absl::StatusOr<int64_t> ms = ParseDurationMs("duration", *duration);
+    if (!ms.ok()) return ms.status();
+    if (*ms <= 0) return absl::InvalidArgumentError("--duration must be positive");
+    options.duration_ms = *ms;
+  }
+  if (options.count == 0 && options.duration_ms == 0) options.count = kDefaultCount;
+  if (auto partitions = context.args.Get("partitions")) {
+    absl::StatusOr<int64_t> n = ParseInt("partitions", *partitions);
+    if (!n.ok() || *n <= 0 || *n > INT32_MAX) return absl::InvalidArgumentError("--partitions must be a positive number");
+    options.partitions = static_cast<int32_t>(*n);
+  }
+  if (auto rate = context.args.Get("rate")) {
+    absl::StatusOr<int64_t> n = ParseInt("rate", *rate);
+    if (!n.ok() || *n <= 0) return absl::InvalidArgumentError("--rate must be a positive number");
+    options.rate = *n;
+  }
+  return options;
+}
+
+absl::Status EnsureTopic(const Context& context, const BenchOptions& options) {
+  auto admin = OpenAdmin(context);
+  if (!admin.ok()) return admin.status();
+  client::NewTopic topic;
+  topic.name = options.topic;
+  topic.num_partitions = options.partitions;
+  absl::Status created = (*admin)->CreateTopic(topic).get();
+  if (client::KafkaErrorCodeOf(created) == client::kafka_error::kTopicAlreadyExists) return absl::OkStatus();
+  return created;
+}
+
+Payloads::Payloads(int64_t record_bytes) : size_(static_cast<size_t>(record_bytes)) {
+  std::mt19937_64 random(42);
+  pool_.resize(std::max(kPoolBytes, 2 * size_));
+  for (char& c : pool_) c = static_cast<char>('a' + random() % 26);
+}
+
+std::string Payloads::Next() {
+  // A prime stride walks every start position before repeating.
+  next_ = (next_ + 7919) % (pool_.size() - size_);
+  return pool_.substr(next_, size_);
+}
+
+void Pacer::WaitFor(int64_t records_sent) {
+  if (rate_ <= 0) return;
+  const auto due = start_ + std::chrono::nanoseconds(records_sent * 1'000'000'000 / rate_);
+  std::this_thread::sleep_until(due);
+}
+
+bool BenchFinished(const BenchOptions& options, int64_t done, std::chrono::steady_clock::duration elapsed) {
+  if (options.count > 0 && done >= options.count) return true;
+  return options.duration_ms > 0 && elapsed >= std::chrono::milliseconds(options.duration_ms);
+}
+
+std::string ProgressText(const std::string& mode, int64_t records, int64_t bytes,
+                         std::chrono::steady_clock::duration elapsed) {
+  const double seconds = std::chrono::duration<double>(elapsed).count();
+  return absl::StrFormat("%s: %d records in %.0f s, %.0f records/s, %.1f MB/s", mode, records, seconds,
+                         PerSecond(static_cast<double>(records), seconds),
+                         PerSecond(static_cast<double>(bytes), seconds) / 1e6);
+}
+
+void PrintBenchResult(const BenchResult& r, const BenchOptions& options, const Context& context) {
+  const double records_per_s = PerSecond(static_cast<double>(r.records), r.seconds);
+  const double mb_per_s = PerSecond(static_cast<double>(r.bytes), r.seconds) / 1e6;
+  const LatencyHistogram& h = r.latency_us;
+  std::string text;
+  if (options.json) {
+    text = absl::StrFormat(
+        "{\"mode\": \"%s\", \"topic\": \"%s\", \"records\": %d, \"failed\": %d, \"bytes\": %d, "
+        "\"record_size\": %d, \"seconds\": %.3f, \"records_per_sec\": %.1f, \"mb_per_sec\": %.3f, "
+        "\"acks\": \"%s\", \"compression\": \"%s\", \"latency\": \"%s\", "
+        "\"latency_us\": {\"p50\": %d, \"p99\": %d, \"p999\": %d, \"max\": %d}}\n",
+        r.mode, options.topic, r.records, r.failed, r.bytes, options.record_bytes, r.seconds, records_per_s, mb_per_s,
+        context.args.GetOr("acks", "all"), context.args.GetOr("compression", "none"), r.latency_kind,
+        h.Percentile(0.50), h.Percentile(0.99), h.Percentile(0.999), h.max());
+  } else {
+    text = absl::StrFormat(
+        "%s: %d records (%d failed) of %d bytes in %.3f s\n"
+        "throughput: %.0f records/s, %.2f MB/s\n"
+        "%s latency (us): p50 %d  p99 %d  p999 %d  max %d\n",
+        r.mode, r.records, r.failed, options.record_bytes, r.seconds, records_per_s, mb_per_s, r.latency_kind,
+        h.Percentile(0.50), h.Percentile(0.99), h.Percentile(0.999), h.max());
+  }
+  std::fwrite(text.data(), 1, text.size(), stdout);
+}
+
+}  // namespace cairn::cli

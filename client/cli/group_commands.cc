@@ -1,0 +1,173 @@
+// `cairn group list|describe|delete|seek`. describe prints the columns of
+// kafka-consumer-groups.sh --describe; seek resets committed offsets the way
+// kafka-consumer-groups.sh --reset-offsets --execute does (empty groups only).
+#include <algorithm>
+#include <climits>
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "client/cli/command.h"
+#include "client/cli/connect.h"
+#include "client/cli/output.h"
+#include "client/group/consumer_protocol.h"
+
+namespace cairn::cli {
+namespace {
+
+struct Row {
+  int64_t current = -1;
+  int64_t log_end = -1;
+  int64_t lag = -1;
+  std::string member_id = "-";
+  std::string client_id = "-";
+};
+
+int List(const Context& context) {
+  auto admin = OpenAdmin(context);
+  if (!admin.ok()) return Fail(admin.status());
+  auto groups = (*admin)->ListGroups().get();
+  if (!groups.ok()) return Fail(absl::StrCat("cannot list groups: ", OneLine(groups.status())));
+  Table table({"GROUP", "PROTOCOL-TYPE"});
+  for (const client::GroupListing& g : *groups) table.AddRow({g.group_id, g.protocol_type.empty() ? "-" : g.protocol_type});
+  table.Print();
+  return kExitOk;
+}
+
+int Describe(const Context& context) {
+  const std::string& group = context.args.positionals()[0];
+  auto admin = OpenAdmin(context);
+  if (!admin.ok()) return Fail(admin.status());
+  auto description = (*admin)->DescribeGroup(group).get();
+  if (!description.ok()) return Fail(absl::StrCat("cannot describe group ", group, ": ", OneLine(description.status())));
+  auto lags = (*admin)->GroupLag(group).get();
+  if (!lags.ok()) return Fail(absl::StrCat("cannot read offsets of group ", group, ": ", OneLine(lags.status())));
+  if (description->state == "Dead" && description->members.empty() && lags->empty()) {
+    return Fail(absl::StrCat("group ", group, " does not exist"));
+  }
+
+  std::map<TopicPartition, Row> rows;
+  for (const client::PartitionLag& lag : *lags) {
+    rows[{lag.topic, lag.partition}] = {lag.committed_offset, lag.log_end_offset, lag.lag, "-", "-"};
+  }
+  // Members' assignments: only consumer-protocol groups have ones we can read.
+  std::vector<const client::GroupMemberDescription*> idle_members;
+  std::vector<TopicPartition> uncommitted;
+  for (const client::GroupMemberDescription& member : description->members) {
+    std::vector<TopicPartition> owned;
+    if (description->protocol_type == client::group::kConsumerProtocolType && !member.assignment.empty()) {
+      auto assignment = client::group::DecodeAssignment(ByteSpan(member.assignment));
+      if (assignment.ok()) owned = client::group::Flatten(assignment->assigned_partitions);
+    }
+    if (owned.empty()) idle_members.push_back(&member);
+    for (const TopicPartition& tp : owned) {
+      auto [it, inserted] = rows.try_emplace(tp);
+      it->second.member_id = member.member_id;
+      it->second.client_id = member.client_id;
+      if (inserted) uncommitted.push_back(tp);
+    }
+  }
+  if (!uncommitted.empty()) {
+    auto ends = (*admin)->ListOffsets(uncommitted, client::OffsetSpec::kLatest).get();
+    if (!ends.ok()) return Fail(absl::StrCat("cannot read log end offsets: ", OneLine(ends.status())));
+    for (const client::PartitionOffset& end : *ends) rows[{end.topic, end.partition}].log_end = end.offset;
+  }
+
+  Table table({"TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "MEMBER-ID", "CLIENT-ID"});
+  for (const auto& [tp, row] : rows) {
+    table.AddRow({tp.topic, absl::StrCat(tp.partition), NumberOrDash(row.current), NumberOrDash(row.log_end),
+                  NumberOrDash(row.lag), row.member_id, row.client_id});
+  }
+  for (const client::GroupMemberDescription* member : idle_members) {
+    table.AddRow({"-", "-", "-", "-", "-", member->member_id, member->client_id});
+  }
+  table.Print();
+  return kExitOk;
+}
+
+int Delete(const Context& context) {
+  auto admin = OpenAdmin(context);
+  if (!admin.ok()) return Fail(admin.status());
+  int status = kExitOk;
+  for (const std::string& group : context.args.positionals()) {
+    if (absl::Status s = (*admin)->DeleteGroup(group).get(); !s.ok()) {
+      status = Fail(absl::StrCat("cannot delete group ", group, ": ", OneLine(s)));
+      continue;
+    }
+    std::printf("Deleted group %s.\n", group.c_str());
+  }
+  return status;
+}
+
+// --to: earliest, latest, or offset:N (clamped to the partition's range, as
+// kafka-consumer-groups.sh --to-offset does).
+int Seek(const Context& context) {
+  const std::string& group = context.args.positionals()[0];
+  const std::vector<std::string> topics = context.args.GetAll("topic");
+  if (topics.empty()) return UsageError(context.command, "missing --topic");
+  const std::string to = context.args.GetOr("to", "");
+  int64_t exact = -1;
+  if (absl::StartsWith(to, "offset:")) {
+    absl::StatusOr<int64_t> n = ParseInt("to", absl::string_view(to).substr(7));
+    if (!n.ok() || *n < 0) return UsageError(context.command, absl::StrCat("invalid offset in --to ", to));
+    exact = *n;
+  } else if (to != "earliest" && to != "latest") {
+    return UsageError(context.command, "--to must be earliest, latest or offset:N");
+  }
+
+  auto admin = OpenAdmin(context);
+  if (!admin.ok()) return Fail(admin.status());
+  auto description = (*admin)->DescribeGroup(group).get();
+  if (!description.ok()) return Fail(absl::StrCat("cannot describe group ", group, ": ", OneLine(description.status())));
+  if (description->state != "Empty" && description->state != "Dead") {
+    return Fail(absl::StrCat("cannot seek group ", group, ": it has ", description->members.size(),
+                             " active member(s) (state ", description->state, "); stop its consumers first"));
+  }
+  std::vector<TopicPartition> partitions;
+  for (const std::string& topic : topics) {
+    auto described = (*admin)->DescribeTopic(topic).get();
+    if (!described.ok()) return Fail(absl::StrCat("cannot describe topic ", topic, ": ", OneLine(described.status())));
+    for (const client::PartitionMetadata& p : described->partitions) partitions.push_back({topic, p.partition});
+  }
+  auto earliest = (*admin)->ListOffsets(partitions, client::OffsetSpec::kEarliest).get();
+  if (!earliest.ok()) return Fail(absl::StrCat("cannot list offsets: ", OneLine(earliest.status())));
+  auto latest = (*admin)->ListOffsets(partitions, client::OffsetSpec::kLatest).get();
+  if (!latest.ok()) return Fail(absl::StrCat("cannot list offsets: ", OneLine(latest.status())));
+
+  // Both lists are sorted by (topic, partition) and cover the same partitions.
+  std::vector<client::PartitionOffset> targets;
+  for (size_t i = 0; i < earliest->size() && i < latest->size(); ++i) {
+    client::PartitionOffset target = (*earliest)[i];
+    if (to == "latest") target.offset = (*latest)[i].offset;
+    if (exact >= 0) target.offset = std::clamp(exact, (*earliest)[i].offset, (*latest)[i].offset);
+    targets.push_back(target);
+  }
+  if (absl::Status s = (*admin)->AlterGroupOffsets(group, targets).get(); !s.ok()) {
+    return Fail(absl::StrCat("cannot seek group ", group, ": ", OneLine(s)));
+  }
+  Table table({"TOPIC", "PARTITION", "NEW-OFFSET"});
+  for (const client::PartitionOffset& t : targets) table.AddRow({t.topic, absl::StrCat(t.partition), absl::StrCat(t.offset)});
+  table.Print();
+  return kExitOk;
+}
+
+}  // namespace
+
+std::vector<Command> GroupCommands() {
+  return {
+      {"group list", "", "List consumer groups", {}, List, "", 0, 0},
+      {"group describe", "GROUP", "Show a group's committed offsets, log end offsets, lag and owners", {}, Describe,
+       "Columns as kafka-consumer-groups.sh --describe; '-' where a value is unknown (no commit yet, no owner).\n"
+       "Members that own no partition are listed with '-' for the partition columns.\n",
+       1, 1},
+      {"group delete", "GROUP...", "Delete groups (they must have no members)", {}, Delete, "", 1, SIZE_MAX},
+      {"group seek", "GROUP", "Reset a group's committed offsets on topics (the group must have no members)",
+       {{"topic", 't', "TOPIC", "a topic whose every partition is reset", true},
+        {"to", 0, "WHERE", "earliest, latest, or offset:N (clamped to each partition's offsets)"}},
+       Seek, "Example:\n  cairn group seek billing --topic orders --to offset:1000\n", 1, 1},
+  };
+}
+
+}  // namespace cairn::cli

@@ -1,0 +1,37 @@
+// How `cairn` reports: errors as one line on stderr, tables as aligned
+// columns on stdout (two spaces between columns, no trailing blanks).
+#pragma once
+
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace cairn::cli {
+
+// Prints "cairn: <message>" (newlines folded into spaces) and returns 1.
+int Fail(absl::string_view message);
+int Fail(const absl::Status& status);
+// Prints "cairn <command>: <message> (see 'cairn <command> --help')", returns 2.
+int UsageError(absl::string_view command, absl::string_view message);
+
+// The message of a status without absl's code prefix and on one line.
+std::string OneLine(const absl::Status& status);
+
+class Table {
+ public:
+  explicit Table(std::vector<std::string> header);
+  void AddRow(std::vector<std::string> row);
+  // Each column padded to its widest cell; the last column is not padded.
+  std::string Render() const;
+  void Print() const;
+
+ private:
+  std::vector<std::vector<std::string>> rows_;
+};
+
+// "-" for a missing number (Kafka tools' convention), else the number.
+std::string NumberOrDash(int64_t value);
+
+}  // namespace cairn::cli

@@ -1,0 +1,261 @@
+#include "client/consumer_engine.h"
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "client/group/cooperative_sticky_assignor.h"
+#include "client/group/range_assignor.h"
+
+namespace cairn::client {
+namespace {
+
+constexpr auto kTickInterval = std::chrono::milliseconds(20);
+
+std::unique_ptr<group::GroupMembership> MakeMembership(const ConsumerConfig& config) {
+  if (config.group_id.empty()) return nullptr;
+  group::MembershipConfig mc;
+  mc.group_id = config.group_id;
+  if (!config.group_instance_id.empty()) mc.group_instance_id = config.group_instance_id;
+  mc.session_timeout_ms = config.session_timeout_ms;
+  mc.rebalance_timeout_ms = config.max_poll_interval_ms;
+  mc.heartbeat_interval_ms = config.heartbeat_interval_ms;
+  mc.max_poll_interval_ms = config.max_poll_interval_ms;
+  mc.retry_backoff_ms = config.retry_backoff_ms;
+  std::vector<std::unique_ptr<group::Assignor>> assignors;
+  if (config.assignor == "cooperative-sticky") {
+    assignors.push_back(std::make_unique<group::CooperativeStickyAssignor>());
+  } else {
+    assignors.push_back(std::make_unique<group::RangeAssignor>());
+  }
+  return std::make_unique<group::GroupMembership>(std::move(mc), std::move(assignors));
+}
+
+}  // namespace
+
+int32_t CoordinatorConnectionId(int32_t node_id) { return std::numeric_limits<int32_t>::max() - node_id; }
+
+ConsumerEngine::ConsumerEngine(ConsumerConfig config, std::unique_ptr<ClientCore> core)
+    : core_(std::move(core)), config_(std::move(config)), membership_(MakeMembership(config_)) {
+  limits_.max_wait_ms = config_.fetch_max_wait_ms;
+  limits_.min_bytes = config_.fetch_min_bytes;
+  limits_.max_bytes = config_.fetch_max_bytes;
+  limits_.partition_max_bytes = config_.max_partition_fetch_bytes;
+  limits_.max_buffered_bytes = static_cast<size_t>(config_.max_buffered_bytes);
+  core_->Post([this] {
+    tick_timer_ = std::make_unique<io::Timer>(core_->shard());
+    next_auto_commit_ms_ = SteadyNowMs() + config_.auto_commit_interval_ms;
+    Tick();
+  });
+}
+
+ConsumerEngine::~ConsumerEngine() {
+  Shutdown();
+  // The io thread is stopped: io-thread objects may go now, before the shard.
+  tick_timer_.reset();
+}
+
+void ConsumerEngine::Shutdown() {
+  core_->Shutdown([this] {
+    if (tick_timer_) tick_timer_->Cancel();
+    delayed_.clear();
+  });
+}
+
+void ConsumerEngine::WaitForNews(uint64_t seen, int64_t until_ms) {
+  std::unique_lock lock(news_mu_);
+  const auto until = std::chrono::steady_clock::time_point(std::chrono::milliseconds(until_ms));
+  news_cv_.wait_until(lock, until, [&] { return news_ != seen; });
+}
+
+uint64_t ConsumerEngine::news() {
+  std::lock_guard lock(news_mu_);
+  return news_;
+}
+
+void ConsumerEngine::Notify() {
+  {
+    std::lock_guard lock(news_mu_);
+    ++news_;
+  }
+  news_cv_.notify_all();
+}
+
+void ConsumerEngine::Tick() {
+  tick_timer_->ExpireAfter(kTickInterval, [this](absl::Status status) {
+    if (!status.ok()) return;
+    const int64_t now = SteadyNowMs();
+    // Due delayed tasks; a task may add more, so take them out first.
+    std::vector<absl::AnyInvocable<void() &&>> due;
+    for (auto it = delayed_.begin(); it != delayed_.end();) {
+      if (it->first <= now) {
+        due.push_back(std::move(it->second));
+        it = delayed_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (auto& task : due) std::move(task)();
+    if (membership_ != nullptr) {
+      membership_->Tick(now);
+      AfterMembership();
+    }
+    if (now >= next_metadata_ms_ && (!topics_.empty() || !assignment_.partitions().empty())) {
+      metadata_wanted_ = true;  // metadata.max.age.ms
+    }
+    Pump();
+    Tick();
+  });
+}
+
+void ConsumerEngine::Later(int64_t delay_ms, absl::AnyInvocable<void() &&> task) {
+  delayed_.emplace_back(SteadyNowMs() + delay_ms, std::move(task));
+}
+
+absl::Status ConsumerEngine::Subscribe(std::vector<std::string> topics) {
+  if (membership_ == nullptr) return absl::InvalidArgumentError("Subscribe needs a group.id");
+  if (!subscribed_ && !assignment_.partitions().empty()) {
+    return absl::FailedPreconditionError("Subscribe after Assign: Unsubscribe first");
+  }
+  std::sort(topics.begin(), topics.end());
+  topics.erase(std::unique(topics.begin(), topics.end()), topics.end());
+  topics_ = topics;
+  subscribed_ = !topics.empty();
+  membership_->Subscribe(SteadyNowMs(), std::move(topics));
+  AfterMembership();
+  metadata_wanted_ = true;
+  Pump();
+  return absl::OkStatus();
+}
+
+absl::Status ConsumerEngine::Unsubscribe() {
+  if (subscribed_) return Subscribe({});
+  assignment_.Clear();
+  buffer_.Clear();
+  return absl::OkStatus();
+}
+
+absl::Status ConsumerEngine::Assign(const std::vector<TopicPartitionOffset>& partitions) {
+  if (subscribed_) return absl::FailedPreconditionError("Assign while subscribed: Unsubscribe first");
+  assignment_.Clear();
+  buffer_.Clear();
+  for (const TopicPartitionOffset& tpo : partitions) {
+    const TopicPartition tp{tpo.topic, tpo.partition};
+    if (tpo.offset >= 0) {
+      assignment_.Add({tp}, ConsumerAssignment::Phase::kFetchable);
+      assignment_.SetPosition(tp, tpo.offset);
+    } else if (tpo.offset == kOffsetBeginning) {
+      assignment_.Add({tp}, ConsumerAssignment::Phase::kNeedsReset, ConsumerAssignment::kEarliestTimestamp);
+    } else if (tpo.offset == kOffsetEnd) {
+      assignment_.Add({tp}, ConsumerAssignment::Phase::kNeedsReset, ConsumerAssignment::kLatestTimestamp);
+    } else if (tpo.offset == kOffsetCommitted) {
+      assignment_.Add({tp}, ConsumerAssignment::Phase::kNeedsCommitted);
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("bad offset ", tpo.offset, " for ", tp.DirectoryName()));
+    }
+  }
+  metadata_wanted_ = true;
+  Pump();
+  return absl::OkStatus();
+}
+
+absl::Status ConsumerEngine::Seek(const TopicPartition& tp, int64_t offset) {
+  if (!assignment_.Contains(tp)) return absl::FailedPreconditionError(absl::StrCat(tp.DirectoryName(), " is not assigned"));
+  buffer_.Drop(tp);
+  if (offset >= 0) {
+    assignment_.SetPosition(tp, offset);
+  } else if (offset == kOffsetBeginning) {
+    assignment_.RequestReset(tp, ConsumerAssignment::kEarliestTimestamp);
+  } else if (offset == kOffsetEnd) {
+    assignment_.RequestReset(tp, ConsumerAssignment::kLatestTimestamp);
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat("bad offset ", offset, " for Seek"));
+  }
+  Pump();
+  return absl::OkStatus();
+}
+
+absl::Status ConsumerEngine::SeekToTimestamp(const TopicPartition& tp, int64_t timestamp) {
+  if (!assignment_.Contains(tp)) return absl::FailedPreconditionError(absl::StrCat(tp.DirectoryName(), " is not assigned"));
+  if (timestamp < 0) return absl::InvalidArgumentError("timestamp must be >= 0");
+  buffer_.Drop(tp);
+  assignment_.RequestReset(tp, timestamp);
+  Pump();
+  return absl::OkStatus();
+}
+
+void ConsumerEngine::SetPaused(const std::vector<TopicPartition>& partitions, bool paused) {
+  for (const TopicPartition& tp : partitions) {
+    if (ConsumerAssignment::Partition* p = assignment_.Find(tp)) p->paused = paused;
+  }
+  Pump();
+}
+
+std::vector<TopicPartition> ConsumerEngine::Paused() const {
+  std::vector<TopicPartition> out;
+  for (const auto& [tp, p] : assignment_.partitions()) {
+    if (p.paused) out.push_back(tp);
+  }
+  return out;
+}
+
+std::vector<TopicPartitionOffset> ConsumerEngine::Positions(bool all) const {
+  std::vector<TopicPartitionOffset> out;
+  for (const auto& [tp, p] : assignment_.partitions()) {
+    const bool known = p.phase == ConsumerAssignment::Phase::kFetchable;
+    if (known || all) out.push_back({tp.topic, tp.partition, known ? p.position : -1, {}});
+  }
+  return out;
+}
+
+bool ConsumerEngine::PositionsKnown(const std::vector<TopicPartition>& partitions) const {
+  for (const TopicPartition& tp : partitions) {
+    const ConsumerAssignment::Partition* p = assignment_.Find(tp);
+    if (p != nullptr && p->phase != ConsumerAssignment::Phase::kFetchable) return false;
+  }
+  return true;
+}
+
+PollStep ConsumerEngine::Step(bool app_poll, size_t max_records) {
+  PollStep step;
+  const int64_t now = SteadyNowMs();
+  if (membership_ != nullptr && app_poll) {
+    membership_->Poll(now);
+    AfterMembership();
+  }
+  if (membership_ != nullptr && config_.enable_auto_commit && app_poll && now >= next_auto_commit_ms_) {
+    next_auto_commit_ms_ = now + config_.auto_commit_interval_ms;
+    std::vector<TopicPartitionOffset> positions = Positions(false);
+    if (!positions.empty()) {
+      // A failed auto commit is retried by the next one.
+      Commit(std::move(positions), now + config_.auto_commit_interval_ms, [](absl::Status) {});
+    }
+  }
+  step.commit_callbacks = std::move(commit_callbacks_);
+  commit_callbacks_.clear();
+  {
+    std::lock_guard lock(news_mu_);
+    step.news_seen = news_;
+  }
+  if (!app_events_.empty()) {
+    step.events = std::move(app_events_);
+    app_events_.clear();
+    return step;
+  }
+  if (!pending_error_.ok()) {
+    step.error = std::move(pending_error_);
+    pending_error_ = absl::OkStatus();
+    return step;
+  }
+  step.records = buffer_.Drain(assignment_, max_records);
+  Pump();
+  return step;
+}
+
+void ConsumerEngine::AddCommitCallback(std::function<void(absl::Status)> done, absl::Status status) {
+  commit_callbacks_.emplace_back(std::move(done), std::move(status));
+  Notify();
+}
+
+}  // namespace cairn::client

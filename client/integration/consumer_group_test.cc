@@ -1,0 +1,141 @@
+// Consumer groups on a real cairnd: three Cairn consumers sharing a topic
+// (range and cooperative-sticky), a member leaving mid-stream, and a mixed
+// group with a librdkafka member.
+#include <algorithm>
+#include <set>
+
+#include "client/integration/consumer_test_support.h"
+#include "client/integration/rdkafka_peer.h"
+
+namespace cairn::client::testing {
+namespace {
+
+constexpr int kPartitions = 6;
+
+// Polls every consumer in turn (one thread, like three applications taking
+// turns) until `done` holds; fails after `limit`.
+template <typename Done>
+void PollAll(std::vector<Consumer*> consumers, std::vector<ConsumerRecord>& sink, Done done,
+             std::chrono::seconds limit = std::chrono::seconds(60)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, "gave up waiting; have ", sink.size());
+    for (Consumer* c : consumers) {
+      auto polled = c->Poll(std::chrono::milliseconds(20));
+      REQUIRE_MESSAGE(polled.ok(), polled.status().ToString());
+      for (auto& r : *polled) sink.push_back(std::move(r));
+      // Commit what was read; a commit refused mid-rebalance is retried by
+      // the next one, and revocation commits on its own (auto commit).
+      if (!polled->empty()) (void)c->CommitSync();
+    }
+  }
+}
+
+bool EachHas(const std::vector<Consumer*>& consumers, size_t partitions) {
+  for (Consumer* c : consumers) {
+    if (c->Assignment().size() != partitions) return false;
+  }
+  return true;
+}
+
+// Every produced value v<i> was read exactly once, in order per partition.
+void CheckExactlyOnce(const std::vector<ConsumerRecord>& read, int total) {
+  std::map<int32_t, std::vector<std::string>> expected;
+  for (int i = 0; i < total; ++i) expected[i % kPartitions].push_back("v" + std::to_string(i));
+  CHECK(ValuesByPartition(read) == expected);
+}
+
+void GroupScenario(const std::string& assignor) {
+  CairndProcess broker;
+  broker.Start();
+  auto admin = MakeAdmin(broker);
+  const std::string topic = "shared";
+  CreateTopicAndWait(*admin, topic, kPartitions);
+  std::vector<std::unique_ptr<Consumer>> owned;
+  for (int i = 0; i < 3; ++i) {
+    ConsumerConfig config = ConsumerConfigFor(broker, "g-" + assignor);
+    config.assignor = assignor;
+    config.client_id = "member-" + std::to_string(i);
+    config.max_poll_records = 7;  // many small polls: commits land mid-stream
+    owned.push_back(MakeConsumer(config));
+    REQUIRE(owned.back()->Subscribe({topic}).ok());
+  }
+  std::vector<Consumer*> all = {owned[0].get(), owned[1].get(), owned[2].get()};
+  std::vector<ConsumerRecord> read;
+  PollAll(all, read, [&] { return EachHas(all, 2); });
+  // Together the three own every partition once.
+  std::set<int32_t> union_of;
+  for (Consumer* c : all) {
+    for (const auto& tpo : c->Assignment()) union_of.insert(tpo.partition);
+  }
+  CHECK(union_of.size() == kPartitions);
+
+  ProduceSpread(broker, topic, kPartitions, 0, 300);
+  PollAll(all, read, [&] { return read.size() >= 300; });
+  CheckExactlyOnce(read, 300);
+
+  // Member 2 leaves in the middle of the stream: its positions are committed
+  // on close, and the survivors continue from there.
+  ProduceSpread(broker, topic, kPartitions, 300, 300);
+  auto some = owned[2]->Poll(std::chrono::milliseconds(500));
+  REQUIRE(some.ok());
+  for (auto& r : *some) read.push_back(std::move(r));
+  REQUIRE(owned[2]->Close().ok());
+  std::vector<Consumer*> survivors = {owned[0].get(), owned[1].get()};
+  PollAll(survivors, read, [&] { return read.size() >= 600 && EachHas(survivors, 3); });
+  // Anything extra (a duplicate) shows up within a few more polls.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(800);
+  PollAll(survivors, read, [&] { return std::chrono::steady_clock::now() >= until; });
+  CheckExactlyOnce(read, 600);
+  for (Consumer* c : survivors) CHECK(c->Close().ok());
+}
+
+TEST_CASE("Three Cairn consumers (range) share a topic and survive a member leaving") { GroupScenario("range"); }
+
+TEST_CASE("Three Cairn consumers (cooperative-sticky) share a topic and survive a member leaving") {
+  GroupScenario("cooperative-sticky");
+}
+
+TEST_CASE("A Cairn consumer and a librdkafka consumer share one group's partitions") {
+  CairndProcess broker;
+  broker.Start();
+  auto admin = MakeAdmin(broker);
+  const std::string topic = "mixed";
+  CreateTopicAndWait(*admin, topic, 4);
+  auto cairn = MakeConsumer(ConsumerConfigFor(broker, "mixed-group"));
+  REQUIRE(cairn->Subscribe({topic}).ok());
+  RdkafkaGroupMember peer(broker.bootstrap(), "mixed-group", "rdkafka-member", topic);
+
+  std::vector<PeerRecord> by_peer;
+  std::vector<ConsumerRecord> by_cairn;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!(cairn->Assignment().size() == 2 && peer.AssignedPartitions().size() == 2)) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    REQUIRE(cairn->Poll(std::chrono::milliseconds(20)).ok());
+    for (auto& r : peer.PollFor(std::chrono::milliseconds(20))) by_peer.push_back(r);
+  }
+  std::set<int32_t> cairn_partitions;
+  for (const auto& tpo : cairn->Assignment()) cairn_partitions.insert(tpo.partition);
+  std::vector<int32_t> peer_partitions = peer.AssignedPartitions();
+  for (int32_t p : peer_partitions) CHECK(cairn_partitions.count(p) == 0);
+
+  ProduceSpread(broker, topic, 4, 0, 200);
+  while (by_peer.size() + by_cairn.size() < 200) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline + std::chrono::seconds(30));
+    auto polled = cairn->Poll(std::chrono::milliseconds(20));
+    REQUIRE(polled.ok());
+    for (auto& r : *polled) by_cairn.push_back(std::move(r));
+    for (auto& r : peer.PollFor(std::chrono::milliseconds(20))) by_peer.push_back(r);
+  }
+  CHECK(by_cairn.size() == 100);
+  CHECK(by_peer.size() == 100);
+  for (const auto& r : by_cairn) CHECK(cairn_partitions.count(r.partition) == 1);
+  for (const auto& r : by_peer) {
+    CHECK(std::find(peer_partitions.begin(), peer_partitions.end(), r.partition) != peer_partitions.end());
+  }
+  CHECK(cairn->Close().ok());
+  peer.Close();
+}
+
+}  // namespace
+}  // namespace cairn::client::testing

@@ -1,0 +1,181 @@
+// Positioning on a real cairnd: seek (offset, beginning, end, timestamp),
+// pause/resume, max.partition.fetch.bytes, auto.offset.reset, and auto
+// commit on close.
+#include "client/integration/consumer_test_support.h"
+
+namespace cairn::client::testing {
+namespace {
+
+std::vector<int64_t> OffsetsOf(const std::vector<ConsumerRecord>& records) {
+  std::vector<int64_t> out;
+  for (const auto& r : records) out.push_back(r.offset);
+  return out;
+}
+
+std::vector<int64_t> Range(int64_t from, int64_t to) {
+  std::vector<int64_t> out;
+  for (int64_t o = from; o < to; ++o) out.push_back(o);
+  return out;
+}
+
+TEST_CASE("Seek to an offset, the beginning, the end and a timestamp returns exact records") {
+  CairndProcess broker;
+  broker.Start();
+  auto admin = MakeAdmin(broker);
+  CreateTopicAndWait(*admin, "seek", 1);
+  ProduceSpread(broker, "seek", 1, 0, 50, 1'000'000);   // offsets 0..49 at t=1e6
+  ProduceSpread(broker, "seek", 1, 50, 50, 2'000'000);  // offsets 50..99 at t=2e6
+
+  auto consumer = MakeConsumer(ConsumerConfigFor(broker));
+  REQUIRE(consumer->Assign({{"seek", 0, 42}}).ok());
+  auto read = PollUntil(*consumer, 58);
+  CHECK(OffsetsOf(read) == Range(42, 100));
+  CHECK(read.front().value == std::optional<std::string>("v42"));
+
+  REQUIRE(consumer->Seek("seek", 0, 97).ok());
+  CHECK(OffsetsOf(PollUntil(*consumer, 3)) == Range(97, 100));
+
+  REQUIRE(consumer->SeekToBeginning({{"seek", 0}}).ok());
+  CHECK(OffsetsOf(PollUntil(*consumer, 100)) == Range(0, 100));
+
+  REQUIRE(consumer->SeekToTimestamp({{"seek", 0}}, 1'500'000).ok());
+  CHECK(consumer->Positions() == std::vector<TopicPartitionOffset>{{"seek", 0, 50, ""}});
+  auto after_ts = PollUntil(*consumer, 50);
+  CHECK(OffsetsOf(after_ts) == Range(50, 100));
+  CHECK(after_ts.front().timestamp_ms == 2'000'000);
+
+  REQUIRE(consumer->SeekToEnd({{"seek", 0}}).ok());
+  auto none = consumer->Poll(std::chrono::milliseconds(300));
+  REQUIRE(none.ok());
+  CHECK(none->empty());
+  ProduceSpread(broker, "seek", 1, 100, 5);
+  CHECK(OffsetsOf(PollUntil(*consumer, 5)) == Range(100, 105));
+
+  REQUIRE(consumer->Seek("seek", 0, 1000).ok());  // past the end: auto.offset.reset=earliest
+  CHECK(OffsetsOf(PollUntil(*consumer, 105)) == Range(0, 105));
+}
+
+TEST_CASE("Pause holds a partition's records back until Resume") {
+  CairndProcess broker;
+  broker.Start();
+  auto admin = MakeAdmin(broker);
+  CreateTopicAndWait(*admin, "pause", 2);
+  ProduceSpread(broker, "pause", 2, 0, 40);
+  auto consumer = MakeConsumer(ConsumerConfigFor(broker));
+  REQUIRE(consumer->Assign({{"pause", 0, 0}, {"pause", 1, 0}}).ok());
+  consumer->Pause({{"pause", 1}});
+  CHECK(consumer->Paused() == std::vector<TopicPartitionOffset>{{"pause", 1, kOffsetCommitted, ""}});
+  auto first = PollUntil(*consumer, 20);
+  auto more = consumer->Poll(std::chrono::milliseconds(500));
+  REQUIRE(more.ok());
+  CHECK(more->empty());
+  for (const auto& r : first) CHECK(r.partition == 0);
+  CHECK(OffsetsOf(first) == Range(0, 20));
+  consumer->Resume({{"pause", 1}});
+  auto second = PollUntil(*consumer, 20);
+  for (const auto& r : second) CHECK(r.partition == 1);
+  CHECK(OffsetsOf(second) == Range(0, 20));
+}
+
+TEST_CASE("max.partition.fetch.bytes bounds what one fetch brings") {
+  CairndProcess broker;
+  broker.Start();
+  auto admin = MakeAdmin(broker);
+  CreateTopicAndWait(*admin, "bounded", 1);
+  // Batches of single records (one Send per Flush) of about 1 KiB each.
+  ProducerConfig pc;
+  pc.client = ConfigFor(broker);
+  pc.linger_ms = 0;
+  auto producer = Producer::Create(pc);
+  REQUIRE(producer.ok());
+  for (int i = 0; i < 40; ++i) {
+    ProducerRecord r;
+    r.topic = "bounded";
+    r.partition = 0;
+    r.value = std::string(1000, static_cast<char>('a' + i % 26));
+    REQUIRE((*producer)->Send(std::move(r)).get().ok());
+  }
+  ConsumerConfig config = ConsumerConfigFor(broker);
+  config.max_partition_fetch_bytes = 4096;  // room for 3 batches of ~1.1 KiB
+  auto consumer = MakeConsumer(config);
+  REQUIRE(consumer->Assign({{"bounded", 0, 0}}).ok());
+  std::vector<ConsumerRecord> all;
+  size_t largest_poll = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (all.size() < 40 && std::chrono::steady_clock::now() < deadline) {
+    auto polled = consumer->Poll(std::chrono::milliseconds(100));
+    REQUIRE(polled.ok());
+    largest_poll = std::max(largest_poll, polled->size());
+    for (auto& r : *polled) all.push_back(std::move(r));
+  }
+  CHECK(OffsetsOf(all) == Range(0, 40));
+  // One fetch holds at most 4096 bytes of batches, so at most 3 records.
+  CHECK(largest_poll >= 1);
+  CHECK(largest_poll <= 3);
+}
+
+TEST_CASE("auto.offset.reset: latest skips old records, none reports OUT_OF_RANGE") {
+  CairndProcess broker;
+  broker.Start();
+  auto admin = MakeAdmin(broker);
+  CreateTopicAndWait(*admin, "reset", 1);
+  ProduceSpread(broker, "reset", 1, 0, 10);
+  ConsumerConfig latest = ConsumerConfigFor(broker, "reset-latest");
+  latest.auto_offset_reset = "latest";
+  auto consumer = MakeConsumer(latest);
+  REQUIRE(consumer->Assign({{"reset", 0, kOffsetCommitted}}).ok());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (consumer->Positions().empty() && std::chrono::steady_clock::now() < deadline) {
+    REQUIRE(consumer->Poll(std::chrono::milliseconds(50)).ok());
+  }
+  CHECK(consumer->Positions() == std::vector<TopicPartitionOffset>{{"reset", 0, 10, ""}});
+  ProduceSpread(broker, "reset", 1, 10, 2);
+  CHECK(OffsetsOf(PollUntil(*consumer, 2)) == Range(10, 12));
+
+  ConsumerConfig none = ConsumerConfigFor(broker, "reset-none");
+  none.auto_offset_reset = "none";
+  auto strict = MakeConsumer(none);
+  REQUIRE(strict->Assign({{"reset", 0, kOffsetCommitted}}).ok());
+  absl::StatusOr<std::vector<ConsumerRecord>> polled = strict->Poll(std::chrono::seconds(10));
+  CHECK(absl::IsOutOfRange(polled.status()));
+  REQUIRE(strict->Seek("reset", 0, 11).ok());
+  CHECK(OffsetsOf(PollUntil(*strict, 1)) == Range(11, 12));
+}
+
+TEST_CASE("Auto commit on close: a new consumer of the group resumes exactly after") {
+  CairndProcess broker;
+  broker.Start();
+  auto admin = MakeAdmin(broker);
+  CreateTopicAndWait(*admin, "resume", 2);
+  ProduceSpread(broker, "resume", 2, 0, 100);
+  ConsumerConfig config = ConsumerConfigFor(broker, "resumers");
+  config.auto_commit_interval_ms = 600000;  // only the close commits
+  config.max_poll_records = 30;
+  std::vector<ConsumerRecord> read;
+  {
+    auto first = MakeConsumer(config);
+    REQUIRE(first->Subscribe({"resume"}).ok());
+    read = PollUntil(*first, 30);
+    REQUIRE(first->Close().ok());
+  }
+  auto committed_reader = MakeConsumer(config);
+  auto committed = committed_reader->Committed({{"resume", 0}, {"resume", 1}});
+  REQUIRE(committed.ok());
+  int64_t committed_total = 0;
+  for (const auto& c : *committed) committed_total += c.offset;
+  CHECK(committed_total == static_cast<int64_t>(read.size()));
+
+  auto second = MakeConsumer(config);
+  REQUIRE(second->Subscribe({"resume"}).ok());
+  auto rest = PollUntil(*second, 100 - read.size());
+  for (auto& r : rest) read.push_back(std::move(r));
+  auto extra = second->Poll(std::chrono::milliseconds(500));
+  REQUIRE(extra.ok());
+  CHECK(extra->empty());
+  std::map<int32_t, std::vector<std::string>> expected;
+  for (int i = 0; i < 100; ++i) expected[i % 2].push_back("v" + std::to_string(i));
+  CHECK(ValuesByPartition(read) == expected);
+}
+
+}  // namespace
+}  // namespace cairn::client::testing

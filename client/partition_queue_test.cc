@@ -1,0 +1,119 @@
+#include "client/partition_queue.h"
+
+#include "doctest/doctest.h"
+
+namespace cairn::client {
+namespace {
+
+PendingRecord MakeRecord(uint64_t send_id) {
+  PendingRecord record;
+  record.value = "v" + std::to_string(send_id);
+  record.send_id = send_id;
+  return record;
+}
+
+// Appends `count` records of 100 bytes each; batch.size 300 → 3 per batch.
+void AppendRecords(PartitionQueue& queue, uint64_t first_id, int count, int64_t now_ms = 0) {
+  for (int i = 0; i < count; ++i) queue.Append(MakeRecord(first_id + i), 100, 300, now_ms);
+}
+
+PartitionQueue::SendPolicy Policy(int64_t linger_ms = 0) {
+  PartitionQueue::SendPolicy policy;
+  policy.linger_ms = linger_ms;
+  return policy;
+}
+
+TEST_CASE("PartitionQueue: batch.size closes a batch and sequences follow record counts") {
+  PartitionQueue queue;
+  AppendRecords(queue, 1, 7);
+  CHECK(queue.queued() == 3);
+  ProducerBatch* a = queue.NextToSend(0, Policy());
+  ProducerBatch* b = queue.NextToSend(0, Policy());
+  ProducerBatch* c = queue.NextToSend(0, Policy());
+  REQUIRE(c != nullptr);
+  CHECK(a->record_count() == 3);
+  CHECK(a->base_sequence == 0);
+  CHECK(b->base_sequence == 3);
+  CHECK(c->record_count() == 1);
+  CHECK(c->base_sequence == 6);
+  CHECK(queue.next_sequence() == 7);
+}
+
+TEST_CASE("PartitionQueue: an open batch waits for linger.ms unless flushed") {
+  PartitionQueue queue;
+  AppendRecords(queue, 1, 1, /*now_ms=*/1000);
+  CHECK(queue.NextToSend(1004, Policy(5)) == nullptr);
+  CHECK(*queue.NextWakeMs(Policy(5), 120000) == 1005);
+  PartitionQueue::SendPolicy flushing = Policy(5);
+  flushing.flush_send_id = 1;
+  CHECK(queue.NextToSend(1004, flushing) != nullptr);
+}
+
+TEST_CASE("PartitionQueue: at most max_in_flight batches are out at once") {
+  PartitionQueue queue;
+  AppendRecords(queue, 1, 3 * 7);
+  for (int i = 0; i < 5; ++i) CHECK(queue.NextToSend(0, Policy()) != nullptr);
+  CHECK(queue.NextToSend(0, Policy()) == nullptr);
+  CHECK(queue.in_flight() == 5);
+}
+
+TEST_CASE("PartitionQueue: a retry waits for the in-flight batches, then resends in sequence order") {
+  PartitionQueue queue;
+  AppendRecords(queue, 1, 3 * 4);
+  std::vector<ProducerBatch*> sent;
+  for (int i = 0; i < 3; ++i) sent.push_back(queue.NextToSend(0, Policy()));
+  // The first fails (say the leader moved); the other two then fail as out of order.
+  queue.OnRetriable(sent[0], /*retry_after_ms=*/100);
+  CHECK(queue.NextToSend(200, Policy()) == nullptr);  // two still in flight
+  CHECK(!queue.IsFirstUnacknowledged(sent[2]));
+  queue.OnRetriable(sent[2], 100);
+  queue.OnRetriable(sent[1], 100);
+  CHECK(queue.NextToSend(50, Policy()) == nullptr);  // backoff
+  std::vector<int32_t> resent;
+  while (ProducerBatch* batch = queue.NextToSend(200, Policy())) resent.push_back(batch->base_sequence);
+  // Same sequences, in order, then the batch never sent before.
+  CHECK(resent == std::vector<int32_t>{0, 3, 6, 9});
+}
+
+TEST_CASE("PartitionQueue: a failed batch closes its sequence gap") {
+  PartitionQueue queue;
+  AppendRecords(queue, 1, 3 * 3);
+  ProducerBatch* a = queue.NextToSend(0, Policy());
+  ProducerBatch* b = queue.NextToSend(0, Policy());
+  std::unique_ptr<ProducerBatch> failed = queue.OnFailed(a);
+  CHECK(failed->base_sequence == 0);
+  CHECK(b->base_sequence == 0);
+  CHECK(queue.next_sequence() == 3);
+  CHECK(queue.IsFirstUnacknowledged(b));
+  queue.OnRetriable(b, 0);
+  ProducerBatch* again = queue.NextToSend(0, Policy());
+  ProducerBatch* c = queue.NextToSend(0, Policy());
+  CHECK(again->base_sequence == 0);
+  CHECK(c->base_sequence == 3);
+}
+
+TEST_CASE("PartitionQueue: delivery timeout expires queued batches only") {
+  PartitionQueue queue;
+  AppendRecords(queue, 1, 3, /*now_ms=*/0);
+  AppendRecords(queue, 4, 3, /*now_ms=*/50);
+  ProducerBatch* in_flight = queue.NextToSend(0, Policy());
+  REQUIRE(in_flight != nullptr);
+  CHECK(queue.Expire(99, 100).empty());
+  auto expired = queue.Expire(150, 100);
+  REQUIRE(expired.size() == 1);
+  CHECK(expired[0]->first_send_id() == 4);
+  CHECK(queue.in_flight() == 1);
+}
+
+TEST_CASE("PartitionQueue: a new producer id restarts sequences at zero") {
+  PartitionQueue queue;
+  AppendRecords(queue, 1, 3 * 2);
+  ProducerBatch* a = queue.NextToSend(0, Policy());
+  queue.OnRetriable(a, 0);
+  queue.ResetSequences();
+  CHECK(queue.NextToSend(0, Policy())->base_sequence == 0);
+  CHECK(queue.NextToSend(0, Policy())->base_sequence == 3);
+}
+
+}  // namespace
+}  // namespace cairn::client

@@ -1,0 +1,112 @@
+#include "client/producer.h"
+
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "client/client_core.h"
+#include "client/kafka_error.h"
+#include "client/producer_gate.h"
+#include "client/sender.h"
+#include "io/shard.h"
+
+namespace cairn::client {
+namespace {
+
+int64_t WallClockMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(const ProducerConfig& config) {
+  if (config.enable_idempotence && config.acks != Acks::kAll) {
+    return absl::InvalidArgumentError("enable.idempotence=true needs acks=all");
+  }
+  if (config.max_in_flight_per_partition < 1 || (config.enable_idempotence && config.max_in_flight_per_partition > 5)) {
+    return absl::InvalidArgumentError("max.in.flight per partition must be 1..5 with idempotence");
+  }
+  absl::StatusOr<std::unique_ptr<ClientCore>> core = ClientCore::Create(config.client);
+  if (!core.ok()) return core.status();
+  std::unique_ptr<Producer> producer(new Producer(config, std::move(*core)));
+  // The Sender owns io::Timers, which are created on their shard's thread.
+  std::promise<void> created;
+  producer->core_->Post([p = producer.get(), &created] {
+    p->sender_ = std::make_unique<Sender>(*p->core_, p->config_, *p->gate_);
+    created.set_value();
+  });
+  created.get_future().wait();
+  return producer;
+}
+
+Producer::Producer(ProducerConfig config, std::unique_ptr<ClientCore> core)
+    : config_(std::move(config)), core_(std::move(core)), gate_(std::make_unique<ProducerGate>(config_.buffer_memory)) {}
+
+Producer::~Producer() { Close(std::chrono::milliseconds(config_.delivery_timeout_ms)); }
+
+void Producer::Send(ProducerRecord record, DeliveryCallback done) {
+  auto fail = [this, &done](absl::Status status) {
+    core_->Post([done = std::move(done), status = std::move(status)]() mutable { std::move(done)(status); });
+  };
+  const size_t bytes = EstimateRecordBytes(record.key, record.value, record.headers);
+  if (bytes > config_.max_request_size) {
+    fail(KafkaErrorStatus(kafka_error::kMessageTooLarge,
+                          absl::StrCat("record of about ", bytes, " bytes exceeds max.request.size ",
+                                       config_.max_request_size)));
+    return;
+  }
+  // On the io thread (inside a callback) waiting would deadlock: only that
+  // thread frees memory.
+  const bool on_io_thread = io::Shard::Current() == &core_->shard();
+  absl::StatusOr<uint64_t> ticket =
+      gate_->Admit(bytes, on_io_thread ? absl::ZeroDuration() : absl::Milliseconds(config_.max_block_ms));
+  if (!ticket.ok()) {
+    fail(ticket.status());
+    return;
+  }
+  PendingRecord pending;
+  pending.key = std::move(record.key);
+  pending.value = std::move(record.value);
+  pending.headers = std::move(record.headers);
+  pending.timestamp_ms = record.timestamp_ms.value_or(WallClockMs());
+  pending.enqueued_ms = SteadyNowMs();
+  pending.send_id = *ticket;
+  pending.reserved_bytes = bytes;
+  pending.done = std::move(done);
+  core_->Post([sender = sender_.get(), topic = std::move(record.topic), partition = record.partition,
+               pending = std::move(pending)]() mutable {
+    sender->Enqueue(std::move(topic), partition, std::move(pending));
+  });
+}
+
+std::future<absl::StatusOr<RecordMetadata>> Producer::Send(ProducerRecord record) {
+  auto promise = std::make_shared<std::promise<absl::StatusOr<RecordMetadata>>>();
+  std::future<absl::StatusOr<RecordMetadata>> future = promise->get_future();
+  Send(std::move(record), [promise](absl::StatusOr<RecordMetadata> result) { promise->set_value(std::move(result)); });
+  return future;
+}
+
+absl::Status Producer::Flush(std::chrono::milliseconds timeout) {
+  if (closed_) return absl::FailedPreconditionError("producer closed");
+  const uint64_t ticket = gate_->last_ticket();
+  core_->Post([sender = sender_.get(), ticket] { sender->FlushUpTo(ticket); });
+  if (!gate_->AwaitCompleted(ticket, absl::FromChrono(timeout))) {
+    return absl::DeadlineExceededError("Flush timed out with records still in flight");
+  }
+  return absl::OkStatus();
+}
+
+void Producer::Close(std::chrono::milliseconds timeout) {
+  if (closed_) return;
+  (void)Flush(timeout);
+  closed_ = true;
+  gate_->Close();
+  core_->Post([sender = sender_.get()] { sender->BeginClose(); });
+  core_->Shutdown([this] {
+    sender_->FailAll(absl::CancelledError("producer closed"));
+    sender_.reset();
+  });
+}
+
+}  // namespace cairn::client

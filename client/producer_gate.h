@@ -1,0 +1,45 @@
+// The one piece of Producer state shared between application threads and the
+// io thread: buffer.memory accounting (Send blocks up to max.block.ms while
+// the cap is reached, then fails with ResourceExhausted) and the tickets
+// Flush waits on (every record sent before Flush has completed).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <set>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace cairn::client {
+
+class ProducerGate {
+ public:
+  explicit ProducerGate(size_t buffer_memory) : capacity_bytes_(buffer_memory) {}
+
+  // Reserves `bytes` and returns the record's ticket. Waits up to `max_block`
+  // while the reservation would pass the cap (a record bigger than the whole
+  // cap is admitted when nothing else is held, so it cannot wait forever).
+  // ResourceExhausted after the wait, FailedPrecondition once closed.
+  absl::StatusOr<uint64_t> Admit(size_t bytes, absl::Duration max_block);
+  // The record with `ticket` completed (acknowledged or failed).
+  void Complete(uint64_t ticket, size_t bytes);
+  // The last ticket handed out (0 before the first).
+  uint64_t last_ticket() const;
+  // Waits until every ticket up to `ticket` completed; false on timeout.
+  bool AwaitCompleted(uint64_t ticket, absl::Duration timeout) const;
+  // Wakes blocked Admit calls, which then fail; later ones fail at once.
+  void Close();
+  size_t used_bytes() const;
+
+ private:
+  const size_t capacity_bytes_;
+  mutable absl::Mutex mu_;
+  size_t used_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t last_ticket_ ABSL_GUARDED_BY(mu_) = 0;
+  std::set<uint64_t> incomplete_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace cairn::client

@@ -1,0 +1,50 @@
+#include "client/producer_gate.h"
+
+#include <thread>
+
+#include "doctest/doctest.h"
+
+namespace cairn::client {
+namespace {
+
+TEST_CASE("ProducerGate: Admit fails after max.block.ms while buffer.memory is full") {
+  ProducerGate gate(1000);
+  auto first = gate.Admit(800, absl::ZeroDuration());
+  REQUIRE(first.ok());
+  auto second = gate.Admit(300, absl::Milliseconds(20));
+  CHECK(second.status().code() == absl::StatusCode::kResourceExhausted);
+  gate.Complete(*first, 800);
+  CHECK(gate.Admit(300, absl::ZeroDuration()).ok());
+}
+
+TEST_CASE("ProducerGate: a blocked Admit proceeds once memory is released") {
+  ProducerGate gate(1000);
+  uint64_t first = *gate.Admit(1000, absl::ZeroDuration());
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    gate.Complete(first, 1000);
+  });
+  CHECK(gate.Admit(500, absl::Seconds(10)).ok());
+  releaser.join();
+  CHECK(gate.used_bytes() == 500);
+}
+
+TEST_CASE("ProducerGate: a record larger than the cap passes when nothing else is held") {
+  ProducerGate gate(100);
+  CHECK(gate.Admit(5000, absl::ZeroDuration()).ok());
+}
+
+TEST_CASE("ProducerGate: AwaitCompleted waits for every earlier ticket, not later ones") {
+  ProducerGate gate(1 << 20);
+  uint64_t a = *gate.Admit(1, absl::ZeroDuration());
+  uint64_t b = *gate.Admit(1, absl::ZeroDuration());
+  uint64_t c = *gate.Admit(1, absl::ZeroDuration());
+  gate.Complete(b, 1);
+  CHECK(!gate.AwaitCompleted(b, absl::Milliseconds(5)));  // a is still out
+  gate.Complete(a, 1);
+  CHECK(gate.AwaitCompleted(b, absl::ZeroDuration()));  // c was sent after
+  CHECK(!gate.AwaitCompleted(c, absl::ZeroDuration()));
+}
+
+}  // namespace
+}  // namespace cairn::client

@@ -1,0 +1,420 @@
+#include "client/sender.h"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "client/kafka_error.h"
+#include "client/murmur2.h"
+#include "common/check.h"
+#include "proto/kafka/codec.h"
+#include "proto/kafka/generated/init_producer_id.h"
+
+namespace cairn::client {
+namespace {
+
+constexpr int16_t kProduceKey = static_cast<int16_t>(kafka::ApiKey::kProduce);
+
+// Errors after which the partition's leader may have moved: ask again.
+bool SuggestsStaleMetadata(int16_t code) {
+  return code == kafka_error::kUnknownTopicOrPartition || code == kafka_error::kLeaderNotAvailable ||
+         code == kafka_error::kNotLeaderOrFollower || code == 74 /* FENCED_LEADER_EPOCH */ ||
+         code == 75 /* UNKNOWN_LEADER_EPOCH */;
+}
+
+}  // namespace
+
+Sender::Sender(ClientCore& core, const ProducerConfig& config, ProducerGate& gate)
+    : core_(core),
+      config_(config),
+      gate_(gate),
+      idempotent_(config.enable_idempotence),
+      wake_timer_(core.shard()) {
+  core_.OnBrokerReady([this](int32_t) { Drain(); });
+}
+
+PartitionQueue::SendPolicy Sender::policy() const {
+  PartitionQueue::SendPolicy policy;
+  policy.linger_ms = config_.linger_ms;
+  policy.max_in_flight = config_.max_in_flight_per_partition;
+  policy.idempotent = idempotent_;
+  policy.flush_send_id = flush_ticket_;
+  return policy;
+}
+
+size_t Sender::TotalInFlight() const {
+  size_t total = 0;
+  for (const auto& [tp, queue] : partitions_) total += queue->in_flight();
+  return total;
+}
+
+void Sender::Enqueue(std::string topic, std::optional<int32_t> partition, PendingRecord record) {
+  if (closing_) {
+    CompleteRecord(record, {topic, partition.value_or(-1)}, absl::CancelledError("producer closed"), -1);
+    return;
+  }
+  topics_.insert(topic);
+  waiting_[topic].emplace_back(partition, std::move(record));
+  Drain();
+}
+
+void Sender::FlushUpTo(uint64_t ticket) {
+  flush_ticket_ = std::max(flush_ticket_, ticket);
+  Drain();
+}
+
+void Sender::BeginClose() {
+  closing_ = true;
+  wake_timer_.Cancel();
+}
+
+void Sender::FailAll(const absl::Status& why) {
+  closing_ = true;
+  wake_timer_.Cancel();
+  for (auto& [tp, queue] : partitions_) {
+    for (auto& batch : queue->TakeAll()) Complete(std::move(batch), tp, why, -1);
+  }
+  for (auto& [topic, records] : waiting_) {
+    for (auto& [partition, record] : records) CompleteRecord(record, {topic, partition.value_or(-1)}, why, -1);
+  }
+  waiting_.clear();
+}
+
+int32_t Sender::ChoosePartition(const std::string& topic, const std::optional<std::string>& key,
+                                int32_t partition_count) {
+  if (key.has_value()) return PartitionForKey(*key, partition_count);
+  // Sticky: keyless records fill one partition's batch, then move on
+  // (KIP-480), so they still form large batches.
+  auto it = sticky_partition_.find(topic);
+  if (it != sticky_partition_.end() && it->second < partition_count) return it->second;
+  const int32_t chosen = static_cast<int32_t>(random_() % static_cast<uint32_t>(partition_count));
+  sticky_partition_[topic] = chosen;
+  return chosen;
+}
+
+void Sender::AssignWaitingRecords(int64_t now_ms) {
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    const std::string& topic = it->first;
+    const TopicMetadata* metadata = core_.metadata().FindTopic(topic);
+    auto& records = it->second;
+    if (metadata == nullptr) {
+      metadata_wanted_ = true;
+      // Records that waited for their topic longer than delivery.timeout.ms.
+      while (!records.empty() && now_ms - records.front().second.enqueued_ms >= config_.delivery_timeout_ms) {
+        auto [partition, record] = std::move(records.front());
+        records.pop_front();
+        CompleteRecord(record, {topic, partition.value_or(-1)},
+                 KafkaErrorStatus(kafka_error::kUnknownTopicOrPartition,
+                                  absl::StrCat("topic '", topic, "' not in metadata after delivery.timeout.ms")),
+                 -1);
+      }
+      ++it;
+      continue;
+    }
+    const int32_t partition_count = static_cast<int32_t>(metadata->partitions.size());
+    while (!records.empty()) {
+      auto [explicit_partition, record] = std::move(records.front());
+      records.pop_front();
+      if (explicit_partition.has_value() && (*explicit_partition < 0 || *explicit_partition >= partition_count)) {
+        CompleteRecord(record, {topic, *explicit_partition},
+                 KafkaErrorStatus(kafka_error::kUnknownTopicOrPartition,
+                                  absl::StrCat("partition ", *explicit_partition, " of '", topic, "' does not exist (",
+                                               partition_count, " partitions)")),
+                 -1);
+        continue;
+      }
+      const int32_t partition = explicit_partition.has_value()
+                                    ? *explicit_partition
+                                    : ChoosePartition(topic, record.key, partition_count);
+      auto& queue = partitions_[TopicPartition{topic, partition}];
+      if (!queue) queue = std::make_unique<PartitionQueue>();
+      const size_t bytes = record.reserved_bytes;
+      queue->Append(std::move(record), bytes, config_.batch_size, now_ms);
+      if (!queue->has_open_batch() && !explicit_partition.has_value()) sticky_partition_.erase(topic);
+    }
+    it = waiting_.erase(it);
+  }
+}
+
+void Sender::ExpireBatches(int64_t now_ms) {
+  for (auto& [tp, queue] : partitions_) {
+    for (auto& batch : queue->Expire(now_ms, config_.delivery_timeout_ms)) {
+      // A batch sent before may or may not have been appended: the broker's
+      // idea of our sequence is unknown, so start over with a new producer id.
+      if (idempotent_ && batch->base_sequence >= 0) producer_id_reset_needed_ = true;
+      const int attempts = batch->attempts;
+      Complete(std::move(batch), tp,
+               absl::DeadlineExceededError(
+                   absl::StrCat("delivery.timeout.ms expired for ", tp.topic, "-", tp.partition, " after ", attempts,
+                                " attempt(s)")),
+               -1);
+    }
+  }
+}
+
+void Sender::Drain() {
+  if (draining_ || closing_) return;
+  draining_ = true;
+  const int64_t now_ms = SteadyNowMs();
+  AssignWaitingRecords(now_ms);
+  ExpireBatches(now_ms);
+
+  bool may_send = true;
+  if (idempotent_) {
+    if (producer_id_reset_needed_) {
+      may_send = false;
+      if (TotalInFlight() == 0) {
+        producer_id_reset_needed_ = false;
+        producer_id_state_ = ProducerIdState::kNone;
+        for (auto& [tp, queue] : partitions_) queue->ResetSequences();
+      }
+    }
+    if (producer_id_state_ != ProducerIdState::kReady) {
+      may_send = false;
+      RequestProducerId(now_ms);
+    }
+  }
+
+  if (may_send) {
+    std::map<int32_t, std::vector<std::pair<TopicPartition, PartitionQueue*>>> by_leader;
+    for (auto& [tp, queue] : partitions_) {
+      if (queue->queued() == 0) continue;
+      const int32_t leader = core_.metadata().LeaderOf(tp.topic, tp.partition);
+      if (leader < 0) {
+        metadata_wanted_ = true;
+        continue;
+      }
+      by_leader[leader].emplace_back(tp, queue.get());
+    }
+    for (auto& [leader, queues] : by_leader) {
+      BrokerConnection* connection = core_.ConnectionTo(leader);
+      if (connection == nullptr) {
+        metadata_wanted_ = true;
+        continue;
+      }
+      if (!connection->ready()) {
+        connection->Connect();  // Drain runs again when it is ready
+        continue;
+      }
+      while (connection->has_free_slot() && SendTo(leader, queues, now_ms)) {
+      }
+    }
+  }
+  if (metadata_wanted_) RequestMetadata(now_ms);
+
+  int64_t wake_ms = INT64_MAX;
+  const PartitionQueue::SendPolicy send_policy = policy();
+  for (auto& [tp, queue] : partitions_) {
+    if (auto wake = queue->NextWakeMs(send_policy, config_.delivery_timeout_ms)) wake_ms = std::min(wake_ms, *wake);
+  }
+  for (auto& [topic, records] : waiting_) {
+    if (!records.empty()) wake_ms = std::min(wake_ms, records.front().second.enqueued_ms + config_.delivery_timeout_ms);
+  }
+  if (metadata_wanted_) wake_ms = std::min(wake_ms, metadata_next_ms_);
+  if (idempotent_ && producer_id_state_ == ProducerIdState::kNone) wake_ms = std::min(wake_ms, producer_id_retry_ms_);
+  ScheduleWake(wake_ms, now_ms);
+  draining_ = false;
+}
+
+void Sender::ScheduleWake(int64_t wake_ms, int64_t now_ms) {
+  if (wake_ms == INT64_MAX || wake_ms >= wake_at_ms_) return;
+  wake_at_ms_ = wake_ms;
+  wake_timer_.ExpireAfter(std::chrono::milliseconds(std::max<int64_t>(1, wake_ms - now_ms)), [this](absl::Status s) {
+    if (!s.ok()) return;
+    wake_at_ms_ = INT64_MAX;
+    Drain();
+  });
+}
+
+void Sender::RequestProducerId(int64_t now_ms) {
+  if (producer_id_state_ != ProducerIdState::kNone || now_ms < producer_id_retry_ms_) return;
+  producer_id_state_ = ProducerIdState::kRequesting;
+  kafka::InitProducerIdRequest request;
+  request.transaction_timeout_ms = 60000;  // unused without a transactional id
+  core_.Call<kafka::InitProducerIdResponse>(
+      ClientCore::kAnyNode, std::move(request), [this](absl::StatusOr<kafka::InitProducerIdResponse> response) {
+        if (closing_) return;
+        absl::Status status = response.ok() ? KafkaErrorStatus(response->error_code, "InitProducerId")
+                                            : response.status();
+        if (status.ok()) {
+          producer_id_ = response->producer_id;
+          producer_epoch_ = response->producer_epoch;
+          producer_id_state_ = ProducerIdState::kReady;
+        } else {
+          producer_id_state_ = ProducerIdState::kNone;
+          producer_id_retry_ms_ = SteadyNowMs() + config_.client.retry_backoff_ms;
+        }
+        Drain();
+      });
+}
+
+void Sender::RequestMetadata(int64_t now_ms) {
+  if (metadata_in_flight_ || now_ms < metadata_next_ms_) return;
+  metadata_in_flight_ = true;
+  metadata_wanted_ = false;
+  std::vector<std::string> topics(topics_.begin(), topics_.end());
+  core_.RefreshMetadata(std::move(topics), /*allow_auto_topic_creation=*/true,
+                        [this](absl::StatusOr<std::vector<TopicMetadata>>) {
+                          metadata_in_flight_ = false;
+                          metadata_next_ms_ = SteadyNowMs() + config_.client.retry_backoff_ms;
+                          if (closing_) return;
+                          Drain();
+                        });
+}
+
+absl::StatusOr<Buffer> Sender::EncodeBatch(const ProducerBatch& batch) const {
+  std::vector<Record> records;
+  records.reserve(batch.records.size());
+  const int64_t base_timestamp = batch.records.front().timestamp_ms;
+  for (size_t i = 0; i < batch.records.size(); ++i) {
+    const PendingRecord& pending = batch.records[i];
+    Record record;
+    record.offset_delta = static_cast<int32_t>(i);
+    record.timestamp_delta = pending.timestamp_ms - base_timestamp;
+    record.key = pending.key;
+    record.value = pending.value;
+    record.headers = pending.headers;
+    records.push_back(std::move(record));
+  }
+  RecordBatchOptions options;
+  options.compression = config_.compression;
+  options.base_timestamp = base_timestamp;
+  if (idempotent_) {
+    options.producer_id = producer_id_;
+    options.producer_epoch = producer_epoch_;
+    options.base_sequence = batch.base_sequence;
+  }
+  return BuildRecordBatch(options, records);
+}
+
+bool Sender::SendTo(int32_t leader, std::vector<std::pair<TopicPartition, PartitionQueue*>>& queues, int64_t now_ms) {
+  kafka::ProduceRequest request;
+  request.acks = static_cast<int16_t>(config_.acks);
+  request.timeout_ms = static_cast<int32_t>(config_.client.request_timeout_ms);
+  std::vector<InFlightBatch> sent;
+  size_t request_bytes = 0;
+  const PartitionQueue::SendPolicy send_policy = policy();
+  for (auto& [tp, queue] : queues) {
+    if (request_bytes >= config_.max_request_size) break;
+    ProducerBatch* batch = queue->NextToSend(now_ms, send_policy);
+    if (batch == nullptr) continue;
+    absl::StatusOr<Buffer> encoded = EncodeBatch(*batch);
+    if (!encoded.ok()) {
+      Complete(queue->OnFailed(batch), tp, encoded.status(), -1);
+      continue;
+    }
+    request_bytes += encoded->size();
+    if (request.topic_data.empty() || request.topic_data.back().name != tp.topic) {
+      request.topic_data.push_back({tp.topic, {}, {}});
+    }
+    request.topic_data.back().partition_data.push_back({tp.partition, std::move(*encoded), {}});
+    sent.push_back({tp, batch});
+  }
+  if (sent.empty()) return false;
+
+  BrokerConnection::Request raw;
+  raw.api_key = kProduceKey;
+  raw.expects_response = config_.acks != Acks::kNone;
+  raw.deadline_ms = now_ms + config_.client.request_timeout_ms;
+  raw.encode = [request = std::move(request)](kafka::Writer& w, int16_t version) { request.Encode(w, version); };
+  raw.done = [this, sent = std::move(sent)](absl::Status status, int16_t version, ByteSpan body) mutable {
+    OnProduceResponse(version, std::move(sent), std::move(status), body);
+  };
+  core_.Submit(leader, std::move(raw));
+  return true;
+}
+
+void Sender::OnProduceResponse(int16_t version, std::vector<InFlightBatch> batches, absl::Status status,
+                               ByteSpan body) {
+  const int64_t retry_at = SteadyNowMs() + config_.client.retry_backoff_ms;
+  auto retry_all = [&] {
+    for (const InFlightBatch& sent : batches) partitions_[sent.partition]->OnRetriable(sent.batch, retry_at);
+    metadata_wanted_ = true;
+  };
+  if (!status.ok()) {
+    if (status.code() == absl::StatusCode::kUnimplemented) {
+      for (const InFlightBatch& sent : batches) {
+        Complete(partitions_[sent.partition]->OnFailed(sent.batch), sent.partition, status, -1);
+      }
+    } else {
+      retry_all();  // connection lost or timed out: the broker deduplicates a resend
+    }
+  } else if (config_.acks == Acks::kNone) {
+    for (const InFlightBatch& sent : batches) {
+      Complete(partitions_[sent.partition]->OnAcknowledged(sent.batch), sent.partition, int64_t{-1}, -1);
+    }
+  } else {
+    kafka::ProduceResponse response;
+    if (!kafka::DecodeExact(body, version, &response).ok()) {
+      retry_all();
+    } else {
+      for (const InFlightBatch& sent : batches) {
+        const kafka::ProduceResponse::PartitionProduceResponse* found = nullptr;
+        for (const auto& topic : response.responses) {
+          if (topic.name != sent.partition.topic) continue;
+          for (const auto& partition : topic.partition_responses) {
+            if (partition.index == sent.partition.partition) found = &partition;
+          }
+        }
+        if (found == nullptr) {
+          partitions_[sent.partition]->OnRetriable(sent.batch, retry_at);
+          continue;
+        }
+        HandlePartitionResult(sent, found->error_code, found->error_message.value_or(""), found->base_offset,
+                              found->log_append_time_ms);
+      }
+    }
+  }
+  if (!closing_) Drain();
+}
+
+void Sender::HandlePartitionResult(const InFlightBatch& sent, int16_t error_code, const std::string& error_message,
+                                   int64_t base_offset, int64_t log_append_time_ms) {
+  PartitionQueue& queue = *partitions_[sent.partition];
+  if (error_code == kafka_error::kNone || error_code == kafka_error::kDuplicateSequenceNumber) {
+    // A duplicate is a resend the broker already appended: it was a success.
+    Complete(queue.OnAcknowledged(sent.batch), sent.partition, base_offset, log_append_time_ms);
+    return;
+  }
+  const bool out_of_order_behind_a_retry =
+      error_code == kafka_error::kOutOfOrderSequenceNumber && !queue.IsFirstUnacknowledged(sent.batch);
+  if (out_of_order_behind_a_retry || IsRetriableKafkaError(error_code)) {
+    queue.OnRetriable(sent.batch, SteadyNowMs() + config_.client.retry_backoff_ms);
+    if (SuggestsStaleMetadata(error_code)) metadata_wanted_ = true;
+    return;
+  }
+  if (idempotent_ && (error_code == kafka_error::kOutOfOrderSequenceNumber ||
+                      error_code == kafka_error::kInvalidProducerEpoch ||
+                      error_code == kafka_error::kUnknownProducerId)) {
+    producer_id_reset_needed_ = true;
+  }
+  Complete(queue.OnFailed(sent.batch), sent.partition, KafkaErrorStatus(error_code, error_message), -1);
+}
+
+void Sender::CompleteRecord(PendingRecord& record, const TopicPartition& tp, absl::StatusOr<int64_t> offset,
+                            int64_t log_append_time_ms) {
+  absl::StatusOr<RecordMetadata> result;
+  if (offset.ok()) {
+    result = RecordMetadata{tp.topic, tp.partition, *offset,
+                            log_append_time_ms >= 0 ? log_append_time_ms : record.timestamp_ms};
+  } else {
+    result = offset.status();
+  }
+  const uint64_t ticket = record.send_id;
+  const size_t bytes = record.reserved_bytes;
+  // The callback first: Flush returns only after callbacks ran.
+  if (record.done) std::move(record.done)(std::move(result));
+  gate_.Complete(ticket, bytes);
+}
+
+void Sender::Complete(std::unique_ptr<ProducerBatch> batch, const TopicPartition& tp,
+                      absl::StatusOr<int64_t> base_offset, int64_t log_append_time_ms) {
+  for (size_t i = 0; i < batch->records.size(); ++i) {
+    absl::StatusOr<int64_t> offset = base_offset;
+    if (base_offset.ok() && *base_offset >= 0) offset = *base_offset + static_cast<int64_t>(i);
+    CompleteRecord(batch->records[i], tp, offset, log_append_time_ms);
+  }
+}
+
+}  // namespace cairn::client

@@ -1,0 +1,100 @@
+// The Producer's io-thread half: assigns partitions, keeps one PartitionQueue
+// per partition, obtains the producer id, builds Produce requests (one per
+// leader, at most one batch per partition each) and handles their answers:
+// completion, retry in order, metadata refresh, producer id reset.
+//
+// Threading: io thread only.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "client/client_core.h"
+#include "client/config.h"
+#include "client/partition_queue.h"
+#include "client/producer_gate.h"
+#include "common/topic_partition.h"
+#include "io/timer.h"
+#include "proto/kafka/generated/produce.h"
+
+namespace cairn::client {
+
+class Sender {
+ public:
+  Sender(ClientCore& core, const ProducerConfig& config, ProducerGate& gate);
+
+  // A record admitted by the gate (ticket and bytes in `record`).
+  void Enqueue(std::string topic, std::optional<int32_t> partition, PendingRecord record);
+  // Sends batches holding records up to `ticket` without waiting for linger.
+  void FlushUpTo(uint64_t ticket);
+  // Stops sending (shutdown): answers that still arrive only requeue.
+  void BeginClose();
+  // Fails every record still held with `why` (shutdown).
+  void FailAll(const absl::Status& why);
+
+ private:
+  struct InFlightBatch {
+    TopicPartition partition;
+    ProducerBatch* batch;
+  };
+  enum class ProducerIdState { kNone, kRequesting, kReady };
+
+  void Drain();
+  void AssignWaitingRecords(int64_t now_ms);
+  void ExpireBatches(int64_t now_ms);
+  void RequestProducerId(int64_t now_ms);
+  void RequestMetadata(int64_t now_ms);
+  // Sends one Produce request to `leader`; false when no batch was ready.
+  bool SendTo(int32_t leader, std::vector<std::pair<TopicPartition, PartitionQueue*>>& partitions, int64_t now_ms);
+  void OnProduceResponse(int16_t version, std::vector<InFlightBatch> batches, absl::Status status, ByteSpan body);
+  void HandlePartitionResult(const InFlightBatch& sent, int16_t error_code, const std::string& error_message,
+                             int64_t base_offset, int64_t log_append_time_ms);
+  // Runs the callbacks of a finished batch (offsets base_offset + i) and
+  // returns its memory to the gate.
+  void Complete(std::unique_ptr<ProducerBatch> batch, const TopicPartition& tp, absl::StatusOr<int64_t> base_offset,
+                int64_t log_append_time_ms);
+  void CompleteRecord(PendingRecord& record, const TopicPartition& tp, absl::StatusOr<int64_t> offset,
+                      int64_t log_append_time_ms);
+  void ScheduleWake(int64_t wake_ms, int64_t now_ms);
+  int32_t ChoosePartition(const std::string& topic, const std::optional<std::string>& key, int32_t partition_count);
+  absl::StatusOr<Buffer> EncodeBatch(const ProducerBatch& batch) const;
+  PartitionQueue::SendPolicy policy() const;
+  size_t TotalInFlight() const;
+
+  ClientCore& core_;
+  const ProducerConfig config_;
+  ProducerGate& gate_;
+  const bool idempotent_;
+
+  std::map<TopicPartition, std::unique_ptr<PartitionQueue>> partitions_;
+  // Records whose topic has no metadata yet (partition unknown), per topic.
+  std::map<std::string, std::deque<std::pair<std::optional<int32_t>, PendingRecord>>> waiting_;
+  std::set<std::string> topics_;
+  absl::flat_hash_map<std::string, int32_t> sticky_partition_;
+  std::minstd_rand random_{std::random_device{}()};
+
+  ProducerIdState producer_id_state_ = ProducerIdState::kNone;
+  bool producer_id_reset_needed_ = false;
+  int64_t producer_id_ = -1;
+  int16_t producer_epoch_ = -1;
+  int64_t producer_id_retry_ms_ = 0;
+
+  bool metadata_in_flight_ = false;
+  bool metadata_wanted_ = false;
+  int64_t metadata_next_ms_ = 0;
+
+  uint64_t flush_ticket_ = 0;
+  io::Timer wake_timer_;
+  int64_t wake_at_ms_ = INT64_MAX;
+  bool draining_ = false;
+  bool closing_ = false;
+};
+
+}  // namespace cairn::client

@@ -1,0 +1,358 @@
+"""The `cairn` CLI (client/cli, docs/cli.md) run as a real process against a
+real cairnd, with exact output checked and cross-checked with kcat and
+confluent-kafka (librdkafka). CAIRN_CLI names the binary under test."""
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+import unittest
+
+import confluent_kafka
+from confluent_kafka import TopicPartition as CTopicPartition
+
+from cairnd_process import free_port
+from kafka_helpers import BrokerTestCase, create_topic
+
+CAIRN = os.environ.get("CAIRN_CLI", "build/release/client/cli/cairn")
+
+
+def run(args, stdin=b"", env=None, timeout=120):
+    full_env = dict(os.environ)
+    full_env.pop("CAIRN_BROKERS", None)
+    full_env.update(env or {})
+    return subprocess.run([CAIRN] + list(args), input=stdin, capture_output=True, timeout=timeout, env=full_env)
+
+
+def kcat(broker, *args, stdin=None):
+    result = subprocess.run(["kcat", "-b", broker.bootstrap] + list(args), input=stdin, capture_output=True, timeout=60)
+    if result.returncode != 0:
+        raise AssertionError("kcat %s failed: %s" % (args, result.stderr.decode()))
+    return result.stdout
+
+
+def rows(text):
+    """A table's lines split into cells (cells never contain spaces here)."""
+    return [line.split() for line in text.decode().splitlines()]
+
+
+class CairnCliTest(BrokerTestCase):
+
+    def cairn(self, *args, stdin=b""):
+        """Runs cairn against the class's broker and expects success with an empty stderr."""
+        result = run(("--brokers", self.broker.bootstrap) + args, stdin=stdin)
+        self.assertEqual(result.returncode, 0, "cairn %s failed: %s" % (args, result.stderr.decode()))
+        self.assertEqual(result.stderr, b"", "cairn %s" % (args,))
+        return result.stdout
+
+    def fails(self, *args, status=1, brokers=True, stdin=b""):
+        """Runs cairn expecting `status` and exactly one line on stderr; returns that line."""
+        prefix = ("--brokers", self.broker.bootstrap) if brokers else ()
+        result = run(prefix + args, stdin=stdin)
+        self.assertEqual(result.returncode, status, "cairn %s: %s" % (args, result.stderr.decode()))
+        lines = result.stderr.decode().splitlines()
+        self.assertEqual(len(lines), 1, "stderr of cairn %s: %r" % (args, result.stderr))
+        self.assertTrue(result.stderr.endswith(b"\n"))
+        return lines[0]
+
+    def metadata(self):
+        admin = confluent_kafka.admin.AdminClient({"bootstrap.servers": self.broker.bootstrap})
+        return admin.list_topics(timeout=20)
+
+    # ---- topics ----
+
+    def test_topic_create_describe_alter_add_partitions_list_delete(self):
+        self.assertEqual(self.cairn("topic", "create", "cli-topic", "-p", "3", "-r", "1", "-c", "retention.ms=3600000"),
+                         b"Created topic cli-topic.\n")
+        out = self.cairn("topic", "describe", "cli-topic").decode()
+        summary, partitions, configs = out.split("\n\n")
+        self.assertEqual(summary, "NAME        cli-topic\nINTERNAL    false\nPARTITIONS  3\nREPLICAS    1")
+        # Leaders, replicas and ISR as librdkafka sees them.
+        meta = self.metadata().topics["cli-topic"].partitions
+        lines = partitions.splitlines()
+        self.assertEqual(lines[0], "PARTITION  LEADER  EPOCH  REPLICAS  ISR")
+        self.assertEqual(len(lines), 4)
+        for p, line in enumerate(lines[1:]):
+            partition, leader, epoch, replicas, isr = line.split()
+            self.assertEqual((int(partition), int(leader)), (p, meta[p].leader))
+            self.assertEqual(replicas, ",".join(str(r) for r in meta[p].replicas))
+            self.assertEqual(isr, ",".join(str(r) for r in meta[p].isrs))
+            self.assertGreaterEqual(int(epoch), 0)
+        config_rows = {r[0]: r[1:] for r in rows(configs.encode())}
+        self.assertEqual(config_rows["CONFIG"], ["VALUE", "SOURCE"])
+        self.assertEqual(config_rows["retention.ms"], ["3600000", "DYNAMIC_TOPIC_CONFIG"])
+        self.assertEqual(config_rows["cleanup.policy"][0], "delete")
+        self.assertNotEqual(config_rows["cleanup.policy"][1], "DYNAMIC_TOPIC_CONFIG")
+
+        self.assertEqual(self.cairn("topic", "alter-config", "cli-topic", "--set", "cleanup.policy=compact",
+                                    "--delete", "retention.ms"),
+                         b"Altered configs of topic cli-topic.\n")
+        configs = self.cairn("topic", "describe", "cli-topic").split(b"\n\n")[2]
+        config_rows = {r[0]: r[1:] for r in rows(configs)}
+        self.assertEqual(config_rows["cleanup.policy"], ["compact", "DYNAMIC_TOPIC_CONFIG"])
+        self.assertNotEqual(config_rows["retention.ms"][1], "DYNAMIC_TOPIC_CONFIG")
+        self.assertNotEqual(config_rows["retention.ms"][0], "3600000")
+
+        self.assertEqual(self.cairn("topic", "add-partitions", "cli-topic", "-n", "5"),
+                         b"Topic cli-topic now has 5 partitions.\n")
+        self.assertIn(["PARTITIONS", "5"], rows(self.cairn("topic", "describe", "cli-topic")))
+        listed = rows(self.cairn("topic", "list"))
+        self.assertEqual(listed[0], ["NAME", "PARTITIONS", "REPLICAS"])
+        self.assertIn(["cli-topic", "5", "1"], listed)
+
+        self.assertEqual(self.cairn("topic", "delete", "cli-topic"), b"Deleted topic cli-topic.\n")
+        line = self.fails("topic", "describe", "cli-topic")
+        self.assertEqual(line, "cairn: cannot describe topic cli-topic: UNKNOWN_TOPIC_OR_PARTITION: cli-topic")
+        self.assertNotIn(["cli-topic", "5", "1"], rows(self.cairn("topic", "list")))
+
+    def test_creating_an_existing_topic_fails_with_kafkas_error_name(self):
+        self.cairn("topic", "create", "cli-twice", "-p", "1")
+        line = self.fails("topic", "create", "cli-twice", "-p", "1")
+        self.assertTrue(line.startswith("cairn: cannot create topic cli-twice: TOPIC_ALREADY_EXISTS"), line)
+
+    # ---- produce and consume ----
+
+    def test_produced_keys_values_and_headers_come_back_byte_exact(self):
+        self.cairn("topic", "create", "cli-lines", "-p", "1")
+        out = self.cairn("produce", "cli-lines", "-k", ":", "-H", "source=cli", "-H", "n=1",
+                         stdin=b"k1:v1\nk2:hello world\nno key here\n:empty key\nk5:\n")
+        self.assertRegex(out.decode(), r"^Produced 5 records to cli-lines in \d+\.\d{3} s\.\n$")
+        got = self.cairn("consume", "cli-lines", "-n", "5", "--format", "%t|%p|%o|%k|%v|%h\\n")
+        self.assertEqual(got, b"cli-lines|0|0|k1|v1|source=cli,n=1\n"
+                              b"cli-lines|0|1|k2|hello world|source=cli,n=1\n"
+                              b"cli-lines|0|2||no key here|source=cli,n=1\n"
+                              b"cli-lines|0|3||empty key|source=cli,n=1\n"
+                              b"cli-lines|0|4|k5||source=cli,n=1\n")
+        # The default format is the value and a newline; -e stops at the end.
+        self.assertEqual(self.cairn("consume", "cli-lines", "-e"), b"v1\nhello world\nno key here\nempty key\n\n")
+        # Timestamps and keys agree with librdkafka's view (kcat).
+        ours = self.cairn("consume", "cli-lines", "-e", "--format", "%o %T %k\\t%v\\n")
+        theirs = kcat(self.broker, "-C", "-t", "cli-lines", "-o", "beginning", "-e", "-q", "-f", "%o %T %k\t%s\n")
+        self.assertEqual(ours, theirs)
+
+    def test_consume_from_offset_timestamp_and_end(self):
+        self.cairn("topic", "create", "cli-from", "-p", "1")
+        self.cairn("produce", "cli-from", stdin=b"".join(b"r%d\n" % i for i in range(5)))
+        time.sleep(0.05)
+        middle_ms = int(time.time() * 1000)
+        time.sleep(0.05)
+        self.cairn("produce", "cli-from", stdin=b"".join(b"r%d\n" % i for i in range(5, 10)))
+        self.assertEqual(self.cairn("consume", "cli-from", "-e", "--from", "offset:7", "--format", "%o:%v\\n"),
+                         b"7:r7\n8:r8\n9:r9\n")
+        self.assertEqual(self.cairn("consume", "cli-from", "-e", "--from", "timestamp:%d" % middle_ms),
+                         b"r5\nr6\nr7\nr8\nr9\n")
+        self.assertEqual(self.cairn("consume", "cli-from", "-e", "--from", "end"), b"")
+        self.assertEqual(self.cairn("consume", "cli-from", "-n", "2", "--from", "offset:3"), b"r3\nr4\n")
+
+    def test_consume_reads_every_partition_and_one_with_p(self):
+        self.cairn("topic", "create", "cli-parts", "-p", "3")
+        for p in range(3):
+            self.cairn("produce", "cli-parts", "-p", str(p), stdin=b"a%d\nb%d\n" % (p, p))
+        got = sorted(self.cairn("consume", "cli-parts", "-e", "--format", "%p %o %v\\n").decode().splitlines())
+        self.assertEqual(got, ["0 0 a0", "0 1 b0", "1 0 a1", "1 1 b1", "2 0 a2", "2 1 b2"])
+        self.assertEqual(self.cairn("consume", "cli-parts", "-e", "-p", "2"), b"a2\nb2\n")
+
+    def test_kcat_reads_what_cairn_wrote_and_cairn_reads_what_kcat_wrote(self):
+        self.cairn("topic", "create", "cli-interop", "-p", "1")
+        self.cairn("produce", "cli-interop", "-k", "=", "-H", "h=x", "--compression", "zstd",
+                   stdin=b"alpha=one\nbeta=two\n")
+        kcat(self.broker, "-P", "-t", "cli-interop", "-p", "0", "-K", "=", "-H", "k=y",
+             stdin=b"gamma=three\ndelta=four\n")
+        theirs = kcat(self.broker, "-C", "-t", "cli-interop", "-o", "beginning", "-e", "-q", "-f", "%o %k %s %h\n")
+        self.assertEqual(theirs, b"0 alpha one h=x\n1 beta two h=x\n2 gamma three k=y\n3 delta four k=y\n")
+        ours = self.cairn("consume", "cli-interop", "-e", "--format", "%o %k %v %h\\n")
+        self.assertEqual(ours, theirs)
+
+    def test_produce_to_a_missing_partition_fails_with_one_line(self):
+        self.cairn("topic", "create", "cli-onepart", "-p", "1")
+        result = run(("--brokers", self.broker.bootstrap, "produce", "cli-onepart", "-p", "7"), stdin=b"x\ny\n")
+        self.assertEqual(result.returncode, 1)
+        self.assertRegex(result.stdout.decode(), r"^Produced 0 records to cli-onepart in \d+\.\d{3} s\.\n$")
+        lines = result.stderr.decode().splitlines()
+        self.assertEqual(len(lines), 1, lines)
+        self.assertTrue(lines[0].startswith("cairn: 2 of 2 records failed: UNKNOWN_TOPIC_OR_PARTITION"), lines)
+
+    # ---- groups ----
+
+    def committed_by_librdkafka(self, group, topic, offsets):
+        """A confluent-kafka group member commits `offsets` ({partition: offset}) and leaves."""
+        consumer = confluent_kafka.Consumer({"bootstrap.servers": self.broker.bootstrap, "group.id": group,
+                                             "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+        consumer.commit(offsets=[CTopicPartition(topic, p, o) for p, o in offsets.items()], asynchronous=False)
+        consumer.close()
+
+    def test_group_describe_seek_and_delete_match_kafka_tools(self):
+        self.cairn("topic", "create", "cli-grp", "-p", "2")
+        self.cairn("produce", "cli-grp", "-p", "0", stdin=b"a\nb\nc\nd\n")
+        self.cairn("produce", "cli-grp", "-p", "1", stdin=b"e\nf\ng\n")
+        self.committed_by_librdkafka("cli-g1", "cli-grp", {0: 2, 1: 3})
+        # Offsets committed outside a membership make a group with no protocol type.
+        self.assertIn(["cli-g1", "-"], rows(self.cairn("group", "list")))
+        self.assertEqual(self.cairn("group", "describe", "cli-g1"),
+                         b"TOPIC    PARTITION  CURRENT-OFFSET  LOG-END-OFFSET  LAG  MEMBER-ID  CLIENT-ID\n"
+                         b"cli-grp  0          2               4               2    -          -\n"
+                         b"cli-grp  1          3               3               0    -          -\n")
+
+        # A live member: its rows name it, and seek refuses to touch the group.
+        member = confluent_kafka.Consumer({"bootstrap.servers": self.broker.bootstrap, "group.id": "cli-g1",
+                                           "client.id": "cli-member", "enable.auto.commit": False})
+        member.subscribe(["cli-grp"])
+        # It reads on from the committed offsets: c and d of partition 0.
+        values = []
+        deadline = time.time() + 30
+        while len(values) < 2 and time.time() < deadline:
+            message = member.poll(0.2)
+            if message is not None and not message.error():
+                values.append(message.value())
+        self.assertEqual(values, [b"c", b"d"])
+        self.assertEqual(len(member.assignment()), 2)
+        self.assertIn(["cli-g1", "consumer"], rows(self.cairn("group", "list")))
+        described = rows(self.cairn("group", "describe", "cli-g1"))
+        self.assertEqual([r[:5] + r[6:] for r in described[1:]],
+                         [["cli-grp", "0", "2", "4", "2", "cli-member"], ["cli-grp", "1", "3", "3", "0", "cli-member"]])
+        self.assertTrue(described[1][5].startswith("cli-member-"), described[1][5])
+        member.commit(asynchronous=False)
+        described = rows(self.cairn("group", "describe", "cli-g1"))
+        self.assertEqual([r[:5] + r[6:] for r in described[1:]],
+                         [["cli-grp", "0", "4", "4", "0", "cli-member"], ["cli-grp", "1", "3", "3", "0", "cli-member"]])
+        line = self.fails("group", "seek", "cli-g1", "--topic", "cli-grp", "--to", "earliest")
+        self.assertEqual(line, "cairn: cannot seek group cli-g1: it has 1 active member(s) (state Stable); "
+                               "stop its consumers first")
+        line = self.fails("group", "delete", "cli-g1")
+        self.assertTrue(line.startswith("cairn: cannot delete group cli-g1: NON_EMPTY_GROUP"), line)
+        member.close()
+
+        self.assertEqual(self.cairn("group", "seek", "cli-g1", "--topic", "cli-grp", "--to", "earliest"),
+                         b"TOPIC    PARTITION  NEW-OFFSET\ncli-grp  0          0\ncli-grp  1          0\n")
+        self.assertEqual(rows(self.cairn("group", "describe", "cli-g1"))[1:],
+                         [["cli-grp", "0", "0", "4", "4", "-", "-"], ["cli-grp", "1", "0", "3", "3", "-", "-"]])
+        self.cairn("group", "seek", "cli-g1", "--topic", "cli-grp", "--to", "offset:3")  # p1 clamps to its end, 3
+        self.assertEqual(rows(self.cairn("group", "describe", "cli-g1"))[1:],
+                         [["cli-grp", "0", "3", "4", "1", "-", "-"], ["cli-grp", "1", "3", "3", "0", "-", "-"]])
+        self.cairn("group", "seek", "cli-g1", "--topic", "cli-grp", "--to", "latest")
+        self.assertEqual(rows(self.cairn("group", "describe", "cli-g1"))[1:],
+                         [["cli-grp", "0", "4", "4", "0", "-", "-"], ["cli-grp", "1", "3", "3", "0", "-", "-"]])
+        # librdkafka resumes where seek put the group.
+        self.committed_by_librdkafka("cli-g2", "cli-grp", {0: 0})
+        self.cairn("group", "seek", "cli-g2", "--topic", "cli-grp", "--to", "offset:1")
+        reader = confluent_kafka.Consumer({"bootstrap.servers": self.broker.bootstrap, "group.id": "cli-g2",
+                                           "enable.auto.commit": False})
+        committed = reader.committed([CTopicPartition("cli-grp", 0), CTopicPartition("cli-grp", 1)], timeout=20)
+        reader.close()
+        self.assertEqual([(tp.partition, tp.offset) for tp in committed], [(0, 1), (1, 1)])
+
+        self.assertEqual(self.cairn("group", "delete", "cli-g1", "cli-g2"), b"Deleted group cli-g1.\nDeleted group cli-g2.\n")
+        self.assertEqual(self.fails("group", "describe", "cli-g1"), "cairn: group cli-g1 does not exist")
+
+    def test_consume_with_a_group_commits_what_it_printed(self):
+        self.cairn("topic", "create", "cli-gc", "-p", "1")
+        self.cairn("produce", "cli-gc", stdin=b"1\n2\n3\n4\n5\n")
+        self.assertEqual(self.cairn("consume", "cli-gc", "-g", "cli-gc-group", "-n", "3"), b"1\n2\n3\n")
+        self.assertEqual(self.cairn("group", "describe", "cli-gc-group"),
+                         b"TOPIC   PARTITION  CURRENT-OFFSET  LOG-END-OFFSET  LAG  MEMBER-ID  CLIENT-ID\n"
+                         b"cli-gc  0          3               5               2    -          -\n")
+        self.assertEqual(self.cairn("consume", "cli-gc", "-g", "cli-gc-group", "-n", "2"), b"4\n5\n")
+        self.assertEqual(rows(self.cairn("group", "describe", "cli-gc-group"))[1],
+                         ["cli-gc", "0", "5", "5", "0", "-", "-"])
+
+    def test_ctrl_c_stops_a_group_consumer_cleanly_and_commits(self):
+        self.cairn("topic", "create", "cli-sigint", "-p", "1")
+        self.cairn("produce", "cli-sigint", stdin=b"x\ny\nz\n")
+        with subprocess.Popen([CAIRN, "--brokers", self.broker.bootstrap, "consume", "cli-sigint", "-g", "cli-sigint-g"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+            try:
+                lines = [proc.stdout.readline() for _ in range(3)]
+                self.assertEqual(lines, [b"x\n", b"y\n", b"z\n"])
+                proc.send_signal(signal.SIGINT)
+                self.assertEqual(proc.wait(timeout=60), 0)
+                self.assertEqual(proc.stderr.read(), b"")
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+        self.assertEqual(rows(self.cairn("group", "describe", "cli-sigint-g"))[1:],
+                         [["cli-sigint", "0", "3", "3", "0", "-", "-"]])
+
+    # ---- cluster ----
+
+    def test_cluster_info_matches_librdkafkas_metadata(self):
+        meta = self.metadata()
+        out = self.cairn("cluster", "info").decode()
+        summary, brokers = out.split("\n\n")
+        user_topics = [t for t in meta.topics if not t.startswith("__")]
+        self.assertEqual(summary, "CLUSTER     %s\nCONTROLLER  %d\nBROKERS     1\nTOPICS      %d"
+                         % (meta.cluster_id or "-", meta.controller_id, len(user_topics)))
+        (broker,) = meta.brokers.values()
+        self.assertEqual(rows(brokers.encode()),
+                         [["ID", "HOST", "PORT", "RACK"], ["%d*" % broker.id, broker.host, str(broker.port), "-"]])
+
+    # ---- errors and flags ----
+
+    def test_errors_are_one_line_with_a_non_zero_status(self):
+        self.assertEqual(self.fails("consume", "cli-nosuch", "-n", "1"),
+                         "cairn: cannot consume topic cli-nosuch: UNKNOWN_TOPIC_OR_PARTITION: cli-nosuch")
+        self.assertEqual(self.fails("topic", "list", "--bogus", status=2),
+                         "cairn topic list: unknown flag --bogus (see 'cairn topic list --help')")
+        self.assertEqual(self.fails("topic", "create", status=2),
+                         "cairn topic create: missing NAME (see 'cairn topic create --help')")
+        self.assertEqual(self.fails("topic", "frobnicate", status=2),
+                         "cairn: unknown command 'topic frobnicate' (see 'cairn topic --help')")
+        self.assertEqual(self.fails("consume", "t", "--format", "%q", status=2),
+                         "cairn consume: unknown field '%q' in --format (use %t %p %o %k %v %h %T %%) "
+                         "(see 'cairn consume --help')")
+        self.assertEqual(self.fails("produce", "t", "--acks", "2", status=2),
+                         "cairn produce: --acks must be all, 1 or 0, got '2' (see 'cairn produce --help')")
+        port = free_port()  # nothing listens there
+        line = self.fails("--brokers", "127.0.0.1:%d" % port, "--timeout", "1s", "topic", "list", brokers=False)
+        self.assertTrue(line.startswith("cairn: cannot list topics: "), line)
+        self.assertIn("127.0.0.1:%d" % port, line)
+
+    def test_brokers_come_from_the_environment(self):
+        self.cairn("topic", "create", "cli-env", "-p", "1")
+        result = run(("topic", "list"), env={"CAIRN_BROKERS": self.broker.bootstrap})
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn(["cli-env", "1", "1"], rows(result.stdout))
+
+    def test_every_verb_has_help(self):
+        verbs = ["topic create", "topic list", "topic describe", "topic delete", "topic alter-config",
+                 "topic add-partitions", "produce", "consume", "group list", "group describe", "group delete",
+                 "group seek", "cluster info", "bench produce", "bench consume", "bench e2e"]
+        for verb in verbs:
+            result = run(verb.split() + ["--help"])
+            self.assertEqual(result.returncode, 0, verb)
+            self.assertEqual(result.stderr, b"", verb)
+            self.assertIn(b"\nUsage: cairn " + verb.encode() + b" ", result.stdout)
+            self.assertIn(b"--brokers HOST:PORT,...", result.stdout)
+        overview = run(["--help"])
+        self.assertEqual(overview.returncode, 0)
+        for verb in verbs:
+            self.assertRegex(overview.stdout.decode(), r"\n  %s +\S" % re.escape(verb))
+
+    # ---- bench ----
+
+    def bench(self, *args):
+        out = self.cairn("bench", *args, "--json")
+        return json.loads(out)
+
+    def test_bench_produce_consume_and_e2e_report_json(self):
+        produced = self.bench("produce", "-t", "cli-bench", "-p", "2", "-n", "3000", "-s", "200",
+                              "--compression", "lz4")
+        self.assertEqual((produced["mode"], produced["records"], produced["failed"], produced["bytes"]),
+                         ("produce", 3000, 0, 3000 * 200))
+        self.assertEqual((produced["acks"], produced["compression"], produced["record_size"]), ("all", "lz4", 200))
+        latency = produced["latency_us"]
+        self.assertTrue(0 < latency["p50"] <= latency["p99"] <= latency["p999"] <= latency["max"], latency)
+        ends = rows(self.cairn("consume", "cli-bench", "-e", "--format", "%p\\n"))
+        self.assertEqual(len(ends), 3000)
+
+        consumed = self.bench("consume", "-t", "cli-bench", "-n", "5000", "-s", "200")
+        self.assertEqual((consumed["mode"], consumed["records"], consumed["failed"]), ("consume", 5000, 0))
+        self.assertEqual(consumed["bytes"], 5000 * 200)
+
+        e2e = self.bench("e2e", "-t", "cli-bench", "-n", "1000", "-s", "100", "--rate", "2000")
+        self.assertEqual((e2e["mode"], e2e["records"], e2e["failed"], e2e["bytes"]), ("e2e", 1000, 0, 100000))
+        self.assertTrue(0 < e2e["latency_us"]["p50"] <= e2e["latency_us"]["max"], e2e)
+
+
+if __name__ == "__main__":
+    unittest.main()
