@@ -1,0 +1,267 @@
+#!/usr/bin/env bash
+# Cairn against Redis Streams, NATS JetStream and RabbitMQ stream queues, in
+# one command (docs/benchmarks.md, "Compared with other brokers"):
+#   1. installs the missing Debian packages (servers, client libraries, matplotlib);
+#   2. builds cairnd and the drivers of bench/compare;
+#   3. one system at a time: starts it on free loopback ports with its data in
+#      a fresh directory under the same parent (the same filesystem for all),
+#      drives it at 100 B and 1 KiB (same bytes, connections and window for
+#      all), then at one fixed offered load, and stops it;
+#   4. measures write+fdatasync at Cairn's bytes per fsync and loopback TCP;
+#   5. writes the table (Markdown, JSON) and the plot, prints ratios to Cairn.
+# Every server it started is stopped on exit, error or Ctrl-C.
+set -euo pipefail
+
+usage() {
+  cat >&2 <<'USAGE'
+usage: bench/compare/run.sh [--quick] [--no-install] [--no-build] [--no-docs] [--tmp DIR]
+                            [--systems cairn,redis,nats,rabbitmq] [--connections N]
+                            [--total-bytes N] [--window-bytes N] [--rate RECORDS_PER_S] [--rate-seconds S]
+  --quick         32 MiB per run, 3 s at the fixed load; does not touch the docs
+  --no-install    do not apt-get install missing packages
+  --no-build      use the binaries already in the build directory
+  --no-docs       do not rewrite docs/benchmarks.md and docs/img/compare.png
+  --tmp DIR       parent of the data directories (default /tmp)
+Defaults: 4 connections, 256M per run, 1M unacknowledged per connection,
+20000 records/s of 1 KiB for 10 s at the fixed load.
+Environment: BUILD_DIR (default build/release), OUT_DIR (default BUILD_DIR/compare),
+CAIRND (default BUILD_DIR/app/cairnd).
+USAGE
+  exit 2
+}
+
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+build_dir="${BUILD_DIR:-$root/build/release}"
+out_dir="${OUT_DIR:-$build_dir/compare}"
+install=1 build=1 docs=1 tmp_parent=/tmp
+systems="cairn,redis,nats,rabbitmq"
+connections=4 total_bytes=256M window_bytes=1M rate=20000 rate_seconds=10
+command_line="${CAIRND:+CAIRND=$CAIRND }${BUILD_DIR:+BUILD_DIR=$BUILD_DIR }bench/compare/run.sh $*"
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --quick) total_bytes=32M rate_seconds=3 docs=0; shift ;;
+    --no-install) install=0; shift ;;
+    --no-build) build=0; shift ;;
+    --no-docs) docs=0; shift ;;
+    --tmp) tmp_parent="$2"; shift 2 ;;
+    --systems) systems="$2"; shift 2 ;;
+    --connections) connections="$2"; shift 2 ;;
+    --total-bytes) total_bytes="$2"; shift 2 ;;
+    --window-bytes) window_bytes="$2"; shift 2 ;;
+    --rate) rate="$2"; shift 2 ;;
+    --rate-seconds) rate_seconds="$2"; shift 2 ;;
+    *) usage ;;
+  esac
+done
+has() { [[ ",$systems," == *",$1,"* ]]; }
+log() { echo "== $* ($(date -u +%H:%M:%S), load average $(cut -d' ' -f1 /proc/loadavg))" >&2; }
+
+# --- 1. packages ------------------------------------------------------------
+packages=(python3-matplotlib librdkafka-dev pkg-config)
+has redis && packages+=(redis-server redis-tools libhiredis-dev)
+has nats && packages+=(nats-server libnats-dev)
+has rabbitmq && packages+=(rabbitmq-server librabbitmq-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+  [[ $install == 1 ]] || { echo "missing packages: ${missing[*]}" >&2; exit 1; }
+  log "apt-get install ${missing[*]}"
+  # policy-rc.d 101: packaged services must not start (they would take the
+  # default ports); this run starts its own instances.
+  had_policy=0; [[ -e /usr/sbin/policy-rc.d ]] && had_policy=1
+  [[ $had_policy == 1 ]] || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" ||
+    { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"; }
+  [[ $had_policy == 1 ]] || rm -f /usr/sbin/policy-rc.d
+fi
+
+# --- 2. build -----------------------------------------------------------------
+targets=(cairnd cairn_compare baselines_compare)
+has redis && targets+=(redis_compare)
+has nats && targets+=(nats_compare)
+has rabbitmq && targets+=(rabbitmq_compare)
+if [[ $build == 1 ]]; then
+  log "build ${targets[*]} in $build_dir"
+  if [[ "$build_dir" == "$root/build/release" ]]; then
+    (cd "$root" && cmake --preset release >/dev/null && cmake --build --preset release --target "${targets[@]}")
+  else
+    cmake --preset release -S "$root" -B "$build_dir" >/dev/null
+    cmake --build "$build_dir" --target "${targets[@]}"
+  fi
+fi
+bin="$build_dir/bench/compare"
+cairnd="${CAIRND:-$build_dir/app/cairnd}"
+
+# --- 3. servers ---------------------------------------------------------------
+work="$(mktemp -d "$tmp_parent/cairn-compare.XXXXXX")"
+mkdir -p "$work/results" "$work/config"
+server_pids=()
+epmd_port=""
+driver_pid=""
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  if [[ -n "$driver_pid" ]]; then
+    # The driver's perf record (its child) would outlive a killed driver.
+    for child in $(pgrep -P "$driver_pid" || true); do kill -INT "$child" 2>/dev/null || true; done
+    kill -TERM "$driver_pid" 2>/dev/null || true
+  fi
+  for pid in "${server_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${server_pids[@]}"; do
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  [[ -n "$epmd_port" ]] && ERL_EPMD_PORT="$epmd_port" epmd -kill >/dev/null 2>&1 || true
+  rm -rf "$work"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+wait_port() {  # port, seconds
+  for _ in $(seq $(( $2 * 10 ))); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "nothing listens on 127.0.0.1:$1 after $2 s" >&2
+  return 1
+}
+stop_server() {  # pid: SIGTERM, wait, drop from the cleanup list
+  kill -TERM "$1" 2>/dev/null || true
+  for _ in $(seq 300); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null || true
+  local kept=()
+  for pid in "${server_pids[@]}"; do [[ $pid == "$1" ]] || kept+=("$pid"); done
+  server_pids=("${kept[@]}")
+}
+
+# run_driver OUTPUT ARGS...: in the background, so that a signal to this
+# script is handled at once rather than when the driver ends.
+run_driver() {
+  local out=$1
+  shift
+  "$@" > "$out" &
+  driver_pid=$!
+  wait "$driver_pid"
+  driver_pid=""
+}
+
+# drive SYSTEM DRIVER PORT PID: the throughput runs at both sizes, then the fixed load.
+drive() {
+  local system=$1 driver=$2 port=$3 pid=$4 size
+  for size in 100 1024; do
+    log "$system: $size B records, $total_bytes, $connections connections, $window_bytes window each"
+    run_driver "$work/results/$system-$size.json" "$bin/$driver" --port "$port" --name "cmp-$size" \
+      --record-bytes "$size" --total-bytes "$total_bytes" --connections "$connections" \
+      --window-bytes "$window_bytes" --server-pid "$pid" --perf-data "$work/perf.data"
+    /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("   %.0f records/s, %.1f MB/s, p50 %.2f ms, p99 %.2f ms, fsyncs %d" % (d["records_per_s"], d["mb_per_s"], d["latency_p50_ms"], d["latency_p99_ms"], d.get("server_fsyncs", -1)))' "$work/results/$system-$size.json" >&2
+  done
+  log "$system: fixed load, $rate records/s of 1024 B for $rate_seconds s"
+  run_driver "$work/results/$system-rate.json" "$bin/$driver" --port "$port" --name "cmp-rate" --record-bytes 1024 \
+    --rate "$rate" --seconds "$rate_seconds" --connections "$connections" --window-bytes "$window_bytes"
+  /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("   p50 %.2f ms, p99 %.2f ms, max %.2f ms" % (d["latency_p50_ms"], d["latency_p99_ms"], d["latency_max_ms"]))' "$work/results/$system-rate.json" >&2
+}
+
+if has cairn; then
+  port=$(free_port) admin=$(free_port)
+  args=(--override "listeners=PLAINTEXT://127.0.0.1:$port" --override "admin.listener=127.0.0.1:$admin"
+        --override "log.dirs=$work/cairn")
+  echo "$cairnd ${args[*]}  (every other setting at its default: fsync before ack)" > "$work/config/cairn.txt"
+  log "start cairnd on 127.0.0.1:$port"
+  "$cairnd" "${args[@]}" > "$work/cairn.log" 2>&1 &
+  server_pids+=($!); pid=$!
+  for _ in $(seq 300); do
+    /usr/bin/python3 -c 'import sys,urllib.request; urllib.request.urlopen("http://127.0.0.1:%s/v1/ready" % sys.argv[1], timeout=1)' "$admin" 2>/dev/null && break
+    kill -0 "$pid" || { cat "$work/cairn.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  drive cairn cairn_compare "$port" "$pid"
+  stop_server "$pid"
+fi
+
+if has redis; then
+  port=$(free_port)
+  mkdir -p "$work/redis"
+  cat > "$work/config/redis.conf" <<EOF
+bind 127.0.0.1
+port $port
+protected-mode no
+dir $work/redis
+appendonly yes
+appendfsync always
+save ""
+daemonize no
+EOF
+  log "start redis-server on 127.0.0.1:$port"
+  redis-server "$work/config/redis.conf" > "$work/redis.log" 2>&1 &
+  server_pids+=($!); pid=$!
+  wait_port "$port" 30
+  drive redis redis_compare "$port" "$pid"
+  stop_server "$pid"
+fi
+
+if has nats; then
+  port=$(free_port)
+  cat > "$work/config/nats.conf" <<EOF
+listen: 127.0.0.1:$port
+jetstream {
+  store_dir: "$work/nats"
+}
+EOF
+  log "start nats-server on 127.0.0.1:$port"
+  nats-server -c "$work/config/nats.conf" > "$work/nats.log" 2>&1 &
+  server_pids+=($!); pid=$!
+  wait_port "$port" 30
+  drive nats nats_compare "$port" "$pid"
+  stop_server "$pid"
+fi
+
+if has rabbitmq; then
+  port=$(free_port) dist_port=$(free_port) epmd_port=$(free_port)
+  node="cairn-compare-$$@localhost"
+  mkdir -p "$work/rabbitmq/home"
+  cat > "$work/config/rabbitmq.conf" <<EOF
+listeners.tcp.1 = 127.0.0.1:$port
+loopback_users.guest = true
+EOF
+  : > "$work/config/rabbitmq-enabled-plugins"
+  # Its own node name, ports, epmd and Erlang cookie (HOME), so it cannot
+  # meet a packaged instance.
+  export HOME="$work/rabbitmq/home" ERL_EPMD_PORT="$epmd_port" RABBITMQ_NODENAME="$node"
+  export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$port" RABBITMQ_DIST_PORT="$dist_port"
+  export RABBITMQ_CONFIG_FILE="$work/config/rabbitmq.conf" RABBITMQ_ENABLED_PLUGINS_FILE="$work/config/rabbitmq-enabled-plugins"
+  export RABBITMQ_MNESIA_BASE="$work/rabbitmq/mnesia" RABBITMQ_LOG_BASE="$work/rabbitmq/log"
+  export RABBITMQ_PID_FILE="$work/rabbitmq/pid"
+  log "start rabbitmq-server on 127.0.0.1:$port"
+  /usr/lib/rabbitmq/bin/rabbitmq-server > "$work/rabbitmq.log" 2>&1 &
+  server_pids+=($!); script_pid=$!
+  wait_port "$port" 120
+  beam=$(cat "$work/rabbitmq/pid")
+  server_pids+=("$beam")
+  drive rabbitmq rabbitmq_compare "$port" "$beam"
+  /usr/lib/rabbitmq/bin/rabbitmqctl -n "$node" stop >/dev/null 2>&1 || true
+  stop_server "$beam"
+  stop_server "$script_pid"
+  ERL_EPMD_PORT="$epmd_port" epmd -kill >/dev/null 2>&1 || true
+  epmd_port=""
+fi
+
+# --- 4. physical baselines ------------------------------------------------------
+bytes_per_sync=1048576
+[[ -f "$work/results/cairn-1024.json" ]] &&
+  bytes_per_sync=$(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["server_bytes_per_fsync"] or 1048576)' "$work/results/cairn-1024.json")
+log "baselines: write+fdatasync of $total_bytes at $bytes_per_sync B per sync; loopback TCP"
+"$bin/baselines_compare" --dir "$work" --bytes "$total_bytes" --bytes-per-sync "$bytes_per_sync" \
+  --loopback-bytes 4G > "$work/results/baselines.json"
+
+# --- 5. report --------------------------------------------------------------------
+mkdir -p "$out_dir"
+report_args=(--results "$work/results" --configs "$work/config" --out "$out_dir" --command "$command_line"
+             --machine "nproc=$(nproc), $(uname -r), load average at the end $(cut -d' ' -f1 /proc/loadavg)")
+[[ $docs == 1 ]] && report_args+=(--docs "$root/docs/benchmarks.md" --png "$root/docs/img/compare.png")
+/usr/bin/python3 "$root/bench/compare/report.py" "${report_args[@]}"
