@@ -30,17 +30,10 @@ auto RunOn(io::Shard& shard, F task) {
   return future.get();
 }
 
-bool IsControllerListener(const ServerConfig& config, const Listener& listener) {
-  for (const std::string& name : config.controller_listener_names) {
-    if (name == listener.name) return true;
-  }
-  return false;
-}
-
-// Every listener named in controller.listener.names, as a Raft peer address.
+// The first listener named in controller.listener.names, if any.
 std::optional<Listener> ControllerListener(const ServerConfig& config) {
   for (const Listener& listener : config.listeners) {
-    if (IsControllerListener(config, listener)) return listener;
+    if (config.IsControllerListener(listener)) return listener;
   }
   return std::nullopt;
 }
@@ -234,7 +227,7 @@ absl::Status Broker::ListenOnShard(ShardServer& server) {
   io::Shard& shard = runtime_.shard(server.context->shard_id());
   return RunOn(shard, [&]() -> absl::Status {
     for (const Listener& listener : config_.listeners) {
-      if (IsControllerListener(config_, listener)) continue;
+      if (config_.IsControllerListener(listener)) continue;
       // Every shard binds the same port; with port 0 the first one picks it.
       const uint16_t port = listener.port == 0 && port_ != 0 ? port_ : listener.port;
       ASSIGN_OR_RETURN(auto bound, io::TcpListener::Listen(

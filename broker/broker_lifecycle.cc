@@ -16,13 +16,6 @@ std::string NewIncarnationId() {
   return id;
 }
 
-bool IsControllerListener(const ServerConfig& config, const Listener& listener) {
-  for (const std::string& name : config.controller_listener_names) {
-    if (name == listener.name) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 BrokerLifecycle::BrokerLifecycle(io::Shard& shard, controller::MetadataController& controller,
@@ -51,7 +44,7 @@ void BrokerLifecycle::Register() {
   r->set_broker_id(config_.node_id.value());
   r->set_incarnation_id(incarnation_id_);
   for (const Listener& listener : config_.advertised_listeners) {
-    if (IsControllerListener(config_, listener)) continue;
+    if (config_.IsControllerListener(listener)) continue;
     controllerpb::Endpoint* e = r->add_endpoints();
     e->set_name(listener.name);
     e->set_host(listener.host);

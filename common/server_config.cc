@@ -465,6 +465,11 @@ ConfigDef ServerConfigDef() {
   return def;
 }
 
+bool ServerConfig::IsControllerListener(const Listener& listener) const {
+  return std::find(controller_listener_names.begin(), controller_listener_names.end(), listener.name) !=
+         controller_listener_names.end();
+}
+
 absl::StatusOr<Listener> ParseListener(std::string_view text, std::string_view key) {
   size_t scheme = text.find("://");
   if (scheme == std::string_view::npos || scheme == 0) {

@@ -42,6 +42,10 @@ struct QuorumVoter {
 absl::StatusOr<Listener> ParseListener(std::string_view text, std::string_view key);
 
 struct ServerConfig {
+  // Whether `listener` is named in controller.listener.names (it carries the
+  // quorum's traffic, never Kafka clients').
+  bool IsControllerListener(const Listener& listener) const;
+
   NodeId node_id{1};
   bool process_broker = true;
   bool process_controller = true;

@@ -27,9 +27,7 @@ inline std::optional<std::string> ErrorMessageOf(const absl::Status& status) {
 // answer): the first advertised one that is not a controller listener.
 inline const Listener* ClientListener(const ServerConfig& config) {
   for (const Listener& listener : config.advertised_listeners) {
-    bool controller = false;
-    for (const std::string& name : config.controller_listener_names) controller |= name == listener.name;
-    if (!controller) return &listener;
+    if (!config.IsControllerListener(listener)) return &listener;
   }
   return nullptr;
 }
