@@ -65,13 +65,24 @@ stop_node() {
   [[ -f $CLUSTER_DIR/node$n.pid ]] || return 0
   pid=$(cat "$CLUSTER_DIR/node$n.pid")
   if kill "-$signal" "$pid" 2>/dev/null; then
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    # A node still waiting for its quorum at start-up does not act on SIGTERM
+    # until it has one: after 10 s it is killed.
+    local waited=0
+    while kill -0 "$pid" 2>/dev/null; do
+      sleep 0.1
+      waited=$((waited + 1))
+      if [[ $waited -eq 100 && $signal != KILL ]]; then
+        echo "node $n (pid $pid) still running 10 s after SIG$signal; sending SIGKILL"
+        kill -KILL "$pid" 2>/dev/null || true
+      fi
+    done
     echo "node $n (pid $pid) stopped with SIG$signal"
   fi
   rm -f "$CLUSTER_DIR/node$n.pid"
 }
 
 status() {
+  command -v curl >/dev/null || { echo "status needs curl (apt-get install curl)" >&2; exit 1; }
   local n
   for n in "${NODES[@]}"; do
     printf 'node %s: ' "$n"
