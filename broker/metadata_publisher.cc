@@ -128,9 +128,12 @@ void MetadataPublisher::PublishNext() {
   std::vector<LogWork> recreated;
   std::vector<LogWork> later;
   for (LogWork& item : remove) (next->Hosts(item.tp) ? recreated : later).push_back(std::move(item));
-  auto publish = [this, next, create_or_update = std::move(create_or_update), later = std::move(later)]() mutable {
+  auto publish = [this, alive = alive_, next, create_or_update = std::move(create_or_update),
+                  later = std::move(later)]() mutable {
+    if (!*alive) return;
     RunOnOwners(home_, std::move(create_or_update), CreateOrUpdateLog,
-                [this, next, later = std::move(later)]() mutable {
+                [this, alive, next, later = std::move(later)]() mutable {
+                  if (!*alive) return;
                   home_.Broadcast([next](ShardContext& shard) { shard.set_image(next); });
                   RunOnOwners(home_, std::move(later), DeleteLog, [] {});
                   Finish(std::move(next));

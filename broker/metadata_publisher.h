@@ -28,6 +28,9 @@ class MetadataPublisher {
  public:
   // `initial` is what the shards already serve (their logs opened for it).
   MetadataPublisher(ShardContext& home, std::shared_ptr<const TopicImage> initial);
+  // A publish still under way is abandoned: its remaining steps, which come
+  // back to shard 0 later, see the publisher gone and do nothing.
+  ~MetadataPublisher() { *alive_ = false; }
 
   // A controller image applied at log index `version`.
   void Enqueue(std::shared_ptr<const controller::metadata::MetadataImage> cluster, uint64_t version);
@@ -49,6 +52,7 @@ class MetadataPublisher {
   bool publishing_ = false;
   bool paused_ = true;
   std::multimap<uint64_t, absl::AnyInvocable<void() &&>> waiters_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace cairn::broker
