@@ -20,25 +20,18 @@
 #include "io/shard.h"
 #include "io/testing/free_port.h"
 #include "io/testing/run_on_shard.h"
+#include "io/testing/tcp_support.h"
 #include "io/testing/temp_dir.h"
 
 namespace cairn::controller {
 namespace {
 
 using namespace std::chrono_literals;
+using io::testing::Eventually;
 using io::testing::RunOnShard;
 using metadata::MetadataImage;
 
 constexpr int kNodes = 3;
-
-bool Eventually(const std::function<bool()>& condition, std::chrono::seconds deadline = 30s) {
-  const auto end = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < end) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return condition();
-}
 
 controllerpb::ControllerRequest Register(int32_t broker) {
   controllerpb::ControllerRequest request;
