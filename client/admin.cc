@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "client/admin_retry.h"
 #include "client/client_core.h"
 #include "client/kafka_error.h"
 #include "proto/kafka/generated/create_partitions.h"
@@ -54,14 +55,16 @@ void WithCoordinator(ClientCore& core, const std::string& group, Reply<absl::Sta
       });
 }
 
-void ListOffsetsOnIo(ClientCore& core, std::vector<TopicPartition> partitions, OffsetSpec spec,
+// ListOffsets with `timestamp`: -2 earliest, -1 latest, else the first offset
+// whose timestamp is at least it (-1 when there is none).
+void ListOffsetsOnIo(ClientCore& core, std::vector<TopicPartition> partitions, int64_t timestamp,
                      Reply<absl::StatusOr<std::vector<PartitionOffset>>> reply) {
   if (partitions.empty()) return std::move(reply)(std::vector<PartitionOffset>{});
   std::vector<std::string> topics;
   for (const TopicPartition& tp : partitions) topics.push_back(tp.topic);
   std::sort(topics.begin(), topics.end());
   topics.erase(std::unique(topics.begin(), topics.end()), topics.end());
-  core.RefreshMetadata(topics, false, [&core, partitions = std::move(partitions), spec, reply = std::move(reply)](
+  core.RefreshMetadata(topics, false, [&core, partitions = std::move(partitions), timestamp, reply = std::move(reply)](
                                           absl::StatusOr<std::vector<TopicMetadata>> refreshed) mutable {
     if (!refreshed.ok()) return std::move(reply)(refreshed.status());
     std::map<int32_t, std::vector<TopicPartition>> by_leader;
@@ -91,7 +94,7 @@ void ListOffsetsOnIo(ClientCore& core, std::vector<TopicPartition> partitions, O
         if (request.topics.empty() || request.topics.back().name != tp.topic) request.topics.push_back({tp.topic, {}, {}});
         kafka::ListOffsetsRequest::ListOffsetsPartition partition;
         partition.partition_index = tp.partition;
-        partition.timestamp = static_cast<int64_t>(spec);
+        partition.timestamp = timestamp;
         request.topics.back().partitions.push_back(std::move(partition));
       }
       core.Call<kafka::ListOffsetsResponse>(leader, std::move(request),
@@ -148,6 +151,15 @@ void ListGroupOffsetsOnIo(ClientCore& core, std::string group,
   });
 }
 
+// Runs one admin operation on the io thread with retries (admin_retry.h).
+// `attempt` runs once per try, so it must copy, not move, what it captured.
+template <typename T>
+std::future<T> RunAdmin(ClientCore& core, absl::AnyInvocable<void(Reply<T>)> attempt) {
+  return RunOnIoThread<T>(core, [&core, attempt = std::move(attempt)](Reply<T> reply) mutable {
+    WithAdminRetries<T>(core, std::move(attempt), std::move(reply));
+  });
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Admin>> Admin::Create(const ClientConfig& config) {
@@ -161,7 +173,7 @@ Admin::~Admin() = default;
 
 std::future<absl::Status> Admin::CreateTopic(NewTopic topic, bool validate_only) {
   ClientCore& core = *core_;
-  return RunOnIoThread<absl::Status>(core, [&core, topic = std::move(topic), validate_only](Reply<absl::Status> reply) mutable {
+  return RunAdmin<absl::Status>(core, [&core, topic = std::move(topic), validate_only](Reply<absl::Status> reply) mutable {
     kafka::CreateTopicsRequest request;
     kafka::CreateTopicsRequest::CreatableTopic creatable;
     creatable.name = topic.name;
@@ -184,7 +196,7 @@ std::future<absl::Status> Admin::CreateTopic(NewTopic topic, bool validate_only)
 
 std::future<absl::Status> Admin::DeleteTopic(std::string name) {
   ClientCore& core = *core_;
-  return RunOnIoThread<absl::Status>(core, [&core, name = std::move(name)](Reply<absl::Status> reply) mutable {
+  return RunAdmin<absl::Status>(core, [&core, name = std::move(name)](Reply<absl::Status> reply) mutable {
     kafka::DeleteTopicsRequest request;
     request.topic_names.push_back(name);
     request.timeout_ms = kAdminTimeoutMs;
@@ -201,7 +213,7 @@ std::future<absl::Status> Admin::DeleteTopic(std::string name) {
 std::future<absl::StatusOr<std::vector<TopicDescription>>> Admin::ListTopics() {
   ClientCore& core = *core_;
   using Result = absl::StatusOr<std::vector<TopicDescription>>;
-  return RunOnIoThread<Result>(core, [&core](Reply<Result> reply) mutable {
+  return RunAdmin<Result>(core, [&core](Reply<Result> reply) mutable {
     core.RefreshMetadata(std::nullopt, false,
                          [reply = std::move(reply)](absl::StatusOr<std::vector<TopicMetadata>> topics) mutable {
                            if (!topics.ok()) return std::move(reply)(topics.status());
@@ -220,7 +232,7 @@ std::future<absl::StatusOr<std::vector<TopicDescription>>> Admin::ListTopics() {
 std::future<absl::StatusOr<TopicDescription>> Admin::DescribeTopic(std::string name) {
   ClientCore& core = *core_;
   using Result = absl::StatusOr<TopicDescription>;
-  return RunOnIoThread<Result>(core, [&core, name = std::move(name)](Reply<Result> reply) mutable {
+  return RunAdmin<Result>(core, [&core, name = std::move(name)](Reply<Result> reply) mutable {
     core.RefreshMetadata(std::vector<std::string>{name}, false,
                          [reply = std::move(reply), name](absl::StatusOr<std::vector<TopicMetadata>> topics) mutable {
                            if (!topics.ok()) return std::move(reply)(topics.status());
@@ -236,7 +248,7 @@ std::future<absl::StatusOr<TopicDescription>> Admin::DescribeTopic(std::string n
 
 std::future<absl::Status> Admin::CreatePartitions(std::string topic, int32_t total_partitions) {
   ClientCore& core = *core_;
-  return RunOnIoThread<absl::Status>(core, [&core, topic = std::move(topic), total_partitions](Reply<absl::Status> reply) mutable {
+  return RunAdmin<absl::Status>(core, [&core, topic = std::move(topic), total_partitions](Reply<absl::Status> reply) mutable {
     kafka::CreatePartitionsRequest request;
     kafka::CreatePartitionsRequest::CreatePartitionsTopic entry;
     entry.name = topic;
@@ -258,7 +270,7 @@ std::future<absl::Status> Admin::CreatePartitions(std::string topic, int32_t tot
 std::future<absl::StatusOr<std::vector<ConfigEntry>>> Admin::DescribeTopicConfig(std::string topic) {
   ClientCore& core = *core_;
   using Result = absl::StatusOr<std::vector<ConfigEntry>>;
-  return RunOnIoThread<Result>(core, [&core, topic = std::move(topic)](Reply<Result> reply) mutable {
+  return RunAdmin<Result>(core, [&core, topic = std::move(topic)](Reply<Result> reply) mutable {
     kafka::DescribeConfigsRequest request;
     kafka::DescribeConfigsRequest::DescribeConfigsResource resource;
     resource.resource_type = kTopicResource;
@@ -294,7 +306,7 @@ std::future<absl::StatusOr<std::vector<ConfigEntry>>> Admin::DescribeTopicConfig
 
 std::future<absl::Status> Admin::AlterTopicConfig(std::string topic, std::vector<ConfigChange> changes) {
   ClientCore& core = *core_;
-  return RunOnIoThread<absl::Status>(core, [&core, topic = std::move(topic), changes = std::move(changes)](Reply<absl::Status> reply) mutable {
+  return RunAdmin<absl::Status>(core, [&core, topic = std::move(topic), changes = std::move(changes)](Reply<absl::Status> reply) mutable {
     kafka::IncrementalAlterConfigsRequest request;
     kafka::IncrementalAlterConfigsRequest::AlterConfigsResource resource;
     resource.resource_type = kTopicResource;
@@ -322,7 +334,7 @@ std::future<absl::StatusOr<std::vector<GroupListing>>> Admin::ListGroups() {
   using Result = absl::StatusOr<std::vector<GroupListing>>;
   // One broker (single-node clusters, and every group coordinator answers for
   // its own groups): a multi-broker cluster needs every broker asked (missing).
-  return RunOnIoThread<Result>(core, [&core](Reply<Result> reply) mutable {
+  return RunAdmin<Result>(core, [&core](Reply<Result> reply) mutable {
     core.Call<kafka::ListGroupsResponse>(
         ClientCore::kAnyNode, kafka::ListGroupsRequest{},
         [reply = std::move(reply)](absl::StatusOr<kafka::ListGroupsResponse> response) mutable {
@@ -339,7 +351,7 @@ std::future<absl::StatusOr<std::vector<GroupListing>>> Admin::ListGroups() {
 std::future<absl::StatusOr<GroupDescription>> Admin::DescribeGroup(std::string group) {
   ClientCore& core = *core_;
   using Result = absl::StatusOr<GroupDescription>;
-  return RunOnIoThread<Result>(core, [&core, group = std::move(group)](Reply<Result> reply) mutable {
+  return RunAdmin<Result>(core, [&core, group = std::move(group)](Reply<Result> reply) mutable {
     WithCoordinator(core, group, [&core, group, reply = std::move(reply)](absl::StatusOr<int32_t> node) mutable {
       if (!node.ok()) return std::move(reply)(node.status());
       kafka::DescribeGroupsRequest request;
@@ -364,7 +376,7 @@ std::future<absl::StatusOr<GroupDescription>> Admin::DescribeGroup(std::string g
 
 std::future<absl::Status> Admin::DeleteGroup(std::string group) {
   ClientCore& core = *core_;
-  return RunOnIoThread<absl::Status>(core, [&core, group = std::move(group)](Reply<absl::Status> reply) mutable {
+  return RunAdmin<absl::Status>(core, [&core, group = std::move(group)](Reply<absl::Status> reply) mutable {
     WithCoordinator(core, group, [&core, group, reply = std::move(reply)](absl::StatusOr<int32_t> node) mutable {
       if (!node.ok()) return std::move(reply)(node.status());
       kafka::DeleteGroupsRequest request;
@@ -383,7 +395,7 @@ std::future<absl::Status> Admin::DeleteGroup(std::string group) {
 std::future<absl::StatusOr<std::vector<PartitionOffset>>> Admin::ListGroupOffsets(std::string group) {
   ClientCore& core = *core_;
   using Result = absl::StatusOr<std::vector<PartitionOffset>>;
-  return RunOnIoThread<Result>(core, [&core, group = std::move(group)](Reply<Result> reply) mutable {
+  return RunAdmin<Result>(core, [&core, group = std::move(group)](Reply<Result> reply) mutable {
     ListGroupOffsetsOnIo(core, group, std::move(reply));
   });
 }
@@ -391,13 +403,13 @@ std::future<absl::StatusOr<std::vector<PartitionOffset>>> Admin::ListGroupOffset
 std::future<absl::StatusOr<std::vector<PartitionLag>>> Admin::GroupLag(std::string group) {
   ClientCore& core = *core_;
   using Result = absl::StatusOr<std::vector<PartitionLag>>;
-  return RunOnIoThread<Result>(core, [&core, group = std::move(group)](Reply<Result> reply) mutable {
+  return RunAdmin<Result>(core, [&core, group = std::move(group)](Reply<Result> reply) mutable {
     ListGroupOffsetsOnIo(core, group, [&core, reply = std::move(reply)](
                                           absl::StatusOr<std::vector<PartitionOffset>> committed) mutable {
       if (!committed.ok()) return std::move(reply)(committed.status());
       std::vector<TopicPartition> partitions;
       for (const PartitionOffset& c : *committed) partitions.push_back({c.topic, c.partition});
-      ListOffsetsOnIo(core, partitions, OffsetSpec::kLatest,
+      ListOffsetsOnIo(core, partitions, static_cast<int64_t>(OffsetSpec::kLatest),
                       [committed = std::move(*committed), reply = std::move(reply)](
                           absl::StatusOr<std::vector<PartitionOffset>> ends) mutable {
                         if (!ends.ok()) return std::move(reply)(ends.status());
@@ -417,9 +429,9 @@ std::future<absl::StatusOr<std::vector<PartitionLag>>> Admin::GroupLag(std::stri
 
 std::future<absl::Status> Admin::AlterGroupOffsets(std::string group, std::vector<PartitionOffset> offsets) {
   ClientCore& core = *core_;
-  return RunOnIoThread<absl::Status>(core, [&core, group = std::move(group), offsets = std::move(offsets)](
+  return RunAdmin<absl::Status>(core, [&core, group = std::move(group), offsets = std::move(offsets)](
                                                Reply<absl::Status> reply) mutable {
-    WithCoordinator(core, group, [&core, group, offsets = std::move(offsets),
+    WithCoordinator(core, group, [&core, group, offsets,
                                   reply = std::move(reply)](absl::StatusOr<int32_t> node) mutable {
       if (!node.ok()) return std::move(reply)(node.status());
       kafka::OffsetCommitRequest request;
@@ -457,8 +469,22 @@ std::future<absl::StatusOr<std::vector<PartitionOffset>>> Admin::ListOffsets(std
                                                                               OffsetSpec spec) {
   ClientCore& core = *core_;
   using Result = absl::StatusOr<std::vector<PartitionOffset>>;
-  return RunOnIoThread<Result>(core, [&core, partitions = std::move(partitions), spec](Reply<Result> reply) mutable {
-    ListOffsetsOnIo(core, std::move(partitions), spec, std::move(reply));
+  return RunAdmin<Result>(core, [&core, partitions = std::move(partitions), spec](Reply<Result> reply) mutable {
+    ListOffsetsOnIo(core, partitions, static_cast<int64_t>(spec), std::move(reply));
+  });
+}
+
+std::future<absl::StatusOr<std::vector<PartitionOffset>>> Admin::ListOffsetsForTimestamp(
+    std::vector<TopicPartition> partitions, int64_t timestamp_ms) {
+  ClientCore& core = *core_;
+  using Result = absl::StatusOr<std::vector<PartitionOffset>>;
+  if (timestamp_ms < 0) {
+    std::promise<Result> refused;
+    refused.set_value(absl::InvalidArgumentError("ListOffsetsForTimestamp needs a timestamp >= 0"));
+    return refused.get_future();
+  }
+  return RunAdmin<Result>(core, [&core, partitions = std::move(partitions), timestamp_ms](Reply<Result> reply) mutable {
+    ListOffsetsOnIo(core, partitions, timestamp_ms, std::move(reply));
   });
 }
 

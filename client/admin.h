@@ -5,9 +5,11 @@
 //
 // Threading: every method may be called from any application thread; results
 // come back as futures fulfilled on the client's io thread. Kafka errors are
-// Statuses named after the Kafka error (see kafka_error.h). Each call is one
-// attempt: retriable errors (NOT_CONTROLLER, NOT_COORDINATOR, a lost
-// connection) come back to the caller.
+// Statuses named after the Kafka error (see kafka_error.h). Retriable errors
+// (NOT_CONTROLLER, NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS,
+// REQUEST_TIMED_OUT, a lost connection...) are retried with backoff until
+// default.api.timeout.ms after the call (admin_retry.h); the caller sees
+// other errors, or the last one at that deadline.
 #pragma once
 
 #include <future>
@@ -59,6 +61,11 @@ class Admin {
   // The earliest or latest offset of each partition, asked of its leader.
   std::future<absl::StatusOr<std::vector<PartitionOffset>>> ListOffsets(std::vector<TopicPartition> partitions,
                                                                          OffsetSpec spec);
+  // Per partition, the first offset whose record timestamp is at least
+  // `timestamp_ms` (ListOffsets by time, Kafka's OffsetSpec.forTimestamp),
+  // or -1 when no record is that recent.
+  std::future<absl::StatusOr<std::vector<PartitionOffset>>> ListOffsetsForTimestamp(
+      std::vector<TopicPartition> partitions, int64_t timestamp_ms);
 
  private:
   explicit Admin(std::unique_ptr<ClientCore> core);

@@ -50,8 +50,14 @@ void ClientCore::Shutdown(absl::AnyInvocable<void() &&> after_connections_closed
   std::promise<void> done;
   Post([this, &done, after = std::move(after_connections_closed)]() mutable {
     const absl::Status why = absl::CancelledError("client closed");
+    io_closed_ = true;
     for (auto& [id, connection] : connections_) connection->Shutdown(why);
     if (tick_timer_) tick_timer_->Cancel();
+    // A delayed task may post more (a retry that fails at once): drain.
+    while (!delayed_.empty()) {
+      auto tasks = std::exchange(delayed_, {});
+      for (auto& [due, task] : tasks) std::move(task)(why);
+    }
     if (after) std::move(after)();
     done.set_value();
   });
@@ -67,8 +73,27 @@ void ClientCore::StartTicking() {
     if (!status.ok()) return;
     const int64_t now = SteadyNowMs();
     for (auto& [id, connection] : connections_) connection->CheckTimeouts(now);
+    // Due delayed tasks; a task may add more, so take them out first.
+    std::vector<absl::AnyInvocable<void(absl::Status) &&>> due;
+    for (auto it = delayed_.begin(); it != delayed_.end();) {
+      if (it->first <= now) {
+        due.push_back(std::move(it->second));
+        it = delayed_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (auto& task : due) std::move(task)(absl::OkStatus());
     StartTicking();
   });
+}
+
+void ClientCore::After(int64_t delay_ms, absl::AnyInvocable<void(absl::Status) &&> task) {
+  if (io_closed_) {
+    std::move(task)(absl::CancelledError("client closed"));
+    return;
+  }
+  delayed_.emplace_back(SteadyNowMs() + delay_ms, std::move(task));
 }
 
 BrokerConnection* ClientCore::ConnectionTo(int32_t node_id) {

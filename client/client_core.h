@@ -75,6 +75,10 @@ class ClientCore {
   void RefreshMetadata(std::optional<std::vector<std::string>> topics, bool allow_auto_topic_creation,
                        absl::AnyInvocable<void(absl::StatusOr<std::vector<TopicMetadata>>) &&> done);
 
+  // Runs `task` with OK once `delay_ms` passed (at the granularity of the
+  // core's tick), or with Cancelled at Shutdown: every task runs exactly once.
+  void After(int64_t delay_ms, absl::AnyInvocable<void(absl::Status) &&> task);
+
   // Called with the node id whenever a connection finishes its handshake.
   void OnBrokerReady(std::function<void(int32_t)> listener) { ready_listeners_.push_back(std::move(listener)); }
 
@@ -95,6 +99,8 @@ class ClientCore {
   ClusterMetadata metadata_;
   std::unique_ptr<io::Timer> tick_timer_;
   size_t next_any_ = 0;
+  bool io_closed_ = false;  // io thread's view of Shutdown
+  std::vector<std::pair<int64_t, absl::AnyInvocable<void(absl::Status) &&>>> delayed_;  // (due ms, task)
   std::vector<std::function<void(int32_t)>> ready_listeners_;
 };
 

@@ -19,6 +19,9 @@ struct ClientConfig {
   int64_t reconnect_backoff_ms = 50;                 // reconnect.backoff.ms
   int64_t reconnect_backoff_max_ms = 1000;           // reconnect.backoff.max.ms
   int64_t retry_backoff_ms = 100;                    // retry.backoff.ms
+  int64_t retry_backoff_max_ms = 1000;               // retry.backoff.max.ms (admin retries double up to it)
+  // Overall time limit of one Admin call, retries included.
+  int64_t default_api_timeout_ms = 60000;            // default.api.timeout.ms
   int64_t metadata_max_age_ms = 300000;              // metadata.max.age.ms
   // Requests a connection accepts before answers come back; also the
   // requests queued per broker while it (re)connects.

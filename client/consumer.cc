@@ -23,6 +23,7 @@ absl::Status Validate(const ConsumerConfig& c) {
       c.fetch_max_wait_ms < 0 || c.max_poll_records <= 0 || c.max_buffered_bytes <= 0) {
     return absl::InvalidArgumentError("fetch sizes and max.poll.records must be positive");
   }
+  if (c.metadata_max_age_ms <= 0) return absl::InvalidArgumentError("metadata.max.age.ms must be positive");
   if (c.heartbeat_interval_ms <= 0 || c.session_timeout_ms <= c.heartbeat_interval_ms) {
     return absl::InvalidArgumentError("heartbeat.interval.ms must be positive and below session.timeout.ms");
   }
@@ -50,6 +51,7 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(ConsumerConfig config
   client.client_id = config.client_id;
   client.request_timeout_ms = config.request_timeout_ms;
   client.retry_backoff_ms = config.retry_backoff_ms;
+  client.metadata_max_age_ms = config.metadata_max_age_ms;
   absl::StatusOr<std::unique_ptr<ClientCore>> core = ClientCore::Create(client);
   if (!core.ok()) return core.status();
   return std::unique_ptr<Consumer>(
@@ -230,16 +232,22 @@ absl::Status Consumer::CommitSync(const std::vector<TopicPartitionOffset>& offse
   return status.get();
 }
 
-void Consumer::CommitAsync(std::function<void(absl::Status)> done) {
+void Consumer::CommitAsync(std::function<void(absl::Status)> done) { CommitAsyncImpl(std::nullopt, std::move(done)); }
+
+void Consumer::CommitAsync(const std::vector<TopicPartitionOffset>& offsets, std::function<void(absl::Status)> done) {
+  CommitAsyncImpl(offsets, std::move(done));
+}
+
+void Consumer::CommitAsyncImpl(std::optional<std::vector<TopicPartitionOffset>> offsets,
+                               std::function<void(absl::Status)> done) {
   if (!CheckOpen().ok()) {
     if (done) done(absl::FailedPreconditionError("consumer is closed"));
     return;
   }
   const int64_t deadline = SteadyNowMs() + engine_->config().request_timeout_ms;
-  engine_->Run<bool>([this, deadline, done = std::move(done)]() mutable {
-    engine_->Commit(engine_->Positions(false), deadline, [this, done = std::move(done)](absl::Status status) mutable {
-      engine_->AddCommitCallback(std::move(done), std::move(status));
-    });
+  engine_->Run<bool>([this, deadline, offsets = std::move(offsets), done = std::move(done)]() mutable {
+    // Positions are taken now, on the io thread, in call order.
+    engine_->CommitAsync(offsets ? std::move(*offsets) : engine_->Positions(false), deadline, std::move(done));
     return true;
   });
 }
@@ -271,6 +279,17 @@ absl::Status Consumer::Close() {
   if (state_->closed) return absl::OkStatus();
   absl::Status result;
   const bool has_group = engine_->has_group();
+  // Asynchronous commits finish first (while the member is still in its
+  // generation); what is still queued after request.timeout.ms is cancelled,
+  // so every CommitAsync callback runs exactly once.
+  const int64_t commits_deadline = SteadyNowMs() + engine_->config().request_timeout_ms;
+  while (engine_->Run<bool>([this] { return engine_->AsyncCommitsPending(); }) && SteadyNowMs() < commits_deadline) {
+    engine_->WaitForNews(engine_->news(), SteadyNowMs() + 10);
+  }
+  engine_->Run<bool>([this] {
+    engine_->CancelAsyncCommits();
+    return true;
+  });
   if (has_group && engine_->config().enable_auto_commit) {
     std::vector<TopicPartitionOffset> positions = Positions();
     if (!positions.empty()) result = CommitSync(positions);

@@ -46,6 +46,10 @@ struct ConsumerConfig {
   int32_t max_poll_records = 500;          // max.poll.records
   int64_t request_timeout_ms = 30000;      // request.timeout.ms
   int64_t retry_backoff_ms = 100;          // retry.backoff.ms
+  // Metadata is refreshed at least this often, so new partitions of
+  // subscribed topics (a rebalance, led by the group leader) and leader
+  // moves are seen without an error first.
+  int64_t metadata_max_age_ms = 300000;    // metadata.max.age.ms
   // Upper bound on bytes of fetched records held between polls (decoded
   // records waiting for Poll). Fetching pauses while it is exceeded.
   int64_t max_buffered_bytes = 64 << 20;
@@ -133,8 +137,14 @@ class Consumer {
   // `offsets`: the next offset to read, per partition) and waits.
   absl::Status CommitSync();
   absl::Status CommitSync(const std::vector<TopicPartitionOffset>& offsets);
-  // Commits the current positions; `done` runs from a later Poll / CommitSync / Close.
+  // Commits the current positions (or `offsets`) without waiting. `done`
+  // runs exactly once, from a later Poll or Close, and callbacks run in the
+  // order of the calls (commits are sent one at a time). A member that is
+  // rejoining gets REBALANCE_IN_PROGRESS; one whose generation ended (its
+  // partitions are lost) ILLEGAL_GENERATION; a commit still queued at Close
+  // after request.timeout.ms gets Cancelled.
   void CommitAsync(std::function<void(absl::Status)> done = nullptr);
+  void CommitAsync(const std::vector<TopicPartitionOffset>& offsets, std::function<void(absl::Status)> done);
   // The group's committed offsets for `partitions` (offset -1: none).
   absl::StatusOr<std::vector<TopicPartitionOffset>> Committed(const std::vector<TopicPartitionOffset>& partitions);
 
@@ -155,6 +165,8 @@ class Consumer {
   void DeliverEvents(const std::vector<RebalanceEvent>& events);
   // Delivers events and commit callbacks without fetching; returns a pending error.
   absl::Status DeliverPending();
+  // Both CommitAsync forms: nullopt commits the positions at the call.
+  void CommitAsyncImpl(std::optional<std::vector<TopicPartitionOffset>> offsets, std::function<void(absl::Status)> done);
   static void RunCallbacks(std::vector<std::pair<std::function<void(absl::Status)>, absl::Status>>& callbacks);
 
   std::unique_ptr<ConsumerEngine> engine_;

@@ -32,7 +32,7 @@ class ConsumerAssignment {
     int64_t position = -1;         // next offset to return; valid in kFetchable
     int64_t reset_timestamp = kLatestTimestamp;  // for kNeedsReset
     bool paused = false;
-    bool revoking = false;         // handed to the application's OnRevoked; not fetched
+    bool revoking = false;         // handed to the application's OnRevoked / OnLost; not fetched
     bool lookup_in_flight = false; // OffsetFetch or ListOffsets out for it
     // Bumped at every position change made by the application or a reset,
     // so answers computed for an older position are recognised and dropped.

@@ -228,8 +228,9 @@ PollStep ConsumerEngine::Step(bool app_poll, size_t max_records) {
     next_auto_commit_ms_ = now + config_.auto_commit_interval_ms;
     std::vector<TopicPartitionOffset> positions = Positions(false);
     if (!positions.empty()) {
-      // A failed auto commit is retried by the next one.
-      Commit(std::move(positions), now + config_.auto_commit_interval_ms, [](absl::Status) {});
+      // A failed auto commit is retried by the next one. It queues behind
+      // the application's asynchronous commits, so commits land in order.
+      CommitAsync(std::move(positions), now + config_.auto_commit_interval_ms, nullptr);
     }
   }
   step.commit_callbacks = std::move(commit_callbacks_);

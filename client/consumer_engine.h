@@ -85,6 +85,13 @@ class ConsumerEngine {
   // errors until `deadline_ms`.
   void Commit(std::vector<TopicPartitionOffset> offsets, int64_t deadline_ms,
               absl::AnyInvocable<void(absl::Status) &&> done);
+  // Queues an asynchronous commit; its callback is queued for the
+  // application (AddCommitCallback) after every earlier one's.
+  void CommitAsync(std::vector<TopicPartitionOffset> offsets, int64_t deadline_ms,
+                   std::function<void(absl::Status)> done);
+  bool AsyncCommitsPending() const { return !async_commits_.empty(); }
+  // Completes every queued asynchronous commit with Cancelled (Close).
+  void CancelAsyncCommits();
   void FetchCommitted(std::vector<TopicPartition> partitions, int64_t deadline_ms,
                       absl::AnyInvocable<void(absl::StatusOr<std::vector<TopicPartitionOffset>>) &&> done);
   // Positions of partitions with a known position (offset -1 otherwise when `all`).
@@ -110,6 +117,10 @@ class ConsumerEngine {
   void RefreshGroupMetadata(std::vector<std::string> topics);
   // The offsets coordinator (own FindCoordinator; consumer_engine_commit.cc).
   void WithCoordinator(absl::AnyInvocable<void(absl::StatusOr<int32_t>) &&> then);
+  // Whether the membership lets us commit now: REBALANCE_IN_PROGRESS while
+  // rejoining, ILLEGAL_GENERATION without a live generation.
+  absl::Status MayCommit() const;
+  void SendNextAsyncCommit();
   void ForgetCoordinator() { offsets_coordinator_.reset(); }
 
   // Fetching and offset lookups (consumer_engine_fetch.cc).
@@ -153,6 +164,16 @@ class ConsumerEngine {
   std::optional<group::Coordinator> offsets_coordinator_;
   bool finding_coordinator_ = false;
   std::vector<absl::AnyInvocable<void(absl::StatusOr<int32_t>) &&>> coordinator_waiters_;
+
+  struct AsyncCommit {
+    uint64_t id = 0;
+    std::vector<TopicPartitionOffset> offsets;
+    int64_t deadline_ms = 0;
+    std::function<void(absl::Status)> done;
+    bool sent = false;
+  };
+  std::deque<AsyncCommit> async_commits_;  // the front one is in flight
+  uint64_t next_async_commit_id_ = 0;
 
   absl::Status pending_error_;
   std::vector<std::pair<std::function<void(absl::Status)>, absl::Status>> commit_callbacks_;

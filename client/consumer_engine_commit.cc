@@ -20,6 +20,26 @@ bool RetryCommit(int16_t code) {
 
 }  // namespace
 
+absl::Status ConsumerEngine::MayCommit() const {
+  // Manual assignment commits as a "simple" consumer (generation -1).
+  if (membership_ == nullptr || !subscribed_) return absl::OkStatus();
+  using State = group::GroupMembership::State;
+  const State state = membership_->state();
+  // As the Java client: a member that is rejoining cannot commit (its
+  // generation is about to end); the revocation before a join (holding_)
+  // still commits with the generation it has.
+  if ((state == State::kJoining || state == State::kSyncing) && !holding_) {
+    return KafkaErrorStatus(kafka_error::kRebalanceInProgress,
+                            "the consumer is rejoining its group; poll to complete the rebalance, then commit");
+  }
+  if (membership_->generation() < 0) {
+    return KafkaErrorStatus(kafka_error::kIllegalGeneration,
+                            "the consumer has no live generation (max.poll.interval.ms expired, it was fenced, "
+                            "or it has not joined yet); its partitions are lost");
+  }
+  return absl::OkStatus();
+}
+
 void ConsumerEngine::WithCoordinator(absl::AnyInvocable<void(absl::StatusOr<int32_t>) &&> then) {
   if (offsets_coordinator_.has_value()) {
     std::move(then)(CoordinatorConnectionId(offsets_coordinator_->node_id));
@@ -59,6 +79,10 @@ void ConsumerEngine::Commit(std::vector<TopicPartitionOffset> offsets, int64_t d
   }
   if (offsets.empty()) {
     std::move(done)(absl::OkStatus());
+    return;
+  }
+  if (absl::Status allowed = MayCommit(); !allowed.ok()) {
+    std::move(done)(std::move(allowed));
     return;
   }
   // Retries go through here again, so the attempt is a shareable function.
@@ -123,6 +147,36 @@ void ConsumerEngine::Commit(std::vector<TopicPartitionOffset> offsets, int64_t d
           std::move(done)(absl::OkStatus());
         });
   });
+}
+
+void ConsumerEngine::CommitAsync(std::vector<TopicPartitionOffset> offsets, int64_t deadline_ms,
+                                 std::function<void(absl::Status)> done) {
+  async_commits_.push_back({next_async_commit_id_++, std::move(offsets), deadline_ms, std::move(done)});
+  if (async_commits_.size() == 1) SendNextAsyncCommit();
+}
+
+// One asynchronous commit at a time: a retried older commit can then never
+// land after a newer one, and callbacks complete in call order (the Java
+// client's promise for commitAsync).
+void ConsumerEngine::SendNextAsyncCommit() {
+  if (async_commits_.empty() || async_commits_.front().sent) return;
+  AsyncCommit& front = async_commits_.front();
+  front.sent = true;
+  const uint64_t id = front.id;
+  Commit(std::move(front.offsets), front.deadline_ms, [this, id](absl::Status status) {
+    if (async_commits_.empty() || async_commits_.front().id != id) return;  // cancelled by Close
+    AddCommitCallback(std::move(async_commits_.front().done), std::move(status));
+    async_commits_.pop_front();
+    // Posted, not called: Commit may be finishing inside SendNextAsyncCommit.
+    core_->Post([this] { SendNextAsyncCommit(); });
+  });
+}
+
+void ConsumerEngine::CancelAsyncCommits() {
+  for (AsyncCommit& c : async_commits_) {
+    AddCommitCallback(std::move(c.done), absl::CancelledError("consumer closed before the commit completed"));
+  }
+  async_commits_.clear();
 }
 
 void ConsumerEngine::FetchCommitted(

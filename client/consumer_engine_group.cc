@@ -26,16 +26,27 @@ void ConsumerEngine::AfterMembership() {
         news = true;
         break;
       case group::GroupEvent::Type::kPartitionsAssigned:
-        // Positions come from the group's committed offsets (or the reset policy).
+        // Positions come from the group's committed offsets (or the reset
+        // policy). A partition lost and given back before the application
+        // heard of the loss starts afresh.
+        for (const TopicPartition& tp : e.partitions) {
+          const ConsumerAssignment::Partition* p = assignment_.Find(tp);
+          if (p != nullptr && p->revoking) assignment_.Remove({tp});
+        }
         assignment_.Add(e.partitions, ConsumerAssignment::Phase::kNeedsCommitted);
         app_events_.push_back({RebalanceEvent::Type::kAssigned, std::move(e.partitions)});
         metadata_wanted_ = true;
         news = true;
         break;
       case group::GroupEvent::Type::kPartitionsLost:
-        // Someone else may own these already: no commit, just drop them.
-        for (const TopicPartition& tp : e.partitions) buffer_.Drop(tp);
-        assignment_.Remove(e.partitions);
+        // Someone else may own these already: not fetched any more. They stay
+        // (positions included) until the application's OnLost has run, as in
+        // the Java client, so that a commit meanwhile fails loudly
+        // (ILLEGAL_GENERATION) instead of committing nothing.
+        for (const TopicPartition& tp : e.partitions) {
+          if (ConsumerAssignment::Partition* p = assignment_.Find(tp)) p->revoking = true;
+          buffer_.Drop(tp);
+        }
         app_events_.push_back({RebalanceEvent::Type::kLost, std::move(e.partitions)});
         news = true;
         break;
@@ -62,7 +73,7 @@ void ConsumerEngine::AfterMembership() {
 
 void ConsumerEngine::AckEvents(const std::vector<RebalanceEvent>& events) {
   for (const RebalanceEvent& e : events) {
-    if (e.type != RebalanceEvent::Type::kRevoked) continue;
+    if (e.type == RebalanceEvent::Type::kAssigned) continue;
     for (const TopicPartition& tp : e.partitions) {
       const ConsumerAssignment::Partition* p = assignment_.Find(tp);
       if (p != nullptr && p->revoking) assignment_.Remove({tp});

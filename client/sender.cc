@@ -201,9 +201,16 @@ void Sender::Drain() {
       }
     }
   }
+  // metadata.max.age.ms: refresh even without errors, so new partitions and
+  // leader moves are picked up (as the Java client and librdkafka do).
+  const int64_t metadata_due_ms = metadata_refreshed_ms_ + config_.client.metadata_max_age_ms;
+  if (!topics_.empty() && now_ms >= metadata_due_ms) metadata_wanted_ = true;
   if (metadata_wanted_) RequestMetadata(now_ms);
 
   int64_t wake_ms = INT64_MAX;
+  if (!topics_.empty() && !metadata_in_flight_) {
+    wake_ms = std::max({metadata_due_ms, metadata_next_ms_, now_ms + 1});
+  }
   const PartitionQueue::SendPolicy send_policy = policy();
   for (auto& [tp, queue] : partitions_) {
     if (auto wake = queue->NextWakeMs(send_policy, config_.delivery_timeout_ms)) wake_ms = std::min(wake_ms, *wake);
@@ -255,9 +262,10 @@ void Sender::RequestMetadata(int64_t now_ms) {
   metadata_wanted_ = false;
   std::vector<std::string> topics(topics_.begin(), topics_.end());
   core_.RefreshMetadata(std::move(topics), /*allow_auto_topic_creation=*/true,
-                        [this](absl::StatusOr<std::vector<TopicMetadata>>) {
+                        [this](absl::StatusOr<std::vector<TopicMetadata>> answer) {
                           metadata_in_flight_ = false;
                           metadata_next_ms_ = SteadyNowMs() + config_.client.retry_backoff_ms;
+                          if (answer.ok()) metadata_refreshed_ms_ = SteadyNowMs();
                           if (closing_) return;
                           Drain();
                         });

@@ -88,7 +88,8 @@ class Sender {
 
   bool metadata_in_flight_ = false;
   bool metadata_wanted_ = false;
-  int64_t metadata_next_ms_ = 0;
+  int64_t metadata_next_ms_ = 0;      // earliest next Metadata request (retry.backoff.ms)
+  int64_t metadata_refreshed_ms_ = 0;  // last successful refresh (metadata.max.age.ms)
 
   uint64_t flush_ticket_ = 0;
   io::Timer wake_timer_;

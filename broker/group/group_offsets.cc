@@ -3,10 +3,10 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "broker/group/consumer_subscription.h"
 #include "broker/group/group_coordinator.h"
 #include "broker/kafka_errors.h"
 #include "common/logging.h"
+#include "proto/kafka/consumer_protocol.h"
 
 namespace cairn::broker::group {
 namespace {
@@ -272,9 +272,9 @@ void GroupCoordinator::OffsetDelete(const kafka::OffsetDeleteRequest& request,
     for (const auto& [id, member] : group->members) {
       const std::string* metadata = member.MetadataFor(*group->protocol);
       if (metadata == nullptr) continue;
-      auto topics = SubscribedTopics(
+      auto subscription = kafka::DecodeConsumerSubscription(
           ByteSpan(reinterpret_cast<const uint8_t*>(metadata->data()), metadata->size()));
-      if (topics.ok()) subscribed.insert(topics->begin(), topics->end());
+      if (subscription.ok()) subscribed.insert(subscription->topics.begin(), subscription->topics.end());
     }
   }
   std::vector<PartitionKey> deleting;

@@ -171,7 +171,7 @@ int Consume(const Context& context) {
     std::fflush(stdout);
     if (progress.Due()) progress.Show(absl::StrCat(printed, " records"));
     if (group && std::chrono::steady_clock::now() - last_commit >= kCommitInterval && !printed_next.empty()) {
-      (*consumer)->CommitAsync();
+      (*consumer)->CommitAsync(ToCommit(printed_next), nullptr);  // exactly what was printed
       last_commit = std::chrono::steady_clock::now();
     }
   }

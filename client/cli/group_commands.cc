@@ -12,7 +12,8 @@
 #include "client/cli/command.h"
 #include "client/cli/connect.h"
 #include "client/cli/output.h"
-#include "client/group/consumer_protocol.h"
+#include "client/cli/timestamp_arg.h"
+#include "client/group/topic_partitions.h"
 
 namespace cairn::cli {
 namespace {
@@ -57,8 +58,8 @@ int Describe(const Context& context) {
   std::vector<TopicPartition> uncommitted;
   for (const client::GroupMemberDescription& member : description->members) {
     std::vector<TopicPartition> owned;
-    if (description->protocol_type == client::group::kConsumerProtocolType && !member.assignment.empty()) {
-      auto assignment = client::group::DecodeAssignment(ByteSpan(member.assignment));
+    if (description->protocol_type == kafka::kConsumerProtocolType && !member.assignment.empty()) {
+      auto assignment = kafka::DecodeConsumerAssignment(ByteSpan(member.assignment));
       if (assignment.ok()) owned = client::group::Flatten(assignment->assigned_partitions);
     }
     if (owned.empty()) idle_members.push_back(&member);
@@ -102,19 +103,28 @@ int Delete(const Context& context) {
 }
 
 // --to: earliest, latest, or offset:N (clamped to the partition's range, as
-// kafka-consumer-groups.sh --to-offset does).
+// kafka-consumer-groups.sh --to-offset does). --to-timestamp: the first
+// offset whose timestamp is at least the time, else the log end (as
+// --to-datetime does).
 int Seek(const Context& context) {
   const std::string& group = context.args.positionals()[0];
   const std::vector<std::string> topics = context.args.GetAll("topic");
   if (topics.empty()) return UsageError(context.command, "missing --topic");
   const std::string to = context.args.GetOr("to", "");
+  const std::optional<std::string> to_timestamp = context.args.Get("to-timestamp");
+  if (to_timestamp && !to.empty()) return UsageError(context.command, "give either --to or --to-timestamp, not both");
   int64_t exact = -1;
-  if (absl::StartsWith(to, "offset:")) {
+  int64_t timestamp_ms = -1;
+  if (to_timestamp) {
+    absl::StatusOr<int64_t> ms = ParseTimestampMs("to-timestamp", *to_timestamp);
+    if (!ms.ok()) return UsageError(context.command, ms.status().message());
+    timestamp_ms = *ms;
+  } else if (absl::StartsWith(to, "offset:")) {
     absl::StatusOr<int64_t> n = ParseInt("to", absl::string_view(to).substr(7));
     if (!n.ok() || *n < 0) return UsageError(context.command, absl::StrCat("invalid offset in --to ", to));
     exact = *n;
   } else if (to != "earliest" && to != "latest") {
-    return UsageError(context.command, "--to must be earliest, latest or offset:N");
+    return UsageError(context.command, "--to must be earliest, latest or offset:N (or give --to-timestamp)");
   }
 
   auto admin = OpenAdmin(context);
@@ -135,6 +145,12 @@ int Seek(const Context& context) {
   if (!earliest.ok()) return Fail(absl::StrCat("cannot list offsets: ", OneLine(earliest.status())));
   auto latest = (*admin)->ListOffsets(partitions, client::OffsetSpec::kLatest).get();
   if (!latest.ok()) return Fail(absl::StrCat("cannot list offsets: ", OneLine(latest.status())));
+  std::vector<client::PartitionOffset> by_time;
+  if (timestamp_ms >= 0) {
+    auto found = (*admin)->ListOffsetsForTimestamp(partitions, timestamp_ms).get();
+    if (!found.ok()) return Fail(absl::StrCat("cannot list offsets by time: ", OneLine(found.status())));
+    by_time = std::move(*found);
+  }
 
   // Both lists are sorted by (topic, partition) and cover the same partitions.
   std::vector<client::PartitionOffset> targets;
@@ -142,6 +158,11 @@ int Seek(const Context& context) {
     client::PartitionOffset target = (*earliest)[i];
     if (to == "latest") target.offset = (*latest)[i].offset;
     if (exact >= 0) target.offset = std::clamp(exact, (*earliest)[i].offset, (*latest)[i].offset);
+    if (timestamp_ms >= 0) {
+      // No record that recent: the log end, so only new records are read.
+      const int64_t found = i < by_time.size() ? by_time[i].offset : -1;
+      target.offset = found >= 0 ? std::clamp(found, (*earliest)[i].offset, (*latest)[i].offset) : (*latest)[i].offset;
+    }
     targets.push_back(target);
   }
   if (absl::Status s = (*admin)->AlterGroupOffsets(group, targets).get(); !s.ok()) {
@@ -165,8 +186,13 @@ std::vector<Command> GroupCommands() {
       {"group delete", "GROUP...", "Delete groups (they must have no members)", {}, Delete, "", 1, SIZE_MAX},
       {"group seek", "GROUP", "Reset a group's committed offsets on topics (the group must have no members)",
        {{"topic", 't', "TOPIC", "a topic whose every partition is reset", true},
-        {"to", 0, "WHERE", "earliest, latest, or offset:N (clamped to each partition's offsets)"}},
-       Seek, "Example:\n  cairn group seek billing --topic orders --to offset:1000\n", 1, 1},
+        {"to", 0, "WHERE", "earliest, latest, or offset:N (clamped to each partition's offsets)"},
+        {"to-timestamp", 0, "TIME",
+         "the first offset at or after TIME (ms since the epoch, or ISO-8601 with a zone); the end if none"}},
+       Seek,
+       "Examples:\n  cairn group seek billing --topic orders --to offset:1000\n"
+       "  cairn group seek billing --topic orders --to-timestamp 2024-05-01T12:00:00Z\n",
+       1, 1},
   };
 }
 

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "client/group/consumer_protocol.h"
+#include "client/group/topic_partitions.h"
 #include "common/bytes.h"
 #include "common/topic_partition.h"
 

@@ -270,14 +270,15 @@ void GroupMembership::SendJoin(int64_t now_ms) {
   r.rebalance_timeout_ms = config_.rebalance_timeout_ms;
   r.member_id = member_id_;
   r.group_instance_id = config_.group_instance_id;
-  r.protocol_type = kConsumerProtocolType;
+  r.protocol_type = kafka::kConsumerProtocolType;
   for (const auto& assignor : assignors_) {
     Subscription s;
     s.topics = topics_;
     s.user_data = assignor->SubscriptionUserData(owned_generation_);
     s.owned_partitions = GroupByTopic(owned_);
     s.generation_id = owned_generation_;
-    r.protocols.push_back({std::string(assignor->name()), EncodeSubscription(s, config_.subscription_version), {}});
+    r.protocols.push_back(
+        {std::string(assignor->name()), kafka::EncodeConsumerSubscription(s, config_.subscription_version), {}});
   }
   in_flight_[kJoin].live = true;
   rebalance_deadline_ms_ = now_ms + config_.rebalance_timeout_ms + config_.join_slack_ms;
@@ -396,7 +397,7 @@ std::set<std::string> GroupMembership::GroupTopics() const {
   std::set<std::string> topics(topics_.begin(), topics_.end());
   if (!awaiting_metadata_) return topics;
   for (const auto& m : *awaiting_metadata_) {
-    auto s = DecodeSubscription(m.metadata);
+    auto s = kafka::DecodeConsumerSubscription(m.metadata);
     if (s.ok()) topics.insert(s->topics.begin(), s->topics.end());
   }
   return topics;
@@ -425,13 +426,13 @@ void GroupMembership::AssignAndSync(int64_t now_ms) {
   std::map<std::string, int16_t> versions;
   for (const auto& m : *awaiting_metadata_) {
     int16_t version = 0;
-    auto s = DecodeSubscription(m.metadata, &version);
+    auto s = kafka::DecodeConsumerSubscription(m.metadata, &version);
     if (!s.ok()) {
       // One member's garbage must not stop the group: it subscribes to nothing.
       EmitError(0, absl::StrCat("member ", m.member_id, ": ", s.status().message()));
       s = Subscription{};
     }
-    versions[m.member_id] = std::min(version, kConsumerProtocolMaxVersion);
+    versions[m.member_id] = std::min(version, kafka::kConsumerProtocolMaxVersion);
     members.push_back({m.member_id, m.group_instance_id, std::move(*s)});
   }
   awaiting_metadata_.reset();
@@ -447,7 +448,7 @@ void GroupMembership::AssignAndSync(int64_t now_ms) {
   for (const auto& [member, partitions] : assignor->Assign(counts, members)) {
     Assignment a;
     a.assigned_partitions = GroupByTopic(partitions);
-    assignments.push_back({member, EncodeAssignment(a, versions[member]), {}});
+    assignments.push_back({member, kafka::EncodeConsumerAssignment(a, versions[member]), {}});
   }
   SendSync(now_ms, std::move(assignments));
 }
@@ -485,7 +486,7 @@ void GroupMembership::OnSyncGroup(int64_t now_ms, const kafka::SyncGroupResponse
 // rebalance ended), and rejoin at once if anything was revoked so that
 // the partitions reach their new owners (KIP-429).
 void GroupMembership::ApplyAssignment(int64_t now_ms, const kafka::SyncGroupResponse& response) {
-  auto decoded = DecodeAssignment(response.assignment);
+  auto decoded = kafka::DecodeConsumerAssignment(response.assignment);
   state_ = State::kStable;
   last_heartbeat_ok_ms_ = now_ms;
   if (!decoded.ok()) {

@@ -31,7 +31,7 @@ inline std::string Describe(const GroupEvent& e) {
 }
 
 inline std::string DescribeSubscription(const Buffer& metadata) {
-  auto s = DecodeSubscription(metadata);
+  auto s = kafka::DecodeConsumerSubscription(metadata);
   if (!s.ok()) return "<bad>";
   std::string gen = "-";
   if (s->user_data && s->user_data->size() == 4) gen = std::to_string(LoadBigEndian<int32_t>(s->user_data->data()));
@@ -50,7 +50,7 @@ inline std::string Describe(const GroupRequest& request) {
   if (auto* r = std::get_if<kafka::SyncGroupRequest>(&request)) {
     std::string out = absl::StrCat("SyncGroup gen=", r->generation_id, " member=", r->member_id);
     for (const auto& a : r->assignments) {
-      auto decoded = DecodeAssignment(a.assignment);
+      auto decoded = kafka::DecodeConsumerAssignment(a.assignment);
       absl::StrAppend(&out, " ", a.member_id, "=[", decoded.ok() ? Partitions(Flatten(decoded->assigned_partitions)) : "<bad>",
                       "]");
     }
@@ -103,7 +103,7 @@ inline kafka::SyncGroupResponse Synced(const std::vector<TopicPartition>& partit
   r.error_code = error;
   Assignment a;
   a.assigned_partitions = GroupByTopic(partitions);
-  r.assignment = EncodeAssignment(a, 1);
+  r.assignment = kafka::EncodeConsumerAssignment(a, 1);
   return r;
 }
 
@@ -119,7 +119,7 @@ inline Buffer SubscriptionBytes(std::vector<std::string> topics, std::vector<Top
   s.topics = std::move(topics);
   s.owned_partitions = GroupByTopic(owned);
   s.user_data = std::move(user_data);
-  return EncodeSubscription(s, 1);
+  return kafka::EncodeConsumerSubscription(s, 1);
 }
 
 }  // namespace cairn::client::group::testing

@@ -24,8 +24,10 @@ extern char** environ;
 
 namespace cairn::client::testing {
 
-CairndProcess::CairndProcess()
-    : port_(io::testing::FreeLoopbackPort()), admin_port_(io::testing::FreeLoopbackPort()) {
+CairndProcess::CairndProcess(std::vector<std::string> overrides)
+    : overrides_(std::move(overrides)),
+      port_(io::testing::FreeLoopbackPort()),
+      admin_port_(io::testing::FreeLoopbackPort()) {
   char name[] = "/tmp/cairn-client-it-XXXXXX";
   CAIRN_CHECK(mkdtemp(name) != nullptr);
   dir_ = name;
@@ -45,6 +47,10 @@ void CairndProcess::Start() {
                                    "--override", "log.dirs=" + dir_ + "/data",
                                    "--override", "smp=2",
                                    "--override", "admin.listener=127.0.0.1:" + std::to_string(admin_port_)};
+  for (const std::string& o : overrides_) {
+    args.push_back("--override");
+    args.push_back(o);
+  }
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);

@@ -7,13 +7,15 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace cairn::client::testing {
 
 class CairndProcess {
  public:
   // Picks free ports and a fresh data directory; does not start.
-  CairndProcess();
+  // `overrides` are extra "key=value" settings (e.g. shorter group timeouts).
+  explicit CairndProcess(std::vector<std::string> overrides = {});
   // Kills the process if it still runs and removes the data directory.
   ~CairndProcess();
   CairndProcess(const CairndProcess&) = delete;
@@ -33,6 +35,7 @@ class CairndProcess {
  private:
   bool Ready() const;
 
+  std::vector<std::string> overrides_;
   uint16_t port_;
   uint16_t admin_port_;
   std::string dir_;

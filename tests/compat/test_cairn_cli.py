@@ -245,6 +245,43 @@ class CairnCliTest(BrokerTestCase):
         self.assertEqual(self.cairn("group", "delete", "cli-g1", "cli-g2"), b"Deleted group cli-g1.\nDeleted group cli-g2.\n")
         self.assertEqual(self.fails("group", "describe", "cli-g1"), "cairn: group cli-g1 does not exist")
 
+    def test_group_seek_to_timestamp_in_ms_and_iso_8601(self):
+        self.cairn("topic", "create", "cli-ts", "-p", "2")
+        base = 1714564800000  # 2024-05-01T12:00:00Z
+        producer = confluent_kafka.Producer({"bootstrap.servers": self.broker.bootstrap})
+        # Partition 0: offsets 0, 1, 2 at base, +1 s, +2 s; partition 1: offsets 0, 1 at +0.5 s, +1.5 s.
+        for partition, delta in [(0, 0), (0, 1000), (0, 2000), (1, 500), (1, 1500)]:
+            producer.produce("cli-ts", value=b"x", partition=partition, timestamp=base + delta)
+        self.assertEqual(producer.flush(30), 0)
+
+        def seek(when):
+            return rows(self.cairn("group", "seek", "cli-gt", "--topic", "cli-ts", "--to-timestamp", when))
+
+        # The first offset whose timestamp is at least the time, per partition.
+        self.assertEqual(seek(str(base + 1000)), [["TOPIC", "PARTITION", "NEW-OFFSET"],
+                                                  ["cli-ts", "0", "1"], ["cli-ts", "1", "1"]])
+        self.assertEqual(seek("2024-05-01T12:00:01.500Z")[1:], [["cli-ts", "0", "2"], ["cli-ts", "1", "1"]])
+        self.assertEqual(seek("2024-05-01T14:00:00.250+02:00")[1:], [["cli-ts", "0", "1"], ["cli-ts", "1", "0"]])
+        self.assertEqual(seek(str(base))[1:], [["cli-ts", "0", "0"], ["cli-ts", "1", "0"]])
+        # No record that recent: the end of each partition.
+        self.assertEqual(seek("2024-05-01T12:00:10Z")[1:], [["cli-ts", "0", "3"], ["cli-ts", "1", "2"]])
+        # What librdkafka then reads as the group's committed offsets.
+        seek("2024-05-01T12:00:01Z")
+        reader = confluent_kafka.Consumer({"bootstrap.servers": self.broker.bootstrap, "group.id": "cli-gt",
+                                           "enable.auto.commit": False})
+        committed = reader.committed([CTopicPartition("cli-ts", 0), CTopicPartition("cli-ts", 1)], timeout=20)
+        reader.close()
+        self.assertEqual([(tp.partition, tp.offset) for tp in committed], [(0, 1), (1, 1)])
+
+        line = self.fails("group", "seek", "cli-gt", "--topic", "cli-ts", "--to-timestamp", "2024-05-01T12:00:00",
+                          status=2)
+        self.assertTrue(line.startswith("cairn group seek: invalid time '2024-05-01T12:00:00' for --to-timestamp"),
+                        line)
+        line = self.fails("group", "seek", "cli-gt", "--topic", "cli-ts", "--to", "earliest",
+                          "--to-timestamp", "0", status=2)
+        self.assertEqual(line, "cairn group seek: give either --to or --to-timestamp, not both "
+                               "(see 'cairn group seek --help')")
+
     def test_consume_with_a_group_commits_what_it_printed(self):
         self.cairn("topic", "create", "cli-gc", "-p", "1")
         self.cairn("produce", "cli-gc", stdin=b"1\n2\n3\n4\n5\n")

@@ -2,9 +2,9 @@
 # Builds the Kafka codec fuzzers with clang + libFuzzer + ASan/UBSan in
 # build/fuzz, writes seed corpora from the round-trip encoder, and runs them:
 # the whole-frame and record-batch fuzzers for SECONDS seconds each (default
-# 30), the header fuzzer and each API's body fuzzer for SECONDS/10 (at least
-# 2), and so is the group coordinator's __consumer_offsets record fuzzer
-# (broker/group/fuzz). Usage: proto/kafka/fuzz/run.sh [SECONDS]
+# 30), the header fuzzer, the consumer protocol fuzzer and each API's body
+# fuzzer for SECONDS/10 (at least 2), and so is the group coordinator's
+# __consumer_offsets record fuzzer (broker/group/fuzz). Usage: proto/kafka/fuzz/run.sh [SECONDS]
 # Crashes are written to build/fuzz/artifacts/; the corpora grow in build/fuzz/corpus/.
 set -euo pipefail
 seconds="${1:-30}"
@@ -37,6 +37,7 @@ run() {  # run FUZZER SEED_DIR SECONDS [BINARY_DIR]
 run request_fuzz "$seeds/request" "$seconds"
 run record_batch_fuzz "$seeds/record_batch" "$seconds"
 run header_fuzz "$seeds/header" "$short"
+run consumer_protocol_fuzz "$seeds/consumer_protocol" "$short"
 for path in "$build"/proto/kafka/fuzz/body_*_fuzz; do
   fuzzer="$(basename "$path")"
   key="$(echo "$fuzzer" | cut -d_ -f2)"

@@ -1,8 +1,9 @@
 // Writes the fuzz seed corpora: every message type at every version (header +
 // body, from the generated round-trip fillers) into <dir>/request; the same
 // bodies behind a big-endian int16 version into <dir>/body_<api key> for the
-// per-API body fuzzers; request headers into <dir>/header; and record batches
-// in every codec into <dir>/record_batch.
+// per-API body fuzzers; request headers into <dir>/header; record batches
+// in every codec into <dir>/record_batch; and consumer protocol subscriptions
+// and assignments of every version into <dir>/consumer_protocol.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +11,7 @@
 #include <utility>
 
 #include "common/record_batch.h"
+#include "proto/kafka/consumer_protocol.h"
 #include "proto/kafka/generated/test_fill.h"
 #include "proto/kafka/header.h"
 
@@ -69,6 +71,20 @@ int main(int argc, char** argv) {
     WriteFile(dir / "record_batch" / (std::string("batch-") + cairn::CompressionName(codec)),
               cairn::MakeRecordBatch(kv, codec, 1700000000000));
     ++count;
+  }
+  std::filesystem::create_directories(dir / "consumer_protocol");
+  ConsumerProtocolSubscription subscription{.topics = {"orders", "payments"},
+                                            .user_data = cairn::Buffer{0, 0, 0, 3},
+                                            .owned_partitions = {{"orders", {0, 2}}},
+                                            .generation_id = 3,
+                                            .rack_id = "rack-a"};
+  ConsumerProtocolAssignment assignment{.assigned_partitions = {{"orders", {1}}, {"payments", {0, 1}}},
+                                        .user_data = std::nullopt};
+  for (int16_t version = 0; version <= kConsumerProtocolMaxVersion; ++version) {
+    const std::string v = std::to_string(version);
+    WriteFile(dir / "consumer_protocol" / ("subscription-v" + v), EncodeConsumerSubscription(subscription, version));
+    WriteFile(dir / "consumer_protocol" / ("assignment-v" + v), EncodeConsumerAssignment(assignment, version));
+    count += 2;
   }
   std::printf("wrote %d seeds under %s\n", count, dir.c_str());
   return 0;

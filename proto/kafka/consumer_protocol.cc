@@ -1,7 +1,6 @@
-#include "client/group/consumer_protocol.h"
+#include "proto/kafka/consumer_protocol.h"
 
 #include <algorithm>
-#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "common/check.h"
@@ -9,33 +8,41 @@
 #include "proto/kafka/reader.h"
 #include "proto/kafka/writer.h"
 
-namespace cairn::client::group {
+namespace cairn::kafka {
 namespace {
 
 constexpr bool kClassic = false;  // never compact: these messages are not flexible
 
-void WriteTopicPartitions(kafka::Writer& w, const std::vector<TopicPartitions>& grouped) {
+// ReadArrayLength allows one byte per element; check the real minimum size
+// of an element before resizing, so a lying count allocates nothing.
+absl::Status CheckElements(const Reader& r, int32_t count, size_t min_element_bytes, absl::string_view what) {
+  if (static_cast<size_t>(count) * min_element_bytes > r.remaining()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " count ", count, " exceeds the ", r.remaining(), " bytes left"));
+  }
+  return absl::OkStatus();
+}
+
+void WriteTopicPartitions(Writer& w, const std::vector<ConsumerProtocolTopicPartitions>& grouped) {
   w.WriteArrayLength(grouped.size(), kClassic);
-  for (const TopicPartitions& tp : grouped) {
+  for (const ConsumerProtocolTopicPartitions& tp : grouped) {
     w.WriteString(tp.topic, kClassic);
     w.WriteArrayLength(tp.partitions.size(), kClassic);
     for (int32_t p : tp.partitions) w.WriteInt32(p);
   }
 }
 
-absl::Status ReadTopicPartitions(kafka::Reader& r, std::vector<TopicPartitions>* out) {
+absl::Status ReadTopicPartitions(Reader& r, std::vector<ConsumerProtocolTopicPartitions>* out) {
   int32_t topics = 0;
   RETURN_IF_ERROR(r.ReadArrayLength(&topics, kClassic, /*nullable=*/false));
+  // A topic takes at least a string length and a partition count.
+  RETURN_IF_ERROR(CheckElements(r, topics, 2 + 4, "topic"));
   out->resize(static_cast<size_t>(topics));
-  for (TopicPartitions& tp : *out) {
+  for (ConsumerProtocolTopicPartitions& tp : *out) {
     RETURN_IF_ERROR(r.ReadString(&tp.topic, kClassic));
     int32_t count = 0;
     RETURN_IF_ERROR(r.ReadArrayLength(&count, kClassic, /*nullable=*/false));
-    // ReadArrayLength allows one byte per element; an INT32 takes four.
-    if (static_cast<size_t>(count) * 4 > r.remaining()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("partition count ", count, " exceeds the ", r.remaining(), " bytes left"));
-    }
+    RETURN_IF_ERROR(CheckElements(r, count, 4, "partition"));
     tp.partitions.resize(static_cast<size_t>(count));
     for (int32_t& p : tp.partitions) RETURN_IF_ERROR(r.ReadInt32(&p));
   }
@@ -44,14 +51,14 @@ absl::Status ReadTopicPartitions(kafka::Reader& r, std::vector<TopicPartitions>*
 
 // Reads the leading version: negative is an error, newer than ours is read
 // as ours (fields are only ever appended).
-absl::Status ReadVersion(kafka::Reader& r, int16_t* wire, int16_t* effective) {
+absl::Status ReadVersion(Reader& r, int16_t* wire, int16_t* effective) {
   RETURN_IF_ERROR(r.ReadInt16(wire));
   if (*wire < 0) return absl::InvalidArgumentError(absl::StrCat("negative consumer protocol version ", *wire));
   *effective = std::min(*wire, kConsumerProtocolMaxVersion);
   return absl::OkStatus();
 }
 
-absl::Status Finish(const kafka::Reader& r, int16_t wire_version) {
+absl::Status Finish(const Reader& r, int16_t wire_version) {
   if (wire_version > kConsumerProtocolMaxVersion) return absl::OkStatus();
   return r.ExpectEnd();
 }
@@ -60,12 +67,13 @@ absl::Status Decorate(const absl::Status& s, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(what, ": ", s.message()));
 }
 
-absl::Status DecodeSubscriptionInto(ByteSpan bytes, Subscription* out, int16_t* wire) {
-  kafka::Reader r(bytes);
+absl::Status DecodeSubscriptionInto(ByteSpan bytes, ConsumerProtocolSubscription* out, int16_t* wire) {
+  Reader r(bytes);
   int16_t version = 0;
   RETURN_IF_ERROR(ReadVersion(r, wire, &version));
   int32_t count = 0;
   RETURN_IF_ERROR(r.ReadArrayLength(&count, kClassic, /*nullable=*/false));
+  RETURN_IF_ERROR(CheckElements(r, count, 2, "topic"));  // each an INT16 length at least
   out->topics.resize(static_cast<size_t>(count));
   for (std::string& topic : out->topics) RETURN_IF_ERROR(r.ReadString(&topic, kClassic));
   RETURN_IF_ERROR(r.ReadNullableBytes(&out->user_data, kClassic));
@@ -75,8 +83,8 @@ absl::Status DecodeSubscriptionInto(ByteSpan bytes, Subscription* out, int16_t* 
   return Finish(r, *wire);
 }
 
-absl::Status DecodeAssignmentInto(ByteSpan bytes, Assignment* out, int16_t* wire) {
-  kafka::Reader r(bytes);
+absl::Status DecodeAssignmentInto(ByteSpan bytes, ConsumerProtocolAssignment* out, int16_t* wire) {
+  Reader r(bytes);
   int16_t version = 0;
   RETURN_IF_ERROR(ReadVersion(r, wire, &version));
   RETURN_IF_ERROR(ReadTopicPartitions(r, &out->assigned_partitions));
@@ -86,10 +94,11 @@ absl::Status DecodeAssignmentInto(ByteSpan bytes, Assignment* out, int16_t* wire
 
 }  // namespace
 
-Buffer EncodeSubscription(const Subscription& subscription, int16_t version) {
-  CAIRN_CHECK(version >= 0 && version <= kConsumerProtocolMaxVersion) << "subscription version " << version;
+Buffer EncodeConsumerSubscription(const ConsumerProtocolSubscription& subscription, int16_t version) {
+  CAIRN_CHECK(version >= 0) << "subscription version " << version;
+  CAIRN_CHECK(version <= kConsumerProtocolMaxVersion) << "subscription version " << version;
   Buffer out;
-  kafka::Writer w(out);
+  Writer w(out);
   w.WriteInt16(version);
   w.WriteArrayLength(subscription.topics.size(), kClassic);
   for (const std::string& topic : subscription.topics) w.WriteString(topic, kClassic);
@@ -100,18 +109,19 @@ Buffer EncodeSubscription(const Subscription& subscription, int16_t version) {
   return out;
 }
 
-Buffer EncodeAssignment(const Assignment& assignment, int16_t version) {
-  CAIRN_CHECK(version >= 0 && version <= kConsumerProtocolMaxVersion) << "assignment version " << version;
+Buffer EncodeConsumerAssignment(const ConsumerProtocolAssignment& assignment, int16_t version) {
+  CAIRN_CHECK(version >= 0) << "assignment version " << version;
+  CAIRN_CHECK(version <= kConsumerProtocolMaxVersion) << "assignment version " << version;
   Buffer out;
-  kafka::Writer w(out);
+  Writer w(out);
   w.WriteInt16(version);
   WriteTopicPartitions(w, assignment.assigned_partitions);
   w.WriteNullableBytes(assignment.user_data, kClassic);
   return out;
 }
 
-absl::StatusOr<Subscription> DecodeSubscription(ByteSpan bytes, int16_t* version_out) {
-  Subscription subscription;
+absl::StatusOr<ConsumerProtocolSubscription> DecodeConsumerSubscription(ByteSpan bytes, int16_t* version_out) {
+  ConsumerProtocolSubscription subscription;
   int16_t wire = -1;
   if (absl::Status s = DecodeSubscriptionInto(bytes, &subscription, &wire); !s.ok()) {
     return Decorate(s, "ConsumerProtocolSubscription");
@@ -120,8 +130,8 @@ absl::StatusOr<Subscription> DecodeSubscription(ByteSpan bytes, int16_t* version
   return subscription;
 }
 
-absl::StatusOr<Assignment> DecodeAssignment(ByteSpan bytes, int16_t* version_out) {
-  Assignment assignment;
+absl::StatusOr<ConsumerProtocolAssignment> DecodeConsumerAssignment(ByteSpan bytes, int16_t* version_out) {
+  ConsumerProtocolAssignment assignment;
   int16_t wire = -1;
   if (absl::Status s = DecodeAssignmentInto(bytes, &assignment, &wire); !s.ok()) {
     return Decorate(s, "ConsumerProtocolAssignment");
@@ -130,26 +140,4 @@ absl::StatusOr<Assignment> DecodeAssignment(ByteSpan bytes, int16_t* version_out
   return assignment;
 }
 
-std::vector<TopicPartition> Flatten(const std::vector<TopicPartitions>& grouped) {
-  std::vector<TopicPartition> out;
-  for (const TopicPartitions& tp : grouped) {
-    for (int32_t p : tp.partitions) out.push_back({tp.topic, p});
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
-
-std::vector<TopicPartitions> GroupByTopic(const std::vector<TopicPartition>& partitions) {
-  std::map<std::string, std::vector<int32_t>> by_topic;
-  for (const TopicPartition& tp : partitions) by_topic[tp.topic].push_back(tp.partition);
-  std::vector<TopicPartitions> out;
-  for (auto& [topic, list] : by_topic) {
-    std::sort(list.begin(), list.end());
-    list.erase(std::unique(list.begin(), list.end()), list.end());
-    out.push_back({topic, std::move(list)});
-  }
-  return out;
-}
-
-}  // namespace cairn::client::group
+}  // namespace cairn::kafka

@@ -1,0 +1,124 @@
+// metadata.max.age.ms on a real cairnd: partitions added with
+// CreatePartitions reach a subscribed consumer group (its leader sees the
+// new count and rebalances) and a producer's partitioner without any error
+// forcing a refresh.
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "client/integration/consumer_test_support.h"
+#include "client/murmur2.h"
+
+namespace cairn::client::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using std::chrono::steady_clock;
+
+class Log : public RebalanceListener {
+ public:
+  void OnAssigned(const std::vector<TopicPartitionOffset>& p) override { Add("assigned", p); }
+  void OnRevoked(const std::vector<TopicPartitionOffset>& p) override { Add("revoked", p); }
+  void OnLost(const std::vector<TopicPartitionOffset>& p) override { Add("lost", p); }
+  std::vector<std::string> lines;
+
+ private:
+  void Add(const char* what, const std::vector<TopicPartitionOffset>& p) {
+    std::string line = what;
+    for (const auto& tpo : p) absl::StrAppend(&line, " ", tpo.partition);
+    lines.push_back(line);
+  }
+};
+
+// The first key (k0, k1, ...) that murmur2 puts on `partition` of `count`.
+std::string KeyFor(int32_t partition, int32_t count) {
+  for (int i = 0;; ++i) {
+    std::string key = "k" + std::to_string(i);
+    if (PartitionForKey(key, count) == partition) return key;
+  }
+}
+
+TEST_CASE("Consumer and Producer: partitions added with CreatePartitions are picked up within metadata.max.age.ms") {
+  CairndProcess broker({"group.initial.rebalance.delay.ms=0"});
+  broker.Start();
+  auto admin = MakeAdmin(broker);
+  const std::string topic = "growing";
+  CreateTopicAndWait(*admin, topic, 1);
+
+  ConsumerConfig consumer_config = ConsumerConfigFor(broker, "g-growing");
+  consumer_config.enable_auto_commit = false;
+  consumer_config.metadata_max_age_ms = 500;
+  Log events;
+  auto consumer = MakeConsumer(consumer_config);
+  REQUIRE(consumer->Subscribe({topic}, &events).ok());
+  const auto joined_by = steady_clock::now() + seconds(30);
+  while (consumer->Assignment().size() != 1) {
+    REQUIRE(steady_clock::now() < joined_by);
+    REQUIRE(consumer->Poll(milliseconds(50)).ok());
+  }
+
+  ProducerConfig producer_config;
+  producer_config.client = ConfigFor(broker);
+  producer_config.client.metadata_max_age_ms = 500;
+  producer_config.linger_ms = 0;
+  auto producer = Producer::Create(producer_config);
+  REQUIRE(producer.ok());
+  // One record while the topic has one partition: the producer now holds
+  // metadata that will go stale without any error to say so.
+  ProducerRecord first{topic, KeyFor(0, 3), "before"};
+  auto sent = (*producer)->Send(first).get();
+  REQUIRE(sent.ok());
+  CHECK(sent->partition == 0);
+
+  REQUIRE(admin->CreatePartitions(topic, 3).get().ok());
+  const auto grown_at = steady_clock::now();
+
+  // The consumer (the group's leader) sees 3 partitions at its next refresh
+  // and rebalances: eager range revokes partition 0 and assigns all three.
+  while (consumer->Assignment().size() != 3) {
+    REQUIRE_MESSAGE(steady_clock::now() - grown_at < seconds(20), "the group never saw the new partitions");
+    REQUIRE(consumer->Poll(milliseconds(50)).ok());
+  }
+  CHECK(events.lines == std::vector<std::string>{"assigned 0", "revoked 0", "assigned 0 1 2"});
+
+  // The producer: keyed records go where murmur2 puts them among 3
+  // partitions once its metadata is refreshed (within the max age, without
+  // an error forcing it). Wait for one record to land on a new partition.
+  const std::string probe_key = KeyFor(2, 3);
+  int32_t landed = -1;
+  while (landed != 2) {
+    REQUIRE_MESSAGE(steady_clock::now() - grown_at < seconds(20), "the producer never used the new partitions");
+    auto probe = (*producer)->Send({topic, probe_key, "probe"}).get();
+    REQUIRE(probe.ok());
+    landed = probe->partition;
+    // Before the refresh it can only be partition 0.
+    CHECK((landed == 0 || landed == 2));
+    if (landed != 2) std::this_thread::sleep_for(milliseconds(100));
+  }
+  std::set<int32_t> used;
+  for (int i = 0; i < 60; ++i) {
+    const std::string key = "key-" + std::to_string(i);
+    auto meta = (*producer)->Send({topic, key, "v" + std::to_string(i)}).get();
+    REQUIRE(meta.ok());
+    CHECK(meta->partition == PartitionForKey(key, 3));
+    used.insert(meta->partition);
+  }
+  CHECK(used == std::set<int32_t>{0, 1, 2});
+
+  // And the consumer reads them from the new partitions.
+  std::vector<ConsumerRecord> read;
+  const auto read_by = steady_clock::now() + seconds(30);
+  std::set<int32_t> read_partitions;
+  while (read_partitions.size() < 3) {
+    REQUIRE(steady_clock::now() < read_by);
+    auto polled = consumer->Poll(milliseconds(50));
+    REQUIRE(polled.ok());
+    for (const auto& r : *polled) read_partitions.insert(r.partition);
+  }
+  (*producer)->Close(seconds(5));
+  CHECK(consumer->Close().ok());
+}
+
+}  // namespace
+}  // namespace cairn::client::testing
