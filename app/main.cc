@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -126,20 +127,42 @@ int Run(int argc, char** argv) {
   if (absl::Status started = runtime.Start(shard_count); !started.ok()) Die(kExitRuntimeError, started.ToString());
 
   broker::Broker broker(config, runtime);
+  // SIGINT/SIGTERM are awaited from the start: one arriving while Start
+  // still waits for the controller quorum cancels it, and cairnd stops
+  // cleanly instead of ignoring the signal until a quorum forms.
+  std::atomic<int> signal_number{0};
+  std::thread signal_waiter([&] {
+    int received = 0;
+    sigwait(&stop_signals, &received);
+    signal_number = received;
+    broker.RequestStop();
+  });
   if (absl::Status started = broker.Start(); !started.ok()) {
+    if (signal_number != 0) {
+      signal_waiter.join();
+      CAIRN_LOG(kInfo) << "received " << strsignal(signal_number) << " during start-up (" << std::string(started.message())
+                       << "), stopping";
+      broker.Stop();
+      runtime.Stop();
+      CAIRN_LOG(kInfo) << "stopped cleanly";
+      return 0;
+    }
     broker.Stop();
     runtime.Stop();
+    signal_waiter.detach();  // blocked in sigwait; the process exits now
     Die(kExitRuntimeError, started.ToString());
   }
   std::vector<std::string> listeners;
   for (const Listener& l : config.listeners) listeners.push_back(l.name + "://" + l.host + ":" + std::to_string(l.port));
-  CAIRN_LOG(kInfo) << "cairnd node " << config.node_id << " started: " << shard_count << " shard(s), log dirs ["
+  CAIRN_LOG(kInfo) << "cairnd node " << config.node_id << " (cluster " << config.cluster_id << ", roles "
+                   << (config.process_broker ? (config.process_controller ? "broker,controller" : "broker")
+                                             : "controller")
+                   << ") started: " << shard_count << " shard(s), log dirs ["
                    << absl::StrJoin(config.log_dirs, ", ") << "], " << broker.partition_count()
                    << " partition(s) recovered, " << broker.offline_partition_count() << " offline; listening on ["
                    << absl::StrJoin(listeners, ", ") << "]";
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  signal_waiter.join();
   CAIRN_LOG(kInfo) << "received " << strsignal(signal_number) << ", stopping";
   broker.Stop();
   runtime.Stop();

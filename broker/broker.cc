@@ -41,7 +41,7 @@ std::optional<Listener> ControllerListener(const ServerConfig& config) {
 controller::MetadataController::Options ControllerOptions(const ServerConfig& config) {
   controller::MetadataController::Options options;
   options.raft.id = raft::NodeId(config.node_id.value());
-  options.raft.cluster_id = "cairn";
+  options.raft.cluster_id = config.cluster_id;
   options.raft.data_dir = absl::StrCat(config.log_dirs.front(), "/", storage::kControllerMetadataDir);
   if (config.controller_quorum_voters.empty()) {
     // A quorum of one: the listener serves no peer, so any free port does
@@ -53,6 +53,14 @@ controller::MetadataController::Options ControllerOptions(const ServerConfig& co
     for (const QuorumVoter& voter : config.controller_quorum_voters) {
       options.raft.voters.push_back(
           controller::PeerAddress{raft::NodeId(voter.node_id.value()), voter.host, voter.port});
+    }
+  }
+  if (!config.process_controller) {
+    // A learner of the metadata log: the quorum reaches it on its controller
+    // listener (ServerConfig checks that a broker-only node has one).
+    if (std::optional<Listener> own = ControllerListener(config)) {
+      options.raft.learner_host = own->host;
+      options.raft.learner_port = own->port;
     }
   }
   options.raft.random_seed = static_cast<uint64_t>(std::random_device{}()) ^ config.node_id.value();
@@ -111,17 +119,32 @@ absl::Status Broker::Start() {
     if (admin_) admin_->set_controller(controller_.get());
     return absl::OkStatus();
   }));
-  // Everything committed before this node (re)started must be in the image
-  // before any partition is opened or any client is served.
-  WaitOnShard0("the controller quorum to elect a leader and this node to catch up",
-               [this](absl::AnyInvocable<void() &&> done) {
-                 controller_->WhenCaughtUp([done = std::move(done)]() mutable { std::move(done)(); });
-               });
+  const auto caught_up = [this](absl::AnyInvocable<void() &&> done) {
+    controller_->WhenCaughtUp([done = std::move(done)]() mutable { std::move(done)(); });
+  };
+  if (!config_.process_broker) {
+    // A controller-only node: a voter of the quorum, no Kafka listeners, no
+    // partitions and no broker registration (so it is in no Metadata).
+    RETURN_IF_ERROR(WaitOnShard0("the controller quorum to elect a leader and this node to catch up", caught_up));
+    if (admin_) RunOn(runtime_.shard(0), [&] { admin_->set_ready(true); return 0; });
+    return absl::OkStatus();
+  }
   lifecycle_ = RunOn(runtime_.shard(0), [&] {
     return std::make_unique<BrokerLifecycle>(runtime_.shard(0), *controller_, config_);
   });
-  WaitOnShard0("the controller to accept this broker's registration",
-               [this](absl::AnyInvocable<void() &&> done) { lifecycle_->Start(std::move(done)); });
+  const auto registered = [this](absl::AnyInvocable<void() &&> done) { lifecycle_->Start(std::move(done)); };
+  if (config_.process_controller) {
+    // Everything committed before this node (re)started must be in the image
+    // before any partition is opened or any client is served.
+    RETURN_IF_ERROR(WaitOnShard0("the controller quorum to elect a leader and this node to catch up", caught_up));
+    RETURN_IF_ERROR(WaitOnShard0("the controller to accept this broker's registration", registered));
+  } else {
+    // A broker-only node receives the metadata log only once its
+    // registration has made it a learner; then it catches up the same way.
+    RETURN_IF_ERROR(WaitOnShard0("the controller to accept this broker's registration (and add it as a learner)",
+                                 registered));
+    RETURN_IF_ERROR(WaitOnShard0("this learner to catch up with the metadata log", caught_up));
+  }
 
   // The image the shards open their partitions for; images applied from now
   // on wait in the publisher until every shard is open.
@@ -149,8 +172,16 @@ absl::Status Broker::Start() {
   return absl::OkStatus();
 }
 
-void Broker::WaitOnShard0(std::string_view what,
-                          absl::AnyInvocable<void(absl::AnyInvocable<void() &&>)> start) {
+void Broker::RequestStop() {
+  {
+    std::lock_guard<std::mutex> lock(stop_mutex_);
+    stop_requested_ = true;
+  }
+  stop_requested_cv_.notify_all();
+}
+
+absl::Status Broker::WaitOnShard0(std::string_view what,
+                                  absl::AnyInvocable<void(absl::AnyInvocable<void() &&>)> start) {
   auto done = std::make_shared<std::promise<void>>();
   std::future<void> finished = done->get_future();
   RunOn(runtime_.shard(0), [&] {
@@ -158,11 +189,24 @@ void Broker::WaitOnShard0(std::string_view what,
     return 0;
   });
   const auto began = std::chrono::steady_clock::now();
-  while (finished.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
-    CAIRN_LOG(kInfo) << "still waiting for " << what << " ("
-                     << std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - began).count()
-                     << " s)";
+  auto next_log = began + std::chrono::seconds(5);
+  while (finished.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
+    {
+      // A stop (SIGTERM) while waiting ends Start; what was started on
+      // shard 0 is torn down by Stop().
+      std::unique_lock<std::mutex> lock(stop_mutex_);
+      if (stop_requested_cv_.wait_for(lock, std::chrono::milliseconds(50), [this] { return stop_requested_; })) {
+        return absl::CancelledError("stopped while waiting for " + std::string(what));
+      }
+    }
+    if (std::chrono::steady_clock::now() >= next_log) {
+      next_log += std::chrono::seconds(5);
+      CAIRN_LOG(kInfo) << "still waiting for " << what << " ("
+                       << std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - began).count()
+                       << " s)";
+    }
   }
+  return absl::OkStatus();
 }
 
 void Broker::RequestProducerIds(ProducerIdAllocator::BlockCallback done) {

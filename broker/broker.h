@@ -2,11 +2,16 @@
 // the Kafka listeners (SO_REUSEPORT, so the kernel spreads connections over
 // shards) and the client sessions; on shard 0, this node's controller (a
 // voter of the metadata quorum; a single node is a quorum of one), its
-// registration, and the topic store. Start() and Stop() are called from the
+// registration, and the topic store. process.roles picks what runs: a
+// broker-only node's controller is a learner of the metadata log; a
+// controller-only node runs the controller alone (no Kafka listener, no
+// partitions, no registration). Start() and Stop() are called from the
 // main thread.
 #pragma once
 
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <string_view>
 #include <memory>
 #include <vector>
@@ -37,7 +42,11 @@ class Broker {
   // creates missing logs of known topics, then listens. Blocking.
   absl::Status Start();
   // Stops listening, closes sessions and closes every log cleanly. Blocking.
+  // Also after a Start that failed or was cancelled.
   void Stop();
+  // From any thread (a signal handler's): a Start still waiting for the
+  // controller quorum returns Cancelled instead of waiting on.
+  void RequestStop();
 
   size_t partition_count() const { return partitions_; }
   size_t offline_partition_count() const { return offline_; }
@@ -61,8 +70,9 @@ class Broker {
 
   absl::Status OpenShard(ShardServer& server);
   // Runs `start` on shard 0 and blocks until it calls its argument, logging
-  // what it waits for every few seconds.
-  void WaitOnShard0(std::string_view what, absl::AnyInvocable<void(absl::AnyInvocable<void() &&>)> start);
+  // what it waits for every few seconds; Cancelled once RequestStop() is
+  // called.
+  absl::Status WaitOnShard0(std::string_view what, absl::AnyInvocable<void(absl::AnyInvocable<void() &&>)> start);
   void RequestProducerIds(ProducerIdAllocator::BlockCallback done);
   absl::Status ListenOnShard(ShardServer& server);
   void Accept(ShardServer& server, std::unique_ptr<io::Connection> connection);
@@ -83,6 +93,9 @@ class Broker {
   size_t partitions_ = 0;
   size_t offline_ = 0;
   uint16_t port_ = 0;
+  std::mutex stop_mutex_;
+  std::condition_variable stop_requested_cv_;
+  bool stop_requested_ = false;  // guarded by stop_mutex_
 };
 
 }  // namespace cairn::broker

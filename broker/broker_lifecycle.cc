@@ -50,6 +50,13 @@ void BrokerLifecycle::Register() {
     e->set_host(listener.host);
     e->set_port(listener.port);
   }
+  // Where the quorum reaches this node: a broker-only node is added as a
+  // learner of the metadata log at this address.
+  const controller::PeerAddress quorum_address = controller_.controller_address();
+  r->mutable_controller_endpoint()->set_name(
+      config_.controller_listener_names.empty() ? "CONTROLLER" : config_.controller_listener_names.front());
+  r->mutable_controller_endpoint()->set_host(quorum_address.host);
+  r->mutable_controller_endpoint()->set_port(quorum_address.port);
   controller_.Submit(std::move(request), [this, alive = alive_](controllerpb::ControllerReply reply) {
     if (!*alive) return;
     absl::Status status = controller::StatusFromReply(reply);

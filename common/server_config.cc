@@ -27,6 +27,9 @@ using V = ConfigValidator;
 
 void DefineProcessKeys(ConfigDef& def) {
   def.Define("node.id", Type::kInt, "1", "The id of this node in the cluster.", V::AtLeast(0))
+      .Define("cluster.id", Type::kString, "cairn",
+              "The cluster this node belongs to: every quorum message carries it, and nodes of "
+              "another cluster are refused.")
       .Define("process.roles", Type::kList, "broker,controller",
               "Roles this process plays: broker, controller or both.",
               V::OneOf({"broker", "controller"}))
@@ -329,6 +332,25 @@ absl::Status SetRolesAndQuorum(const Config& config, ServerConfig& out) {
   return absl::OkStatus();
 }
 
+// A broker-only node follows the metadata log as a Raft learner, which the
+// quorum reaches on its controller listener: it needs one, at an address the
+// voters can dial (it is sent to them in the broker's registration).
+absl::Status CheckLearnerListener(const ServerConfig& out) {
+  if (out.process_controller) return absl::OkStatus();
+  for (const Listener& listener : out.listeners) {
+    if (!out.IsControllerListener(listener)) continue;
+    if (listener.host.empty() || listener.host == "0.0.0.0" || listener.host == "::") {
+      return InvalidValue("listeners", listener.name,
+                          "a broker-only node's controller listener must name an address the "
+                          "controllers can dial, not a wildcard");
+    }
+    return absl::OkStatus();
+  }
+  return InvalidValue("listeners", absl::StrJoin(out.controller_listener_names, ","),
+                      "a broker-only node (process.roles=broker) needs a listener named in "
+                      "controller.listener.names: the controller quorum sends it the metadata log there");
+}
+
 // log.dirs wins over log.dir, which wins over the default of log.dirs.
 absl::Status SetLogDirs(const Config& config, ServerConfig& out) {
   if (!config.IsSet("log.dirs") && config.IsSet("log.dir")) {
@@ -483,8 +505,11 @@ absl::StatusOr<Listener> ParseListener(std::string_view text, std::string_view k
 absl::StatusOr<ServerConfig> ServerConfig::FromConfig(const Config& config) {
   ServerConfig out;
   out.node_id = NodeId(config.GetInt("node.id"));
+  out.cluster_id = config.GetString("cluster.id");
+  if (out.cluster_id.empty()) return InvalidValue("cluster.id", "", "must not be empty");
   RETURN_IF_ERROR(SetRolesAndQuorum(config, out));
   RETURN_IF_ERROR(SetListeners(config, out));
+  RETURN_IF_ERROR(CheckLearnerListener(out));
   RETURN_IF_ERROR(SetLogDirs(config, out));
   SetLogSettings(config, out);
   RETURN_IF_ERROR(SetLimitsAndTimeouts(config, out));

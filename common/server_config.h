@@ -47,6 +47,9 @@ struct ServerConfig {
   bool IsControllerListener(const Listener& listener) const;
 
   NodeId node_id{1};
+  // cluster.id: carried by every quorum message; nodes of another cluster
+  // are refused.
+  std::string cluster_id = "cairn";
   bool process_broker = true;
   bool process_controller = true;
   std::vector<Listener> listeners;

@@ -228,10 +228,32 @@ TEST_CASE("ServerConfig: the quorum must contain this node exactly when it is a 
         "invalid value '' for 'process.roles': must list broker, controller or both");
   absl::StatusOr<ServerConfig> broker = Load(
       "process.roles=broker\nnode.id=4\n"
-      "controller.quorum.voters=1@h:9093");
+      "controller.quorum.voters=1@h:9093\n"
+      "listeners=PLAINTEXT://:9092,CONTROLLER://h4:9093");
   REQUIRE(broker.ok());
   CHECK(broker->process_broker);
   CHECK_FALSE(broker->process_controller);
+}
+
+TEST_CASE("ServerConfig: a broker-only node needs a dialable controller listener for its learner") {
+  CHECK(ErrorOf("process.roles=broker\nnode.id=4\ncontroller.quorum.voters=1@h:9093") ==
+        "invalid value 'CONTROLLER' for 'listeners': a broker-only node (process.roles=broker) needs a "
+        "listener named in controller.listener.names: the controller quorum sends it the metadata log "
+        "there");
+  CHECK(ErrorOf("process.roles=broker\nnode.id=4\ncontroller.quorum.voters=1@h:9093\n"
+                "listeners=PLAINTEXT://:9092,CONTROLLER://:9093") ==
+        "invalid value 'CONTROLLER' for 'listeners': a broker-only node's controller listener must name "
+        "an address the controllers can dial, not a wildcard");
+}
+
+TEST_CASE("ServerConfig: cluster.id defaults to cairn and may be set") {
+  absl::StatusOr<ServerConfig> defaults = Load("");
+  REQUIRE(defaults.ok());
+  CHECK(defaults->cluster_id == "cairn");
+  absl::StatusOr<ServerConfig> named = Load("cluster.id=prod-eu");
+  REQUIRE(named.ok());
+  CHECK(named->cluster_id == "prod-eu");
+  CHECK(ErrorOf("cluster.id=") == "invalid value '' for 'cluster.id': must not be empty");
 }
 
 TEST_CASE("ServerConfig: size and timeout relations are checked across keys") {

@@ -7,6 +7,7 @@
 #include "common/check.h"
 #include "common/error_reason.h"
 #include "common/logging.h"
+#include "common/status_macros.h"
 #include "controller/raft/raft.h"
 #include "io/shard.h"
 
@@ -185,7 +186,8 @@ void MetadataController::Try(Attempt attempt) {
     });
     return;
   }
-  const raft::NodeId leader = raft_->leader();
+  raft::NodeId leader = raft_->leader();
+  if (leader == raft::kNoNode && !raft_->is_voter()) leader = GuessController();
   if (leader == raft::kNoNode) {
     RetryLater(std::move(attempt), absl::UnavailableError("no active controller (an election is under way)"));
     return;
@@ -202,13 +204,34 @@ void MetadataController::Try(Attempt attempt) {
                  absl::StatusOr<controllerpb::ControllerReply> reply) mutable {
                if (!*alive) return;
                if (!reply.ok()) {
+                 leader_hint_ = raft::kNoNode;
+                 ++next_voter_guess_;
                  RetryLater(std::move(attempt), reply.status());
                } else if (IsNotController(*reply)) {
+                 leader_hint_ = raft::NodeId(reply->leader_hint());
+                 if (leader_hint_.value() < 0) {
+                   leader_hint_ = raft::kNoNode;
+                   ++next_voter_guess_;
+                 }
                  RetryLater(std::move(attempt), StatusFromReply(*reply));
                } else {
                  std::move(attempt.done)(*std::move(reply));
                }
              });
+}
+
+raft::NodeId MetadataController::GuessController() {
+  if (leader_hint_ != raft::kNoNode) return leader_hint_;
+  const std::vector<PeerAddress>& voters = options_.raft.voters;
+  if (voters.empty()) return raft::kNoNode;
+  return voters[next_voter_guess_ % voters.size()].id;
+}
+
+PeerAddress MetadataController::controller_address() const {
+  for (const PeerAddress& voter : options_.raft.voters) {
+    if (voter.id == options_.raft.id) return PeerAddress{voter.id, voter.host, raft_->port()};
+  }
+  return PeerAddress{options_.raft.id, options_.raft.learner_host, raft_->port()};
 }
 
 void MetadataController::RetryLater(Attempt attempt, const absl::Status& why) {
@@ -278,29 +301,80 @@ void MetadataController::Pump() {
         continue;
       }
     }
-    ml::MetadataRecordBatch batch;
-    for (metadata::Record& record : plan.records) *batch.add_records() = std::move(record);
-    const std::string bytes = batch.SerializeAsString();
-    proposing_ = true;
-    raft_->Propose(Buffer(bytes.begin(), bytes.end()),
-                   [this, alive = alive_, reply = std::move(plan.reply), done = std::move(work.done)](
-                       absl::StatusOr<raft::LogIndex> index) mutable {
-                     if (!*alive) return;
-                     proposing_ = false;
-                     if (done) {
-                       if (index.ok()) {
-                         reply.set_applied_index(index->value());
-                         std::move(done)(std::move(reply));
-                       } else if (raft::IsNotLeaderError(index.status())) {
-                         std::move(done)(ReplyFromStatus(NotController(raft_->leader())));
-                       } else {
-                         std::move(done)(ReplyFromStatus(absl::UnavailableError(
-                             absl::StrCat("the command's outcome is unknown: ", index.status().message()))));
-                       }
-                     }
-                     Pump();
-                   });
+    if (plan.add_learner) {
+      ProposeLearnerThenRecords(std::move(plan), std::move(work.done));
+    } else {
+      ProposeRecords(std::move(plan.records), std::move(plan.reply), std::move(work.done));
+    }
   }
+}
+
+void MetadataController::ProposeLearnerThenRecords(Plan plan, ReplyCallback done) {
+  proposing_ = true;
+  const PeerAddress learner = *plan.add_learner;
+  raft_->ProposeAddLearner(
+      learner, [this, alive = alive_, learner, plan = std::move(plan), done = std::move(done)](
+                   absl::StatusOr<raft::LogIndex> index) mutable {
+        if (!*alive) return;
+        proposing_ = false;
+        if (!index.ok()) {
+          // Another conf change pending, leadership lost: the broker retries.
+          absl::Status why = raft::IsNotLeaderError(index.status())
+                                 ? NotController(raft_->leader())
+                                 : absl::UnavailableError(absl::StrCat("adding node ", learner.id.value(),
+                                                                       " as a learner: ", index.status().message()));
+          std::move(done)(ReplyFromStatus(why));
+          Pump();
+          return;
+        }
+        CAIRN_LOG(kInfo) << "controller: node " << learner.id << " follows the metadata log as a learner at "
+                         << learner.host << ":" << learner.port << " (index " << *index << ")";
+        ProposeRecords(std::move(plan.records), std::move(plan.reply), std::move(done));
+        Pump();
+      });
+}
+
+void MetadataController::ProposeRecords(std::vector<metadata::Record> records,
+                                        controllerpb::ControllerReply reply, ReplyCallback done) {
+  ml::MetadataRecordBatch batch;
+  for (metadata::Record& record : records) *batch.add_records() = std::move(record);
+  const std::string bytes = batch.SerializeAsString();
+  proposing_ = true;
+  raft_->Propose(Buffer(bytes.begin(), bytes.end()),
+                 [this, alive = alive_, reply = std::move(reply), done = std::move(done)](
+                     absl::StatusOr<raft::LogIndex> index) mutable {
+                   if (!*alive) return;
+                   proposing_ = false;
+                   if (done) {
+                     if (index.ok()) {
+                       reply.set_applied_index(index->value());
+                       std::move(done)(std::move(reply));
+                     } else if (raft::IsNotLeaderError(index.status())) {
+                       std::move(done)(ReplyFromStatus(NotController(raft_->leader())));
+                     } else {
+                       std::move(done)(ReplyFromStatus(absl::UnavailableError(
+                           absl::StrCat("the command's outcome is unknown: ", index.status().message()))));
+                     }
+                   }
+                   Pump();
+                 });
+}
+
+absl::StatusOr<std::optional<PeerAddress>> MetadataController::LearnerToAdd(
+    const controllerpb::RegisterBroker& command) const {
+  const raft::NodeId id(command.broker_id());
+  if (raft_->conf_state().IsVoter(id)) return std::nullopt;
+  const controllerpb::Endpoint& endpoint = command.controller_endpoint();
+  if (endpoint.host().empty() || endpoint.port() <= 0 || endpoint.port() > UINT16_MAX) {
+    return WithReason(absl::InvalidArgumentError(absl::StrCat(
+                          "broker ", id.value(), " is not a controller voter, so it must give the controller "
+                          "endpoint where it follows the metadata log as a learner")),
+                      ErrorReason::kInvalidRequest);
+  }
+  const PeerAddress address{id, endpoint.host(), static_cast<uint16_t>(endpoint.port())};
+  // Already a learner at that address (a restart): nothing to change.
+  if (raft_->conf_state().IsLearner(id) && raft_->learner_address(id) == address) return std::nullopt;
+  return address;
 }
 
 absl::StatusOr<MetadataController::Plan> MetadataController::PlanCommand(const controllerpb::ControllerRequest& request) {
@@ -358,6 +432,7 @@ absl::StatusOr<MetadataController::Plan> MetadataController::PlanCommand(const c
       absl::StatusOr<std::vector<metadata::Record>> records =
           machine_.RegisterBroker(image, command, options_.clock->NowMs());
       if (!records.ok()) return records.status();
+      ASSIGN_OR_RETURN(plan.add_learner, LearnerToAdd(c));
       for (const metadata::Record& record : *records) {
         if (record.has_register_broker()) plan.reply.set_broker_epoch(record.register_broker().broker_epoch());
       }

@@ -13,6 +13,13 @@
 // forwards a command to the one that is (ControllerRpcClient), retrying while
 // there is none or it moves, until the command's deadline.
 //
+// A RegisterBroker from a node that is not a voter (a broker-only node)
+// makes the active controller first add it as a Raft learner (a conf change
+// carrying its controller endpoint), then register it: from then on the
+// quorum pushes it the metadata log, and it applies every entry like any
+// member. Such a node forwards its commands to a voter even before it knows
+// the leader (it learns of it only once it is a learner).
+//
 // The active controller also fences brokers whose heartbeats stopped
 // (broker.session.timeout.ms) and moves their leaderships (the state
 // machine's FenceExpiredBrokers), checked every fence_check_interval.
@@ -77,6 +84,11 @@ class MetadataController {
   std::shared_ptr<const metadata::MetadataImage> image() const { return image_; }
   uint64_t applied_index() const { return applied_index_; }
   bool is_leader() const { return raft_->is_leader(); }
+  bool is_voter() const { return raft_->is_voter(); }
+  const raft::ConfState& conf_state() const { return raft_->conf_state(); }
+  // Where this node listens for the quorum (its controller listener; for a
+  // learner, the address its AddLearner conf change must carry).
+  PeerAddress controller_address() const;
   raft::NodeId leader() const { return raft_->leader(); }
   uint16_t port() const { return raft_->port(); }
 
@@ -91,6 +103,9 @@ class MetadataController {
   struct Plan {
     std::vector<metadata::Record> records;
     controllerpb::ControllerReply reply;  // success fields, sent once applied
+    // Proposed and applied before `records`: a broker-only node joins the
+    // metadata log as a learner before it is registered.
+    std::optional<PeerAddress> add_learner;
   };
 
   MetadataController(io::Shard& shard, Options options, ImageCallback on_image);
@@ -109,7 +124,17 @@ class MetadataController {
   void ScheduleRetries();
   void Serve(controllerpb::ControllerRequest request, ReplyCallback done);
   void Pump();
+  // Proposes `records` as one entry; replies and pumps once it is settled.
+  void ProposeRecords(std::vector<metadata::Record> records, controllerpb::ControllerReply reply,
+                      ReplyCallback done);
+  void ProposeLearnerThenRecords(Plan plan, ReplyCallback done);
+  // Where to send a command while this node knows no leader: a voter
+  // (learners learn of the leader only once it reaches them).
+  raft::NodeId GuessController();
   absl::StatusOr<Plan> PlanCommand(const controllerpb::ControllerRequest& request);
+  // For a RegisterBroker: the learner to add first, if the broker is not a
+  // voter and not already a learner at its controller endpoint.
+  absl::StatusOr<std::optional<PeerAddress>> LearnerToAdd(const controllerpb::RegisterBroker& command) const;
   void ScheduleFenceCheck();
   void CheckCaughtUp();
 
@@ -127,6 +152,8 @@ class MetadataController {
   bool proposing_ = false;
   io::Timer fence_timer_;
   std::vector<Attempt> parked_;
+  raft::NodeId leader_hint_ = raft::kNoNode;  // from a NotController reply
+  size_t next_voter_guess_ = 0;
   io::Timer retry_timer_;
   bool retry_armed_ = false;
   std::vector<absl::AnyInvocable<void()>> caught_up_waiters_;

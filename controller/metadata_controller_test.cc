@@ -2,7 +2,8 @@
 // files (one shard and one temp data dir each): commands submitted on any
 // node are served by the active controller, every node applies the same
 // records into the same image, fencing follows silence, and a node restarted
-// on its data dir rebuilds the same image.
+// on its data dir rebuilds the same image. A fourth node, not a voter, joins
+// as a learner when it registers as a broker.
 #include "controller/metadata_controller.h"
 
 #include <doctest/doctest.h>
@@ -31,7 +32,9 @@ using io::testing::Eventually;
 using io::testing::RunOnShard;
 using metadata::MetadataImage;
 
-constexpr int kNodes = 3;
+constexpr int kNodes = 3;        // voters: nodes 1-3 at indexes 0-2
+constexpr int kLearner = kNodes;  // node 4, a broker-only node, when started
+constexpr int kSlots = kNodes + 1;
 
 controllerpb::ControllerRequest Register(int32_t broker) {
   controllerpb::ControllerRequest request;
@@ -67,14 +70,15 @@ class Quorum {
  public:
   explicit Quorum(std::chrono::milliseconds session_timeout = 60s, uint64_t snapshot_after_bytes = 0)
       : session_timeout_(session_timeout), snapshot_after_bytes_(snapshot_after_bytes) {
-    CAIRN_CHECK(runtime_.Start(kNodes).ok());
+    CAIRN_CHECK(runtime_.Start(kSlots).ok());
     for (int i = 0; i < kNodes; ++i) {
       voters_.push_back(PeerAddress{raft::NodeId(i + 1), "127.0.0.1", io::testing::FreeLoopbackPort()});
     }
+    learner_port_ = io::testing::FreeLoopbackPort();
     for (int i = 0; i < kNodes; ++i) Start(i);
   }
   ~Quorum() {
-    for (int i = 0; i < kNodes; ++i) Stop(i);
+    for (int i = 0; i < kSlots; ++i) Stop(i);
     runtime_.Stop();
   }
 
@@ -86,6 +90,8 @@ class Quorum {
       options.raft.cluster_id = "test-cluster";
       options.raft.data_dir = dirs_[i].path + "/raft";
       options.raft.voters = voters_;
+      options.raft.learner_host = "127.0.0.1";
+      options.raft.learner_port = learner_port_;  // used by the learner only
       options.raft.random_seed = 77 + i;
       options.session_timeout = session_timeout_;
       options.fence_check_interval = 100ms;
@@ -120,6 +126,16 @@ class Quorum {
   std::shared_ptr<const MetadataImage> Image(int i) {
     return RunOnShard(runtime_.shard(i), [&] { return nodes_[i]->image(); });
   }
+  uint64_t Applied(int i) {
+    return RunOnShard(runtime_.shard(i), [&] { return nodes_[i]->applied_index(); });
+  }
+  raft::ConfState Conf(int i) {
+    return RunOnShard(runtime_.shard(i), [&] { return nodes_[i]->conf_state(); });
+  }
+  bool IsLeader(int i) {
+    return RunOnShard(runtime_.shard(i), [&] { return nodes_[i]->is_leader(); });
+  }
+  uint16_t learner_port() const { return learner_port_; }
   std::shared_ptr<const MetadataImage> Published(int i) {
     std::lock_guard lock(mu_);
     return published_[i];
@@ -132,7 +148,7 @@ class Quorum {
   }
   bool SameImageEverywhere() {
     std::shared_ptr<const MetadataImage> first;
-    for (int i = 0; i < kNodes; ++i) {
+    for (int i = 0; i < kSlots; ++i) {
       if (nodes_[i] == nullptr) continue;
       auto image = Image(i);
       if (first != nullptr && !(*image == *first)) return false;
@@ -145,12 +161,13 @@ class Quorum {
   const std::chrono::milliseconds session_timeout_;
   const uint64_t snapshot_after_bytes_;
   io::ShardRuntime runtime_;
-  std::array<io::testing::TempDir, kNodes> dirs_;
-  std::array<std::unique_ptr<io::PosixFileSystem>, kNodes> fs_;
-  std::array<std::unique_ptr<MetadataController>, kNodes> nodes_;
+  std::array<io::testing::TempDir, kSlots> dirs_;
+  std::array<std::unique_ptr<io::PosixFileSystem>, kSlots> fs_;
+  std::array<std::unique_ptr<MetadataController>, kSlots> nodes_;
   std::vector<PeerAddress> voters_;
+  uint16_t learner_port_ = 0;
   std::mutex mu_;
-  std::array<std::shared_ptr<const MetadataImage>, kNodes> published_;
+  std::array<std::shared_ptr<const MetadataImage>, kSlots> published_;
 };
 
 int Follower(Quorum& quorum) {
@@ -282,6 +299,112 @@ TEST_CASE("MetadataController: snapshots compact the log; a restart and a laggin
   quorum.Stop(other);
   quorum.Start(other);
   REQUIRE(Eventually([&] { return quorum.SameImageEverywhere() && quorum.Image(other)->topics.size() == 30; }));
+}
+
+// The learner's registration, carrying its controller endpoint.
+controllerpb::ControllerRequest RegisterLearner(Quorum& quorum) {
+  controllerpb::ControllerRequest request = Register(kLearner + 1);
+  auto* endpoint = request.mutable_register_broker()->mutable_controller_endpoint();
+  endpoint->set_name("CONTROLLER");
+  endpoint->set_host("127.0.0.1");
+  endpoint->set_port(quorum.learner_port());
+  return request;
+}
+
+bool CaughtUp(Quorum& quorum, int leader, int node) {
+  return quorum.Applied(node) == quorum.Applied(leader) && quorum.SameImageEverywhere();
+}
+
+TEST_CASE("MetadataController: a broker-only node registers, becomes a learner and applies every entry") {
+  Quorum quorum;
+  int leader = -1;
+  REQUIRE(Eventually([&] { return (leader = quorum.Leader()) >= 0; }));
+  for (int32_t broker = 1; broker <= 3; ++broker) REQUIRE(StatusFromReply(quorum.Submit(leader, Register(broker))).ok());
+  REQUIRE(StatusFromReply(quorum.Submit(leader, CreateTopic("before", 3, 1, 1))).ok());
+
+  // Node 4 is not a voter: it knows no leader until it is a learner, so its
+  // registration goes to a voter, which adds it, then registers it.
+  quorum.Start(kLearner);
+  controllerpb::ControllerReply joined = quorum.Submit(kLearner, RegisterLearner(quorum));
+  INFO(StatusFromReply(joined).ToString());
+  REQUIRE(StatusFromReply(joined).ok());
+  CHECK(joined.broker_epoch() == 4);
+  for (int i = 0; i < kNodes; ++i) {
+    REQUIRE(Eventually([&] { return quorum.Conf(i).learners == std::vector<raft::NodeId>{raft::NodeId(4)}; }));
+    CHECK(quorum.Conf(i).voters == (std::vector<raft::NodeId>{raft::NodeId(1), raft::NodeId(2), raft::NodeId(3)}));
+  }
+  // Everything from index 1 on reaches it: the same image, and its broker.
+  REQUIRE(Eventually([&] { return CaughtUp(quorum, leader, kLearner); }));
+  CHECK(quorum.Image(kLearner)->FindTopic("before") != nullptr);
+  CHECK(quorum.Image(kLearner)->FindBroker(4) != nullptr);
+  CHECK(quorum.Conf(kLearner).learners == std::vector<raft::NodeId>{raft::NodeId(4)});
+
+  // Commands submitted on the learner are forwarded like any node's.
+  REQUIRE(StatusFromReply(quorum.Submit(kLearner, CreateTopic("from-learner", 2, 1, 2))).ok());
+  REQUIRE(Eventually([&] { return CaughtUp(quorum, leader, kLearner); }));
+
+  // A restart: it replays its own log, then receives what it missed.
+  quorum.Stop(kLearner);
+  REQUIRE(StatusFromReply(quorum.Submit(leader, CreateTopic("while-down", 1, 1, 3))).ok());
+  quorum.Start(kLearner);
+  REQUIRE(Eventually([&] { return CaughtUp(quorum, leader, kLearner); }));
+  CHECK(quorum.Image(kLearner)->FindTopic("while-down") != nullptr);
+  // Registering again at the same address adds no second conf change.
+  const uint64_t before = quorum.Applied(leader);
+  REQUIRE(StatusFromReply(quorum.Submit(kLearner, RegisterLearner(quorum))).ok());
+  REQUIRE(Eventually([&] { return CaughtUp(quorum, leader, kLearner); }));
+  CHECK(quorum.Applied(leader) == before + 1);  // the registration's records only
+
+  // The learner never votes: with two of three voters gone, the one left and
+  // the learner form no quorum, however long they wait.
+  const int survivor = (leader + 1) % kNodes;
+  for (int i = 0; i < kNodes; ++i) {
+    if (i != survivor) quorum.Stop(i);
+  }
+  const auto until = std::chrono::steady_clock::now() + 3s;
+  while (std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(200ms);
+    // A leader cut off from its quorum steps down within an election timeout.
+    if (std::chrono::steady_clock::now() > until - 2s) CHECK_FALSE(quorum.IsLeader(survivor));
+    CHECK_FALSE(quorum.IsLeader(kLearner));
+  }
+}
+
+TEST_CASE("MetadataController: voters restarted from a snapshot still reach the learner") {
+  Quorum quorum(/*session_timeout=*/60s, /*snapshot_after_bytes=*/512);
+  int leader = -1;
+  REQUIRE(Eventually([&] { return (leader = quorum.Leader()) >= 0; }));
+  REQUIRE(StatusFromReply(quorum.Submit(leader, Register(1))).ok());
+  quorum.Start(kLearner);
+  REQUIRE(StatusFromReply(quorum.Submit(kLearner, RegisterLearner(quorum))).ok());
+  // Enough entries that the AddLearner entry is compacted into snapshots.
+  for (int t = 0; t < 30; ++t) {
+    const std::string name = "topic-" + std::to_string(t);
+    REQUIRE(StatusFromReply(quorum.Submit(leader, CreateTopic(name, 1, 1, static_cast<uint8_t>(t + 1)))).ok());
+  }
+  for (int i = 0; i < kNodes; ++i) REQUIRE(std::filesystem::exists(quorum.SnapshotFile(i)));
+  // Every voter restarts: the learner's address can only come from the
+  // snapshot now.
+  for (int i = 0; i < kNodes; ++i) quorum.Stop(i);
+  for (int i = 0; i < kNodes; ++i) quorum.Start(i);
+  REQUIRE(Eventually([&] { return (leader = quorum.Leader()) >= 0; }));
+  CHECK(quorum.Conf(leader).learners == std::vector<raft::NodeId>{raft::NodeId(4)});
+  REQUIRE(StatusFromReply(quorum.Submit(leader, CreateTopic("after-restart", 1, 1, 99))).ok());
+  REQUIRE(Eventually([&] { return quorum.Image(kLearner)->FindTopic("after-restart") != nullptr; }));
+  REQUIRE(Eventually([&] { return CaughtUp(quorum, leader, kLearner); }));
+  CHECK(quorum.Image(kLearner)->topics.size() == 31);
+}
+
+TEST_CASE("MetadataController: a non-voter registering without a controller endpoint is refused") {
+  Quorum quorum;
+  int leader = -1;
+  REQUIRE(Eventually([&] { return (leader = quorum.Leader()) >= 0; }));
+  const absl::Status refused = StatusFromReply(quorum.Submit(leader, Register(7)));
+  CHECK(absl::IsInvalidArgument(refused));
+  CHECK(refused.message() ==
+        "broker 7 is not a controller voter, so it must give the controller endpoint where it follows the "
+        "metadata log as a learner");
+  CHECK(quorum.Conf(leader).learners.empty());
 }
 
 TEST_CASE("MetadataController: status and reply convert both ways, reason included") {

@@ -49,6 +49,12 @@ void ToProto(const raft::Entry& entry, raftpb::Entry* out) {
   out->set_index(entry.index.value());
   out->set_type(static_cast<raftpb::EntryType>(entry.type));
   out->set_data(ToString(entry.data));
+  if (entry.conf_change) {
+    raftpb::ConfChange* change = out->mutable_conf_change();
+    change->set_type(static_cast<raftpb::ConfChangeType>(entry.conf_change->type));
+    change->set_node_id(entry.conf_change->node.value());
+    change->set_context(ToString(entry.conf_change->context));
+  }
 }
 
 void ToProto(const raft::HardState& hard_state, raftpb::HardState* out) {
@@ -87,11 +93,35 @@ void ToProto(const raft::Message& message, raftpb::Message* out) {
 }
 
 absl::StatusOr<raft::Entry> FromProto(const raftpb::Entry& entry) {
-  if (entry.type() != raftpb::ENTRY_TYPE_NORMAL) {
-    return absl::InvalidArgumentError(absl::StrCat("unknown entry type ", entry.type()));
+  raft::Entry out{raft::Term(entry.term()), raft::LogIndex(entry.index()), raft::EntryType::kNormal,
+                  ToBuffer(entry.data()), std::nullopt};
+  switch (entry.type()) {
+    case raftpb::ENTRY_TYPE_NORMAL:
+      if (entry.has_conf_change()) {
+        return absl::InvalidArgumentError(absl::StrCat("normal entry ", entry.index(), " with a conf change"));
+      }
+      return out;
+    case raftpb::ENTRY_TYPE_CONF_CHANGE:
+      break;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat("unknown entry type ", entry.type()));
   }
-  return raft::Entry{raft::Term(entry.term()), raft::LogIndex(entry.index()),
-                     raft::EntryType::kNormal, ToBuffer(entry.data())};
+  if (!entry.has_conf_change() || !entry.data().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("conf change entry ", entry.index(), " without a conf change, or with data"));
+  }
+  const raftpb::ConfChange& change = entry.conf_change();
+  const int type = static_cast<int>(change.type());
+  if (type < 0 || type > static_cast<int>(raft::ConfChangeType::kRemoveVoter)) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown conf change type ", type));
+  }
+  if (change.node_id() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("conf change of node ", change.node_id()));
+  }
+  out.type = raft::EntryType::kConfChange;
+  out.conf_change = raft::ConfChange{static_cast<raft::ConfChangeType>(type), raft::NodeId(change.node_id()),
+                                     ToBuffer(change.context())};
+  return out;
 }
 
 raft::HardState FromProto(const raftpb::HardState& hard_state) {

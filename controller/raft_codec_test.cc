@@ -169,3 +169,39 @@ TEST_CASE("RaftCodec: malformed bytes, unset or unknown types are InvalidArgumen
 
 }  // namespace
 }  // namespace cairn::controller
+
+namespace cairn::controller {
+namespace {
+
+TEST_CASE("RaftCodec: conf change entries round-trip, every type and an opaque context") {
+  for (raft::ConfChangeType type : {raft::ConfChangeType::kAddLearner, raft::ConfChangeType::kRemoveLearner,
+                                    raft::ConfChangeType::kAddVoter, raft::ConfChangeType::kRemoveVoter}) {
+    Entry entry{Term(3), LogIndex(17), raft::EntryType::kConfChange, {},
+                raft::ConfChange{type, NodeId(4), Bytes(std::string("ctx\0\xff", 5))}};
+    auto decoded = DecodeEntry(EncodeEntry(entry));
+    REQUIRE(decoded.ok());
+    CHECK(*decoded == entry);
+  }
+}
+
+TEST_CASE("RaftCodec: a conf change entry without its change, or a normal one with one, is refused") {
+  raftpb::Entry entry;
+  entry.set_type(raftpb::ENTRY_TYPE_CONF_CHANGE);
+  CHECK(absl::IsInvalidArgument(DecodeEntry(Bytes(entry.SerializeAsString())).status()));
+  entry.mutable_conf_change()->set_node_id(4);
+  entry.set_data("x");
+  CHECK(absl::IsInvalidArgument(DecodeEntry(Bytes(entry.SerializeAsString())).status()));
+  entry.clear_data();
+  entry.mutable_conf_change()->set_type(static_cast<raftpb::ConfChangeType>(9));
+  CHECK(absl::IsInvalidArgument(DecodeEntry(Bytes(entry.SerializeAsString())).status()));
+  entry.mutable_conf_change()->set_type(raftpb::CONF_CHANGE_TYPE_ADD_LEARNER);
+  entry.mutable_conf_change()->set_node_id(-1);
+  CHECK(absl::IsInvalidArgument(DecodeEntry(Bytes(entry.SerializeAsString())).status()));
+  entry.mutable_conf_change()->set_node_id(4);
+  CHECK(DecodeEntry(Bytes(entry.SerializeAsString())).ok());
+  entry.set_type(raftpb::ENTRY_TYPE_NORMAL);
+  CHECK(absl::IsInvalidArgument(DecodeEntry(Bytes(entry.SerializeAsString())).status()));
+}
+
+}  // namespace
+}  // namespace cairn::controller

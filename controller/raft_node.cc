@@ -2,12 +2,14 @@
 
 #include "controller/raft_node.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/check.h"
 #include "common/logging.h"
 #include "controller/raft/raft.h"
+#include "controller/raft_node_codec.h"
 #include "io/shard.h"
 
 namespace cairn::controller {
@@ -21,20 +23,21 @@ absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Start(io::Shard& shard, io::
   CAIRN_CHECK(options.snapshot_after_bytes == 0 || (on_restore != nullptr && snapshot_source != nullptr))
       << "snapshots need a restore callback and a source";
   raft::ConfState bootstrap;
-  const PeerAddress* self = nullptr;
+  std::optional<PeerAddress> self;
   std::vector<PeerAddress> peers;
   for (const PeerAddress& voter : options.voters) {
     bootstrap.voters.push_back(voter.id);
     if (voter.id == options.id) {
-      self = &voter;
+      self = voter;
     } else {
       peers.push_back(voter);
     }
   }
-  if (self == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("node ", options.id.value(), " is not among the voters"));
-  }
+  std::sort(bootstrap.voters.begin(), bootstrap.voters.end());
+  if (bootstrap.voters.empty()) return absl::InvalidArgumentError("raft node: no voters");
+  // Not a voter: a learner (or one until its conf change commits), which
+  // listens where its AddLearner conf change says.
+  if (!self) self = PeerAddress{options.id, options.learner_host, options.learner_port};
   std::unique_ptr<RaftNode> node(new RaftNode(shard, options, std::move(on_apply)));
   RaftNode* n = node.get();
   n->on_restore_ = std::move(on_restore);
@@ -59,7 +62,7 @@ absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Start(io::Shard& shard, io::
     if (n->on_restore_ == nullptr) {
       return absl::FailedPreconditionError(absl::StrCat(options.data_dir, " holds a snapshot but nothing restores it"));
     }
-    n->on_restore_(*snapshot);
+    n->Restore(*snapshot);
   }
   config.random_seed = options.random_seed;
   absl::StatusOr<std::unique_ptr<raft::RawNode>> raw = raft::RawNode::Create(config);
@@ -73,7 +76,10 @@ absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Start(io::Shard& shard, io::
   transport.listen_host = self->host;
   transport.listen_port = self->port;
   // A quorum of one on port 0 listens nowhere: nobody could dial it.
-  transport.listen = !(peers.empty() && self->port == 0);
+  transport.listen = !(peers.empty() && self->port == 0 && n->raw_->raft().IsVoter());
+  // Learners known from the snapshot; those added after it come as their
+  // conf change entries are applied again.
+  for (const auto& [id, address] : n->learner_addresses_) peers.push_back(address);
   transport.peers = std::move(peers);
   absl::StatusOr<std::unique_ptr<RaftTransport>> t = RaftTransport::Start(
       shard, std::move(transport), [n](raft::Message message) { n->Give(std::move(message)); });
@@ -111,7 +117,23 @@ void RaftNode::ScheduleTick() {
 }
 
 void RaftNode::Propose(Buffer data, ProposeCallback done) {
-  Give(Proposal{std::move(data), std::move(done)});
+  Give(Proposal{std::move(data), std::move(done), std::nullopt});
+}
+
+void RaftNode::ProposeConfChange(raft::ConfChange change, ProposeCallback done) {
+  Give(Proposal{{}, std::move(done), std::move(change)});
+}
+
+void RaftNode::ProposeAddLearner(const PeerAddress& learner, ProposeCallback done) {
+  ProposeConfChange(raft::ConfChange{raft::ConfChangeType::kAddLearner, learner.id,
+                                     EncodePeerContext(learner.host, learner.port)},
+                    std::move(done));
+}
+
+std::optional<PeerAddress> RaftNode::learner_address(raft::NodeId id) const {
+  const auto it = learner_addresses_.find(id);
+  if (it == learner_addresses_.end()) return std::nullopt;
+  return it->second;
 }
 
 bool RaftNode::is_leader() const { return raw_->raft().role() == raft::Role::kLeader; }
@@ -144,7 +166,9 @@ void RaftNode::Handle(Input input) {
     }
   } else {
     Proposal& proposal = std::get<Proposal>(input);
-    absl::StatusOr<raft::LogIndex> index = raw_->Propose(proposal.data);
+    absl::StatusOr<raft::LogIndex> index = proposal.conf_change
+                                               ? raw_->ProposeConfChange(*std::move(proposal.conf_change))
+                                               : raw_->Propose(proposal.data);
     if (!index.ok()) {
       std::move(proposal.done)(index.status());
       return;
@@ -194,11 +218,12 @@ void RaftNode::FinishReady(raft::Ready ready) {
   for (const raft::Message& message : ready.messages) transport_->Send(message);
   if (ready.snapshot && !ready.snapshot->IsEmpty()) {
     CAIRN_CHECK(on_restore_ != nullptr) << "a snapshot arrived but nothing restores it";
-    on_restore_(*ready.snapshot);
+    Restore(*ready.snapshot);
     applied_ = ready.snapshot->metadata.index;
     applied_bytes_since_snapshot_ = 0;
   }
   for (const raft::Entry& entry : ready.committed_entries) {
+    if (entry.type == raft::EntryType::kConfChange) ApplyConfChange(entry);
     on_apply_(entry);
     applied_ = entry.index;
     applied_bytes_since_snapshot_ += entry.data.size();
@@ -231,7 +256,14 @@ void RaftNode::MaybeSnapshot() {
   // Rare (every snapshot_after_bytes of metadata), so the storage's blocking
   // atomic file writes are acceptable here.
   const raft::ConfState conf_state = raw_->raft().conf_state();
-  absl::Status status = storage_->CreateSnapshot(applied_, conf_state, snapshot_source_());
+  NodeSnapshotData data;
+  for (raft::NodeId learner : conf_state.learners) {
+    if (auto it = learner_addresses_.find(learner); it != learner_addresses_.end()) {
+      data.learners.push_back(it->second);
+    }
+  }
+  data.state = snapshot_source_();
+  absl::Status status = storage_->CreateSnapshot(applied_, conf_state, EncodeNodeSnapshot(data));
   if (status.ok()) status = storage_->Compact(applied_);
   if (!status.ok()) {
     // The log stays as it was (or the snapshot is newer than the log's
@@ -242,6 +274,53 @@ void RaftNode::MaybeSnapshot() {
   }
   CAIRN_LOG(kInfo) << "raft node " << options_.id << ": snapshot at index " << applied_ << ", log compacted";
   applied_bytes_since_snapshot_ = 0;
+}
+
+void RaftNode::ApplyConfChange(const raft::Entry& entry) {
+  const raft::ConfChange& change = *entry.conf_change;
+  // Every node applies the same entries in the same order, so a refusal
+  // here is the same everywhere and the membership stays identical.
+  absl::StatusOr<raft::ConfState> conf = raw_->ApplyConfChange(change);
+  if (!conf.ok()) {
+    CAIRN_LOG(kWarning) << "raft node " << options_.id << ": conf change at " << entry.index
+                        << " refused: " << conf.status();
+    return;
+  }
+  if (change.type == raft::ConfChangeType::kRemoveLearner) {
+    learner_addresses_.erase(change.node);
+    if (transport_ != nullptr) transport_->RemovePeer(change.node);
+  } else if (change.type == raft::ConfChangeType::kAddLearner) {
+    absl::StatusOr<PeerAddress> address = DecodePeerContext(change.node, change.context);
+    if (!address.ok()) {
+      CAIRN_LOG(kWarning) << "raft node " << options_.id << ": " << address.status()
+                          << "; the learner cannot be reached";
+    } else {
+      learner_addresses_[change.node] = *address;
+      if (transport_ != nullptr) transport_->AddPeer(*address);
+    }
+  }
+  CAIRN_LOG(kInfo) << "raft node " << options_.id << ": applied "
+                   << raft::ConfChangeTypeName(change.type) << " " << change.node << " at index "
+                   << entry.index << "; learners now " << conf->learners.size();
+}
+
+void RaftNode::Restore(const raft::Snapshot& snapshot) {
+  NodeSnapshotData data = DecodeNodeSnapshot(snapshot.data);
+  // The snapshot's membership replaces ours: keep exactly its learners.
+  const std::vector<raft::NodeId>& learners = snapshot.metadata.conf_state.learners;
+  std::map<raft::NodeId, PeerAddress> addresses;
+  for (const PeerAddress& address : data.learners) {
+    if (std::binary_search(learners.begin(), learners.end(), address.id)) addresses[address.id] = address;
+  }
+  if (transport_ != nullptr) {
+    for (const auto& [id, address] : learner_addresses_) {
+      if (!addresses.contains(id)) transport_->RemovePeer(id);
+    }
+    for (const auto& [id, address] : addresses) transport_->AddPeer(address);
+  }
+  learner_addresses_ = std::move(addresses);
+  raft::Snapshot state{snapshot.metadata, std::move(data.state)};
+  on_restore_(state);
 }
 
 void RaftNode::FailPending(const absl::Status& status) {

@@ -7,6 +7,15 @@
 // queued and given in arrival order once the Ready is advanced, so a slow
 // disk batches work into the next Ready instead of blocking the shard.
 //
+// Membership: the voters come from Options (they bootstrap a fresh data dir).
+// A node whose id is not among them is a learner, or one waiting to become
+// one: it listens on Options::learner_listen and never campaigns. Learners
+// join through a conf change entry (ProposeAddLearner) whose context is the
+// learner's address; every node learns the address when it applies the
+// entry, and a snapshot stores the address of every learner it lists
+// (raftpb.NodeSnapshot around the application's state), so a node restarted
+// from a snapshot can still reach its learners.
+//
 // Threading: one shard. Start, Propose, the accessors, the destructor and
 // every callback run on that shard's thread.
 #pragma once
@@ -15,6 +24,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -35,8 +45,14 @@ class RaftNode {
     raft::NodeId id = raft::kNoNode;
     std::string cluster_id;
     std::string data_dir;
-    // Every voter, this node included; bootstraps a fresh data dir.
+    // Every voter (this node included, unless it is a learner); bootstraps a
+    // fresh data dir.
     std::vector<PeerAddress> voters;
+    // Where a node that is not a voter listens for the quorum's messages
+    // (its controller listener); port 0 picks a free one (see port()).
+    // Ignored for voters, which listen at their entry in `voters`.
+    std::string learner_host = "127.0.0.1";
+    uint16_t learner_port = 0;
     std::chrono::milliseconds tick_interval{50};
     int election_tick = 10;  // in ticks: 500 ms at the default interval
     int heartbeat_tick = 1;
@@ -75,10 +91,23 @@ class RaftNode {
   RaftNode& operator=(const RaftNode&) = delete;
 
   void Propose(Buffer data, ProposeCallback done);
+  // Proposes a membership change (raft::RawNode::ProposeConfChange); `done`
+  // as for Propose, once this node has applied it. Refusals (one change at a
+  // time, a voter touched) come as the core's status.
+  void ProposeConfChange(raft::ConfChange change, ProposeCallback done);
+  // ProposeConfChange of an AddLearner whose context is `learner`'s address
+  // (raftpb.PeerContext). Adding a present learner with a new address only
+  // updates the address.
+  void ProposeAddLearner(const PeerAddress& learner, ProposeCallback done);
 
   bool is_leader() const;
   raft::NodeId leader() const;
   raft::Term term() const;
+  bool is_voter() const { return raw_->raft().IsVoter(); }
+  // The membership as of the last applied entry.
+  const raft::ConfState& conf_state() const { return raw_->raft().conf_state(); }
+  // The address of a learner, as its conf change gave it; nullopt if none.
+  std::optional<PeerAddress> learner_address(raft::NodeId id) const;
   // Serves controller commands arriving on this node's listener (see
   // RaftTransport::set_request_handler).
   void set_request_handler(RaftTransport::RequestHandler handler) {
@@ -93,6 +122,7 @@ class RaftNode {
   struct Proposal {
     Buffer data;
     ProposeCallback done;
+    std::optional<raft::ConfChange> conf_change;  // instead of data
   };
   struct Pending {
     raft::Term term;
@@ -110,6 +140,10 @@ class RaftNode {
   // Takes a snapshot and compacts the log when enough was applied since the
   // last one (Options::snapshot_after_bytes).
   void MaybeSnapshot();
+  void ApplyConfChange(const raft::Entry& entry);
+  // Hands a snapshot's application state to on_restore_ and takes the
+  // learner addresses it carries (raftpb.NodeSnapshot).
+  void Restore(const raft::Snapshot& snapshot);
 
   io::Shard& shard_;
   const Options options_;
@@ -125,6 +159,9 @@ class RaftNode {
   bool in_ready_ = false;  // between GetReady() and Advance()
   absl::Status failure_;   // a persist failed: the node stops
   std::map<raft::LogIndex, Pending> pending_;
+  // Addresses of the learners in the applied membership (and of this node,
+  // if it is one).
+  std::map<raft::NodeId, PeerAddress> learner_addresses_;
   raft::LogIndex applied_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -67,12 +67,34 @@ absl::StatusOr<std::unique_ptr<RaftTransport>> RaftTransport::Start(io::Shard& s
   }
   for (const PeerAddress& address : t->options_.peers) {
     CAIRN_CHECK(address.id != t->options_.self) << "a node is not its own peer";
-    auto peer = std::make_unique<Peer>(*t, address);
-    Peer& p = *peer;
-    t->peers_.emplace(address.id, std::move(peer));
-    t->Dial(p);
+    t->AddPeer(address);
   }
   return transport;
+}
+
+void RaftTransport::AddPeer(const PeerAddress& address) {
+  if (address.id == options_.self) return;
+  if (auto it = peers_.find(address.id); it != peers_.end()) {
+    if (it->second->address == address) return;
+    RemovePeer(address.id);
+  }
+  CAIRN_LOG(kInfo) << "raft transport: peer node " << address.id << " at " << address.host << ":"
+                   << address.port;
+  auto peer = std::make_unique<Peer>(*this, address);
+  Peer& p = *peer;
+  peers_.emplace(address.id, std::move(peer));
+  Dial(p);
+}
+
+void RaftTransport::RemovePeer(raft::NodeId id) {
+  auto it = peers_.find(id);
+  if (it == peers_.end()) return;
+  Peer& peer = *it->second;
+  // As in the destructor: nothing of the peer may run once it is gone.
+  peer.connector.reset();
+  peer.connection.reset();
+  peer.redial.Cancel();
+  peers_.erase(it);
 }
 
 RaftTransport::RaftTransport(io::Shard& shard, Options options, MessageCallback on_message)
@@ -148,8 +170,8 @@ bool RaftTransport::Deliver(io::Connection& connection, Inbound* inbound, const 
   if (!envelope.ok()) {
     refusal = envelope.status();
   } else if (envelope->cluster_id != options_.cluster_id) {
-    refusal = absl::FailedPreconditionError("envelope of cluster '" + envelope->cluster_id +
-                                            "', expected '" + options_.cluster_id + "'");
+    refusal = absl::FailedPreconditionError("refusing a node of cluster '" + envelope->cluster_id +
+                                            "': this node's cluster.id is '" + options_.cluster_id + "'");
   } else if (envelope->message && envelope->message->to != options_.self) {
     refusal = absl::FailedPreconditionError("message addressed to another node");
   } else if (envelope->reply) {

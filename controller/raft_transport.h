@@ -42,6 +42,8 @@ struct PeerAddress {
   raft::NodeId id;
   std::string host;  // numeric address or "localhost"
   uint16_t port = 0;
+
+  bool operator==(const PeerAddress&) const = default;
 };
 
 class RaftTransport {
@@ -76,6 +78,12 @@ class RaftTransport {
 
   // Sends `message` to message.to, or drops it (see above).
   void Send(const raft::Message& message);
+  // Membership changes (a learner added or removed by a conf change): starts
+  // dialing `address`, replacing the peer's old address if it had another;
+  // or forgets the peer and closes its connection. Self is ignored.
+  void AddPeer(const PeerAddress& address);
+  void RemovePeer(raft::NodeId id);
+  bool has_peer(raft::NodeId id) const { return peers_.contains(id); }
   // Until one is set, a request closes its connection like any unexpected
   // frame.
   void set_request_handler(RequestHandler handler) { on_request_ = std::move(handler); }

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Starts, inspects and stops a 3-node Cairn cluster on loopback: every node a
-# broker and a controller-quorum voter, with the configs in local-cluster/.
+# broker and a controller-quorum voter, with the configs in local-cluster/;
+# node 4 is an optional broker-only node (a learner of the metadata log).
 #
 #   deploy/local-cluster.sh start          start nodes 1-3 (in the background)
 #   deploy/local-cluster.sh status         which node leads the controller quorum
-#   deploy/local-cluster.sh stop           SIGTERM every node, wait for it
-#   deploy/local-cluster.sh start-node N   start one node (again)
+#   deploy/local-cluster.sh stop           SIGTERM every node (4 too), wait for it
+#   deploy/local-cluster.sh start-node N   start one node (again); N=4 adds the
+#                                          broker-only node
 #   deploy/local-cluster.sh kill-node N    kill -9 one node
 #
 # Environment:
@@ -20,7 +22,8 @@ cd "$(dirname "$0")/.."
 CAIRND=${CAIRND:-build/release/app/cairnd}
 CLUSTER_DIR=${CLUSTER_DIR:-data/local-cluster}
 PORT_OFFSET=${PORT_OFFSET:-0}
-NODES=(1 2 3)
+NODES=(1 2 3)          # the voters: brokers and controllers
+ALL_NODES=(1 2 3 4)    # 4: broker-only (node4.properties)
 
 port() { echo $(($1 + PORT_OFFSET)); }
 kafka_port() { port $((19091 + $1)); }
@@ -65,8 +68,8 @@ stop_node() {
   [[ -f $CLUSTER_DIR/node$n.pid ]] || return 0
   pid=$(cat "$CLUSTER_DIR/node$n.pid")
   if kill "-$signal" "$pid" 2>/dev/null; then
-    # A node still waiting for its quorum at start-up does not act on SIGTERM
-    # until it has one: after 10 s it is killed.
+    # A node stops within a few seconds of SIGTERM, also while it waits for
+    # its quorum; one that does not within 10 s is killed.
     local waited=0
     while kill -0 "$pid" 2>/dev/null; do
       sleep 0.1
@@ -84,7 +87,8 @@ stop_node() {
 status() {
   command -v curl >/dev/null || { echo "status needs curl (apt-get install curl)" >&2; exit 1; }
   local n
-  for n in "${NODES[@]}"; do
+  for n in "${ALL_NODES[@]}"; do
+    [[ $n -le 3 || -f $CLUSTER_DIR/node$n.pid ]] || continue
     printf 'node %s: ' "$n"
     curl -fsS "http://127.0.0.1:$(admin_port "$n")/v1/controller" 2>/dev/null || echo "not answering"
   done
@@ -98,7 +102,7 @@ case "${1:-}" in
     ;;
   start-node) ensure_binary; start_node "${2:?node number}" ;;
   kill-node) stop_node "${2:?node number}" KILL ;;
-  stop) for n in "${NODES[@]}"; do stop_node "$n" TERM; done ;;
+  stop) for n in "${ALL_NODES[@]}"; do stop_node "$n" TERM; done ;;
   status) status ;;
-  *) sed -n '2,17p' "$0"; exit 2 ;;
+  *) sed -n '2,18p' "$0"; exit 2 ;;
 esac

@@ -27,6 +27,22 @@ std::string DescribeNode(NodeId id) {
 std::string DescribeEntry(const Entry& entry) {
   std::string out = Position(entry.index, entry.term);
   if (!entry.data.empty()) absl::StrAppend(&out, ":\"", absl::CHexEscape(AbslView(AsStringView(entry.data))), "\"");
+  if (entry.conf_change) absl::StrAppend(&out, ":", DescribeConfChange(*entry.conf_change));
+  return out;
+}
+
+std::string DescribeConfChange(const ConfChange& change) {
+  std::string out = absl::StrCat(AbslView(ConfChangeTypeName(change.type)), "(", change.node.value());
+  if (!change.context.empty()) {
+    absl::StrAppend(&out, ",\"", absl::CHexEscape(AbslView(AsStringView(change.context))), "\"");
+  }
+  absl::StrAppend(&out, ")");
+  return out;
+}
+
+std::string DescribeConfState(const ConfState& conf_state) {
+  std::string out = absl::StrCat("voters=", NodeList(conf_state.voters));
+  if (!conf_state.learners.empty()) absl::StrAppend(&out, " learners=", NodeList(conf_state.learners));
   return out;
 }
 
@@ -37,12 +53,7 @@ std::string DescribeEntries(const std::vector<Entry>& entries) {
 }
 
 std::string DescribeSnapshot(const SnapshotMetadata& metadata) {
-  std::string out = absl::StrCat(Position(metadata.index, metadata.term), " voters=",
-                                 NodeList(metadata.conf_state.voters));
-  if (!metadata.conf_state.learners.empty()) {
-    absl::StrAppend(&out, " learners=", NodeList(metadata.conf_state.learners));
-  }
-  return out;
+  return absl::StrCat(Position(metadata.index, metadata.term), " ", DescribeConfState(metadata.conf_state));
 }
 
 std::string DescribeMessage(const Message& m) {

@@ -80,5 +80,9 @@ TEST_CASE("Interaction: learners receive the committed log but never vote or cou
   ReplayExpectingNoViolation("learners.txt");
 }
 
+TEST_CASE("Interaction: a learner is added and removed by conf change entries, one at a time") {
+  ReplayExpectingNoViolation("conf_change.txt");
+}
+
 }  // namespace
 }  // namespace cairn::raft::testing

@@ -11,6 +11,12 @@ absl::Status Violation(const char* invariant, const std::string& detail) {
   return absl::FailedPreconditionError(absl::StrCat("invariant violated: ", invariant, ": ", detail));
 }
 
+// Everything but the position: log matching and state machine safety
+// compare what entries say, conf changes included.
+bool SamePayload(const Entry& a, const Entry& b) {
+  return a.type == b.type && a.data == b.data && a.conf_change == b.conf_change;
+}
+
 }  // namespace
 
 std::optional<InvariantChecker::Committed>* InvariantChecker::Slot(LogIndex index) {
@@ -36,7 +42,7 @@ absl::Status InvariantChecker::RecordCommitted(NodeId id, const Entry& entry, bo
   }
   Committed& known = **slot;
   if (known.entry.term != entry.term ||
-      (content_known && known.content_known && known.entry.data != entry.data)) {
+      (content_known && known.content_known && !SamePayload(known.entry, entry))) {
     return Violation("commit stability",
                      absl::StrCat("node ", id.value(), " committed ", DescribeEntry(entry),
                                   " where ", DescribeEntry(known.entry), " was committed"));
@@ -70,6 +76,11 @@ absl::Status InvariantChecker::CheckLeaderCompleteness(const Raft& node) const {
 
 absl::Status InvariantChecker::CheckNode(const Raft& node) {
   const NodeId id = node.id();
+  if (node.role() != Role::kFollower && !node.IsVoter()) {
+    return Violation("learners never campaign",
+                     absl::StrCat("node ", id.value(), " is ", RoleName(node.role()),
+                                  " but not a voter"));
+  }
   if (node.role() == Role::kLeader) {
     auto [it, inserted] = leaders_.emplace(node.term(), id);
     if (it->second != id) {
@@ -135,13 +146,12 @@ absl::Status InvariantChecker::CheckReady(const Raft& node, const Ready& ready) 
                                                       DescribeEntry(entry)));
       }
       auto [it, inserted] =
-          shapes_.emplace(std::make_pair(entry.index.value(), entry.term.value()), Shape{entry.data, prev_term});
-      if (!inserted && (it->second.data != entry.data || it->second.prev_term != prev_term)) {
+          shapes_.emplace(std::make_pair(entry.index.value(), entry.term.value()), Shape{entry, prev_term});
+      if (!inserted && (!SamePayload(it->second.payload, entry) || it->second.prev_term != prev_term)) {
         return Violation("log matching",
                          absl::StrCat("node ", id.value(), " holds ", DescribeEntry(entry),
                                       " after term ", prev_term.value(), "; another log has ",
-                                      DescribeEntry(Entry{entry.term, entry.index, EntryType::kNormal,
-                                                          it->second.data}),
+                                      DescribeEntry(it->second.payload),
                                       " after term ", it->second.prev_term.value()));
       }
       // A lagging node may still write a stale entry where the cluster has
@@ -172,7 +182,7 @@ absl::Status InvariantChecker::CheckApplied(NodeId id, const Entry& entry) {
                                   tracked.applied.value()));
   }
   const Entry* committed = CommittedEntry(entry.index);
-  if (committed == nullptr || committed->term != entry.term || committed->data != entry.data) {
+  if (committed == nullptr || committed->term != entry.term || !SamePayload(*committed, entry)) {
     return Violation("state machine safety",
                      absl::StrCat("node ", id.value(), " applied ", DescribeEntry(entry), " but ",
                                   committed ? DescribeEntry(*committed) : std::string("nothing"),

@@ -57,7 +57,7 @@ class InvariantChecker {
   };
   // What log matching ties to (index, term): the entry and its predecessor's term.
   struct Shape {
-    Buffer data;
+    Entry payload;  // type, data and conf change; index and term are the key
     Term prev_term;
   };
 

@@ -97,7 +97,8 @@ absl::Status MemoryStorage::Compact(LogIndex index) {
   }
   const uint64_t drop = index.value() - snapshot_index().value();
   entries_.erase(entries_.begin(), entries_.begin() + static_cast<ptrdiff_t>(drop));
-  entries_.front().data.clear();  // now only the placeholder for (index, term)
+  // Now only the placeholder for (index, term).
+  entries_.front() = Entry{entries_.front().term, entries_.front().index, EntryType::kNormal, {}, {}};
   return absl::OkStatus();
 }
 

@@ -151,6 +151,7 @@ void Raft::BecomeLeader() {
   lead_ = id_;
   role_ = Role::kLeader;
   progress_.at(id_).recent_active = true;
+  pending_conf_index_ = log_.LastIndex();
   // An entry of the new term: once it commits, so does everything before it
   // (a leader never commits earlier terms' entries by counting, §5.4.2).
   AppendEntries({Entry{}});

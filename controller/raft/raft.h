@@ -39,6 +39,19 @@ class Raft {
   // Leader only: appends an entry; returns its index. The entry is committed
   // once a later Ready delivers it (same index, same term) as committed.
   absl::StatusOr<LogIndex> Propose(Buffer data);
+  // Leader only: appends a configuration-change entry; returns its index.
+  // Refused (FailedPrecondition) while an earlier change is not yet applied
+  // (etcd's pendingConfIndex rule: one change at a time), and refused
+  // (InvalidArgument / Unimplemented) when it would touch a voter: voter
+  // changes need joint consensus, which is not built yet.
+  absl::StatusOr<LogIndex> ProposeConfChange(ConfChange change);
+  // The application applies a committed kConfChange entry: the membership
+  // and the progress tracking change now, and the new ConfState is returned
+  // (the application snapshots it). Deterministic and idempotent (a restart
+  // re-applies the entries after its snapshot): adding a present learner or
+  // removing an absent one changes nothing; a change that would touch a
+  // voter is refused with the membership unchanged, on every node alike.
+  absl::StatusOr<ConfState> ApplyConfChange(const ConfChange& change);
   // Starts an election now, as if the election timeout had passed.
   absl::Status Campaign();
   // Leader only: hands leadership to `to` once it has caught up, with
@@ -83,6 +96,9 @@ class Raft {
   void ResetRandomizedElectionTimeout();
   void TickElection();
   void ApplyConfState(const ConfState& conf_state);
+  // Whether `change` is one this core can apply to `conf_state_`.
+  absl::Status CheckConfChange(const ConfChange& change) const;
+  absl::StatusOr<LogIndex> ProposeEntry(Entry entry);
 
   // --- stepping (raft.cc) ---
   bool StepTerm(const Message& m);  // false when the message is dropped
@@ -139,6 +155,10 @@ class Raft {
   int heartbeat_elapsed_ = 0;
   int randomized_election_timeout_ = 0;
   NodeId lead_transferee_ = kNoNode;
+  // Leader: the index of the last conf change it may have appended and not
+  // yet applied; a new one waits until applied reaches it. A new leader sets
+  // it to its last index, since its log may hold an unapplied change.
+  LogIndex pending_conf_index_;
 
   std::vector<Message> messages_;
   uint64_t dropped_messages_ = 0;

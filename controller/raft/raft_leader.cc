@@ -2,10 +2,12 @@
 // commit, heartbeats, check-quorum, snapshots and leadership transfer.
 #include "controller/raft/raft.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/check.h"
+#include "common/status_macros.h"
 
 namespace cairn::raft {
 
@@ -35,16 +37,78 @@ void Raft::TickLeader() {
 }
 
 absl::StatusOr<LogIndex> Raft::Propose(Buffer data) {
+  Entry entry;
+  entry.data = std::move(data);
+  return ProposeEntry(std::move(entry));
+}
+
+absl::StatusOr<LogIndex> Raft::ProposeConfChange(ConfChange change) {
+  if (role_ != Role::kLeader) return NotLeaderError(lead_);
+  RETURN_IF_ERROR(CheckConfChange(change));
+  if (pending_conf_index_ > log_.applied()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("raft: a configuration change at or before index ", pending_conf_index_.value(),
+                     " is not applied yet (applied ", log_.applied().value(), "); one at a time"));
+  }
+  Entry entry;
+  entry.type = EntryType::kConfChange;
+  entry.conf_change = std::move(change);
+  ASSIGN_OR_RETURN(LogIndex index, ProposeEntry(std::move(entry)));
+  pending_conf_index_ = index;
+  return index;
+}
+
+absl::StatusOr<LogIndex> Raft::ProposeEntry(Entry entry) {
   if (role_ != Role::kLeader) return NotLeaderError(lead_);
   if (lead_transferee_ != kNoNode) {
     return absl::UnavailableError(
         absl::StrCat("raft: leadership transfer to node ", lead_transferee_.value(), " in progress"));
   }
-  Entry entry;
-  entry.data = std::move(data);
   AppendEntries({std::move(entry)});
   BroadcastAppend();
   return log_.LastIndex();
+}
+
+absl::Status Raft::CheckConfChange(const ConfChange& change) const {
+  switch (change.type) {
+    case ConfChangeType::kAddLearner:
+    case ConfChangeType::kRemoveLearner:
+      break;
+    case ConfChangeType::kAddVoter:
+    case ConfChangeType::kRemoveVoter:
+      return absl::UnimplementedError(absl::StrCat(
+          "raft: ", ConfChangeTypeName(change.type), " ", change.node.value(),
+          ": voter changes need joint consensus, which is not supported yet"));
+  }
+  if (change.node == kNoNode || change.node.value() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("raft: ", ConfChangeTypeName(change.type),
+                                                   " of invalid node ", change.node.value()));
+  }
+  if (voters_.Contains(change.node)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("raft: ", ConfChangeTypeName(change.type), " ", change.node.value(),
+                     ": the node is a voter, and voter changes are not supported yet"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ConfState> Raft::ApplyConfChange(const ConfChange& change) {
+  RETURN_IF_ERROR(CheckConfChange(change));
+  std::vector<NodeId>& learners = conf_state_.learners;
+  const auto at = std::lower_bound(learners.begin(), learners.end(), change.node);
+  const bool present = at != learners.end() && *at == change.node;
+  if (change.type == ConfChangeType::kAddLearner && !present) {
+    learners.insert(at, change.node);
+    Progress pr(log_.LastIndex() + 1, max_inflight_appends_, /*learner=*/true);
+    if (change.node == id_) pr.match = log_.LastIndex();
+    progress_.emplace(change.node, std::move(pr));
+    // Start replicating at once rather than at the next heartbeat.
+    if (role_ == Role::kLeader) SendAppend(change.node, /*send_if_empty=*/true);
+  } else if (change.type == ConfChangeType::kRemoveLearner && present) {
+    learners.erase(at);
+    progress_.erase(change.node);
+  }
+  return conf_state_;
 }
 
 absl::Status Raft::TransferLeadership(NodeId to) {

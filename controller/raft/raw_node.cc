@@ -37,6 +37,15 @@ absl::StatusOr<LogIndex> RawNode::Propose(ByteSpan data) {
   return raft_->Propose(Buffer(data.begin(), data.end()));
 }
 
+absl::StatusOr<LogIndex> RawNode::ProposeConfChange(ConfChange change) {
+  CheckNoReadyOutstanding();
+  return raft_->ProposeConfChange(std::move(change));
+}
+
+absl::StatusOr<ConfState> RawNode::ApplyConfChange(const ConfChange& change) {
+  return raft_->ApplyConfChange(change);
+}
+
 absl::Status RawNode::Campaign() {
   CheckNoReadyOutstanding();
   return raft_->Campaign();

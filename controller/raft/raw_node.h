@@ -22,6 +22,14 @@ class RawNode {
   absl::Status Step(Message message);
   // Leader only (else NotLeaderError with the known leader, see LeaderHint()).
   absl::StatusOr<LogIndex> Propose(ByteSpan data);
+  // Leader only: proposes a membership change (Raft::ProposeConfChange).
+  absl::StatusOr<LogIndex> ProposeConfChange(ConfChange change);
+  // Applies a committed kConfChange entry's change; returns the new
+  // ConfState (Raft::ApplyConfChange). Unlike the other inputs it may be
+  // called while a Ready's committed entries are being applied, between
+  // GetReady() and Advance(), as etcd allows: it changes no log state that
+  // the outstanding Ready describes.
+  absl::StatusOr<ConfState> ApplyConfChange(const ConfChange& change);
   absl::Status Campaign();
   absl::Status TransferLeadership(NodeId to);
   void ReportUnreachable(NodeId to);

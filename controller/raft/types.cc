@@ -8,7 +8,18 @@ namespace cairn::raft {
 uint64_t EntryBytes(const Entry& entry) {
   // A fixed charge for term, index and type, so empty entries are not free.
   constexpr uint64_t kEntryOverheadBytes = 24;
-  return kEntryOverheadBytes + entry.data.size();
+  return kEntryOverheadBytes + entry.data.size() +
+         (entry.conf_change ? entry.conf_change->context.size() : 0);
+}
+
+const char* ConfChangeTypeName(ConfChangeType type) {
+  switch (type) {
+    case ConfChangeType::kAddLearner: return "AddLearner";
+    case ConfChangeType::kRemoveLearner: return "RemoveLearner";
+    case ConfChangeType::kAddVoter: return "AddVoter";
+    case ConfChangeType::kRemoveVoter: return "RemoveVoter";
+  }
+  return "?";
 }
 
 bool ConfState::IsVoter(NodeId id) const {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,15 +26,33 @@ constexpr LogIndex operator+(LogIndex index, uint64_t n) { return LogIndex(index
 constexpr LogIndex operator-(LogIndex index, uint64_t n) { return LogIndex(index.value() - n); }
 constexpr Term operator+(Term term, uint64_t n) { return Term(term.value() + n); }
 
-// Only normal entries for now; configuration-change entries (joint consensus)
-// will get their own type.
-enum class EntryType : uint8_t { kNormal = 0 };
+// kNormal entries carry the application's bytes; kConfChange entries carry a
+// ConfChange, which takes effect when the application applies the committed
+// entry (RawNode::ApplyConfChange), as in etcd.
+enum class EntryType : uint8_t { kNormal = 0, kConfChange = 1 };
+
+// A membership change. Only learner changes are accepted today; the voter
+// types exist so that joint consensus can be added without a format change.
+enum class ConfChangeType : uint8_t { kAddLearner = 0, kRemoveLearner = 1, kAddVoter = 2, kRemoveVoter = 3 };
+const char* ConfChangeTypeName(ConfChangeType type);
+
+struct ConfChange {
+  ConfChangeType type = ConfChangeType::kAddLearner;
+  NodeId node = kNoNode;
+  // Opaque to Raft (etcd's Context): the application's data about the node,
+  // e.g. the address every member must use to reach it.
+  Buffer context;
+
+  bool operator==(const ConfChange&) const = default;
+};
 
 struct Entry {
   Term term;
   LogIndex index;
   EntryType type = EntryType::kNormal;
   Buffer data;  // opaque to Raft; empty for the entry a new leader appends
+  // Present exactly when type == kConfChange.
+  std::optional<ConfChange> conf_change;
 
   bool operator==(const Entry&) const = default;
 };

@@ -23,6 +23,7 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SCRIPT = os.path.join(REPO, "deploy", "local-cluster.sh")
 HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 NODES = (1, 2, 3)
+ALL_NODES = (1, 2, 3, 4)  # 4: the optional broker-only node (node4.properties)
 
 
 def ports_free(ports):
@@ -40,7 +41,7 @@ class Cluster:
         self.dir = tempfile.mkdtemp(prefix="cairn-quorum-")
         while True:
             self.offset = random.randrange(1000, 30000, 10)
-            if ports_free([p + self.offset for n in NODES for p in (19091 + n, 19191 + n, 19643 + n)]):
+            if ports_free([p + self.offset for n in ALL_NODES for p in (19091 + n, 19191 + n, 19643 + n)]):
                 break
         self.env = dict(os.environ, CLUSTER_DIR=self.dir, PORT_OFFSET=str(self.offset),
                         CAIRND=os.environ.get("CAIRND", os.path.join(REPO, "build/release/app/cairnd")),
@@ -75,7 +76,7 @@ class Cluster:
 
     def logs(self):
         out = []
-        for n in NODES:
+        for n in ALL_NODES:
             path = os.path.join(self.dir, "node%d.log" % n)
             if os.path.exists(path):
                 with open(path, errors="replace") as f:

@@ -81,9 +81,9 @@ int main(int argc, char** argv) {
     const SimResult result = RunSimulation(options);
     if (!quiet || !result.ok) {
       std::printf("seed=%llu nodes=%d%s hash=%016llx events=%llu crashes=%llu snapshots=%llu "
-                  "leader_after_heal_ms=%lld applied_after_ms=%lld committed=%llu %s\n",
+                  "leader_after_heal_ms=%lld applied_after_ms=%lld committed=%llu conf_changes=%llu %s\n",
                   static_cast<unsigned long long>(seed), options.voters,
-                  result.stats.learner ? "+learner" : "",
+                  result.stats.dynamic_learner ? "+dynamic-learner" : result.stats.learner ? "+learner" : "",
                   static_cast<unsigned long long>(result.trace_hash),
                   static_cast<unsigned long long>(result.stats.events),
                   static_cast<unsigned long long>(result.stats.crashes),
@@ -91,6 +91,7 @@ int main(int argc, char** argv) {
                   static_cast<long long>(result.stats.leader_after_heal_ms),
                   static_cast<long long>(result.stats.applied_after_leader_ms),
                   static_cast<unsigned long long>(result.stats.committed_index),
+                  static_cast<unsigned long long>(result.stats.conf_changes_accepted),
                   result.ok ? "ok" : "FAIL");
     }
     if (!result.ok) {

@@ -31,7 +31,7 @@ constexpr int64_t kTickMs = 10;  // nominal; each node's clock runs a little fas
 
 enum class Phase { kChaos, kHealing, kQuiet, kDone };
 
-enum class EventKind { kTick, kDeliver, kPersisted, kRestart, kFault, kPropose, kHeal };
+enum class EventKind { kTick, kDeliver, kPersisted, kRestart, kFault, kPropose, kHeal, kMembership };
 
 // Events and inputs are plain values; a message in flight waits in a
 // mailbox slot, so it is moved twice (in, out) however long its path.
@@ -58,13 +58,14 @@ struct QueuedEvent {
 
 // What a node is given, in order, once it is not busy with a Ready.
 struct Input {
-  enum class Kind { kMessage, kTick, kSnapshotReport, kUnreachable, kPropose, kTransfer } kind;
+  enum class Kind { kMessage, kTick, kSnapshotReport, kUnreachable, kPropose, kTransfer, kConfChange } kind;
   Slot slot = 0;          // kMessage
   NodeId peer = kNoNode;  // kSnapshotReport, kUnreachable, kTransfer
   bool ok = false;        // kSnapshotReport
   uint64_t proposal = 0;  // kPropose
   bool quiet = false;     // kPropose
   bool retried = false;   // kPropose
+  ConfChangeType change = ConfChangeType::kAddLearner;  // kConfChange, of node `peer`
 };
 
 std::string ProposalData(uint64_t proposal, bool quiet) {
@@ -115,6 +116,10 @@ class Simulation {
   void OnFault();
   void OnPropose(Event& event);
   void OnHeal();
+  // Dynamic-learner seeds: asks the leader to add the learner if its
+  // membership lacks it, or (`toggle`) to remove it if present.
+  void ProposeMembership(bool toggle);
+  void ApplyConfChange(SimNode& node, const Entry& entry);
 
   // --- nodes ---
   void Give(SimNode& node, Input input);
@@ -149,7 +154,9 @@ class Simulation {
   Prng random_;
   Profile profile_;
   SimNetwork network_;
-  ConfState conf_state_;
+  ConfState conf_state_;  // every node: the voters, then the learner if any
+  NodeId dynamic_learner_ = kNoNode;
+  int64_t next_membership_ms_ = 0;  // phase 2: when to ask for the learner again
   std::vector<SimNode> nodes_;  // node i has id i + 1
   std::priority_queue<QueuedEvent, std::vector<QueuedEvent>, std::greater<>> events_;
   std::vector<Message> mailbox_;
@@ -175,13 +182,20 @@ Simulation::Simulation(const SimOptions& options)
   for (int i = 1; i <= options.voters; ++i) conf_state_.voters.emplace_back(i);
   if (profile_.learner) conf_state_.learners.emplace_back(options.voters + 1);
   result_.stats.learner = profile_.learner;
+  result_.stats.dynamic_learner = profile_.dynamic_learner;
+  // A dynamic learner, like a broker-only node, starts from the voters alone.
+  ConfState bootstrap = conf_state_;
+  if (profile_.dynamic_learner) {
+    dynamic_learner_ = conf_state_.learners.front();
+    bootstrap.learners.clear();
+  }
   network_.set_faults(profile_.chaos_network);
   nodes_.resize(conf_state_.voters.size() + conf_state_.learners.size());
   for (size_t i = 0; i < nodes_.size(); ++i) {
     SimNode& node = nodes_[i];
     const NodeId id(static_cast<int32_t>(i + 1));
     node.id = id;
-    node.storage = std::make_unique<MemoryStorage>(conf_state_);
+    node.storage = std::make_unique<MemoryStorage>(bootstrap);
     // Clock drift: each node's ticks come every 9 to 11 ms.
     node.tick_interval_ms = kTickMs + random_.Between(-1, 1);
     Restart(node);
@@ -191,6 +205,7 @@ Simulation::Simulation(const SimOptions& options)
   Schedule(random_.Between(50, 300), Event{EventKind::kFault});
   Schedule(random_.Between(5, 50), Event{EventKind::kPropose});
   Schedule(options_.chaos_ms, Event{EventKind::kHeal});
+  if (profile_.dynamic_learner) Schedule(random_.Between(20, 200), Event{EventKind::kMembership});
 }
 
 void Simulation::Schedule(int64_t at_ms, Event event) {
@@ -277,6 +292,11 @@ void Simulation::Dispatch(Event& event) {
       return;
     case EventKind::kHeal:
       OnHeal();
+      return;
+    case EventKind::kMembership:
+      if (phase_ != Phase::kChaos) return;
+      ProposeMembership(/*toggle=*/true);
+      Schedule(now_ms_ + random_.Between(50, 400), Event{EventKind::kMembership});
       return;
   }
 }
@@ -381,6 +401,17 @@ void Simulation::OnHeal() {
   for (SimNode& node : nodes_) {
     if (!node.raw) Restart(node);
   }
+}
+
+void Simulation::ProposeMembership(bool toggle) {
+  SimNode* leader = Leader();
+  if (leader == nullptr) return;
+  const bool present = leader->raw->raft().conf_state().IsLearner(dynamic_learner_);
+  if (present && !toggle) return;
+  Input input{Input::Kind::kConfChange};
+  input.peer = dynamic_learner_;
+  input.change = present ? ConfChangeType::kRemoveLearner : ConfChangeType::kAddLearner;
+  Give(*leader, input);
 }
 
 void Simulation::Crash(SimNode& node) {
@@ -506,6 +537,18 @@ void Simulation::ApplyInput(SimNode& node, Input& input) {
     case Input::Kind::kTransfer:
       (void)raw.TransferLeadership(input.peer);  // may be refused; that is fine
       return;
+    case Input::Kind::kConfChange: {
+      const std::string context = absl::StrCat("sim-node-", input.peer.value());
+      absl::StatusOr<LogIndex> index =
+          raw.ProposeConfChange(ConfChange{input.change, input.peer, Buffer(context.begin(), context.end())});
+      Hash(index.ok() ? index->value() : 0);
+      // Refusals are expected: another change pending, a transfer under
+      // way, leadership lost since the input was queued.
+      if (index.ok()) ++result_.stats.conf_changes_accepted;
+      Trace(ConfChangeTypeName(input.change), " ", input.peer.value(), " at node ", node.id.value(), ": ",
+            index.ok() ? absl::StrCat("index ", index->value()) : index.status().ToString());
+      return;
+    }
     case Input::Kind::kPropose: {
       const std::string data = ProposalData(input.proposal, input.quiet);
       absl::StatusOr<LogIndex> index = raw.Propose(AsBytes(data));
@@ -615,8 +658,22 @@ void Simulation::ApplyCommitted(SimNode& node, const Ready& ready) {
     Check(checker_.CheckApplied(node.id, entry));
     if (!result_.ok) return;
     node.state.Apply(entry);
+    if (entry.type == EntryType::kConfChange) ApplyConfChange(node, entry);
     CheckDigest(node);
   }
+}
+
+void Simulation::ApplyConfChange(SimNode& node, const Entry& entry) {
+  CAIRN_CHECK(entry.conf_change.has_value()) << "conf change entry " << entry.index << " without a change";
+  // Learner changes are never refused at apply time: any error is a bug.
+  absl::StatusOr<ConfState> conf = node.raw->ApplyConfChange(*entry.conf_change);
+  if (!conf.ok()) {
+    Fail(absl::StrCat("node ", node.id.value(), " refused committed ", DescribeEntry(entry), ": ",
+                      conf.status().ToString()));
+    return;
+  }
+  Hash(conf->learners.size());
+  Trace("node ", node.id.value(), " applied ", DescribeEntry(entry), ": ", DescribeConfState(*conf));
 }
 
 void Simulation::CheckDigest(const SimNode& node) {
@@ -730,6 +787,11 @@ void Simulation::CheckLiveness() {
                         options_.election_bound_ms, " ms of healing"));
     }
   } else if (phase_ == Phase::kQuiet) {
+    // The learner ends as a member: phase 2 proves it is added and catches up.
+    if (dynamic_learner_ != kNoNode && now_ms_ >= next_membership_ms_) {
+      next_membership_ms_ = now_ms_ + 50;
+      ProposeMembership(/*toggle=*/false);
+    }
     std::string missing;
     if (QuietProposalsApplied(&missing)) {
       phase_ = Phase::kDone;

@@ -1,5 +1,6 @@
 // A deterministic simulation of a Raft cluster (DESIGN.md §11, reliability.md
-// §4): 3 or 5 voters (and, on some seeds, a learner) in one thread, on a
+// §4): 3 or 5 voters (and, on some seeds, a learner, on half of those added
+// and removed at run time by conf change entries) in one thread, on a
 // simulated clock, network and disk. Phase 1 injects faults: drops, delays,
 // reordering, duplicates, symmetric and one-way partitions, crashes (also in
 // the middle of persisting a Ready, losing what was not yet written), leader
@@ -40,6 +41,8 @@ struct SimStats {
   int64_t applied_after_leader_ms = -1;
   uint64_t committed_index = 0;
   bool learner = false;
+  bool dynamic_learner = false;   // added and removed by conf changes
+  uint64_t conf_changes_accepted = 0;  // proposals a leader appended
 };
 
 struct SimResult {

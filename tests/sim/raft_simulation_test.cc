@@ -61,3 +61,25 @@ TEST_CASE("Simulation: granting votes without the log check is caught") {
 
 }  // namespace
 }  // namespace cairn::raft::sim
+
+namespace cairn::raft::sim {
+namespace {
+
+TEST_CASE("Simulation: a learner added and removed by conf changes ends up applying everything") {
+  // Over a range of seeds, some draw a dynamic learner; each must pass, and
+  // the conf changes must actually have been accepted.
+  int dynamic_runs = 0;
+  uint64_t conf_changes = 0;
+  for (uint64_t seed = 1; seed <= 60; ++seed) {
+    const SimResult result = RunSimulation(Options(seed, 3));
+    REQUIRE_MESSAGE(result.ok, "seed " << seed << ": " << result.failure);
+    if (!result.stats.dynamic_learner) continue;
+    ++dynamic_runs;
+    conf_changes += result.stats.conf_changes_accepted;
+  }
+  CHECK(dynamic_runs >= 3);
+  CHECK(conf_changes >= static_cast<uint64_t>(2 * dynamic_runs));
+}
+
+}  // namespace
+}  // namespace cairn::raft::sim

@@ -21,6 +21,8 @@ Profile DrawProfile(Prng& random) {
   p.learner = random.Uniform(3) == 0;
   if (random.Uniform(3) == 0) p.max_append_bytes = 1;  // one entry per Append
   if (random.Uniform(3) == 0) p.max_inflight_appends = 2;
+  // Drawn last so that every earlier field keeps its value for a seed.
+  p.dynamic_learner = p.learner && random.Uniform(2) == 0;
   return p;
 }
 

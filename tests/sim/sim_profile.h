@@ -18,6 +18,10 @@ struct Profile {
   uint64_t snapshot_every = 10;       // applied entries between snapshots
   uint64_t compaction_lag = 2;        // entries kept behind a snapshot
   bool learner = false;
+  // With `learner`: the learner starts as a non-member and is added and
+  // removed by conf change entries during the faults, and added for good
+  // after healing (it must then apply every phase-2 proposal).
+  bool dynamic_learner = false;
   uint64_t max_append_bytes = uint64_t{1} << 20;
   size_t max_inflight_appends = 256;
 };

@@ -57,6 +57,14 @@ std::string InteractionEnv::Run(const Command& c) {
     } else {
       Report(index.status(), out);
     }
+  } else if (c.name == "propose-conf-change") {
+    ProposeConfChange(c, out);
+  } else if (c.name == "conf") {
+    for (NodeId id : Targets(c)) {
+      absl::StrAppend(&out, id.value(), ": ", DescribeConfState(At(id).raw->raft().conf_state()), "\n");
+    }
+  } else if (c.name == "add-node") {
+    AddNode(NodeId(ToInt(c.args.at(0))), out);
   } else if (c.name == "transfer-leadership") {
     Report(At(NodeId(ToInt(c.args.at(0)))).raw->TransferLeadership(NodeId(ToInt(c.args.at(1)))), out);
   } else if (c.name == "report-unreachable") {
@@ -123,6 +131,9 @@ void InteractionEnv::StartNode(NodeId id) {
   config.random_seed = base_config_.random_seed * 1000 + static_cast<uint64_t>(id.value());
   node.applied = node.storage->FirstIndex() - 1;  // the state machine restarts from the snapshot
   config.applied = node.applied;
+  absl::StatusOr<Snapshot> snapshot = node.storage->GetSnapshot();
+  CAIRN_CHECK(snapshot.ok()) << snapshot.status();
+  node.conf_history = {{node.applied, snapshot->metadata.conf_state}};
   absl::StatusOr<std::unique_ptr<RawNode>> raw = RawNode::Create(config);
   CAIRN_CHECK(raw.ok()) << raw.status();
   node.raw = std::move(*raw);
@@ -189,9 +200,11 @@ void InteractionEnv::ProcessReady(NodeId id, std::string& out) {
   if (!ready.committed_entries.empty()) {
     absl::StrAppend(&out, "  apply: ", DescribeEntries(ready.committed_entries), "\n");
   }
+  if (ready.snapshot) node.conf_history = {{node.applied, ready.snapshot->metadata.conf_state}};
   for (const Entry& entry : ready.committed_entries) {
     if (!violated_) ReportViolation(checker_.CheckApplied(id, entry), "  ", out);
     node.applied = entry.index;
+    if (entry.type == EntryType::kConfChange) ApplyConfChange(id, entry, out);
   }
   node.raw->Advance();
 }
@@ -283,7 +296,11 @@ void InteractionEnv::Compact(NodeId id, LogIndex index, std::string& out) {
   Node& node = At(id);
   CAIRN_CHECK(index <= node.applied) << "compacting past applied " << node.applied;
   const std::string data = absl::StrCat("state@", index.value());
-  Report(node.storage->CreateSnapshot(index, conf_state_, Buffer(data.begin(), data.end())), out);
+  // The membership as of `index`: the last one applied at or before it.
+  auto conf = node.conf_history.upper_bound(index);
+  CAIRN_CHECK(conf != node.conf_history.begin()) << "no membership known at " << index;
+  --conf;
+  Report(node.storage->CreateSnapshot(index, conf->second, Buffer(data.begin(), data.end())), out);
   Report(node.storage->Compact(index), out);
 }
 
@@ -291,6 +308,55 @@ void InteractionEnv::Restart(NodeId id, std::string& out) {
   At(id).raw.reset();  // everything not in storage is lost
   StartNode(id);
   (void)out;
+}
+
+}  // namespace cairn::raft::testing
+
+namespace cairn::raft::testing {
+
+// add-node ID: starts a node that is not a member, bootstrapped with the
+// cluster's initial membership (as a broker-only node is, from the voters
+// in its config): it takes part once a conf change makes it a learner.
+void InteractionEnv::AddNode(NodeId id, std::string& out) {
+  CAIRN_CHECK(!nodes_.contains(id)) << "node " << id << " exists";
+  nodes_[id].storage = std::make_unique<MemoryStorage>(conf_state_);
+  StartNode(id);
+  (void)out;
+}
+
+// propose-conf-change LEADER add-learner|remove-learner|add-voter|remove-voter NODE [CONTEXT]
+void InteractionEnv::ProposeConfChange(const Command& c, std::string& out) {
+  ConfChange change;
+  const std::string& type = c.args.at(1);
+  if (type == "add-learner") {
+    change.type = ConfChangeType::kAddLearner;
+  } else if (type == "remove-learner") {
+    change.type = ConfChangeType::kRemoveLearner;
+  } else if (type == "add-voter") {
+    change.type = ConfChangeType::kAddVoter;
+  } else {
+    CAIRN_CHECK(type == "remove-voter") << "unknown conf change " << type;
+    change.type = ConfChangeType::kRemoveVoter;
+  }
+  change.node = NodeId(static_cast<int32_t>(ToInt(c.args.at(2))));
+  if (c.args.size() > 3) change.context = Buffer(c.args[3].begin(), c.args[3].end());
+  absl::StatusOr<LogIndex> index = At(NodeId(ToInt(c.args.at(0)))).raw->ProposeConfChange(std::move(change));
+  if (index.ok()) {
+    absl::StrAppend(&out, "index=", index->value(), "\n");
+  } else {
+    Report(index.status(), out);
+  }
+}
+
+void InteractionEnv::ApplyConfChange(NodeId id, const Entry& entry, std::string& out) {
+  Node& node = At(id);
+  absl::StatusOr<ConfState> conf = node.raw->ApplyConfChange(*entry.conf_change);
+  if (!conf.ok()) {
+    absl::StrAppend(&out, "  conf change ", entry.index.value(), " refused: ", conf.status().ToString(), "\n");
+    return;
+  }
+  absl::StrAppend(&out, "  conf: ", DescribeConfState(*conf), "\n");
+  node.conf_history[entry.index] = *conf;
 }
 
 }  // namespace cairn::raft::testing

@@ -27,6 +27,9 @@ class InteractionEnv {
     std::unique_ptr<MemoryStorage> storage;  // what the node made durable
     std::unique_ptr<RawNode> raw;
     LogIndex applied;
+    // The membership after each applied conf change (and at the snapshot),
+    // so that a snapshot at an applied index records the right one.
+    std::map<LogIndex, ConfState> conf_history;
   };
 
   // Commands; each appends its output to `out`.
@@ -39,6 +42,9 @@ class InteractionEnv {
   void PrintProgress(NodeId id, std::string& out);
   void Compact(NodeId id, LogIndex index, std::string& out);
   void Restart(NodeId id, std::string& out);
+  void AddNode(NodeId id, std::string& out);
+  void ProposeConfChange(const Command& c, std::string& out);
+  void ApplyConfChange(NodeId id, const Entry& entry, std::string& out);
 
   void StartNode(NodeId id);
   Node& At(NodeId id);
