@@ -51,7 +51,11 @@ struct ConsumerConfig {
   // moves are seen without an error first.
   int64_t metadata_max_age_ms = 300000;    // metadata.max.age.ms
   // Upper bound on bytes of fetched records held between polls (decoded
-  // records waiting for Poll). Fetching pauses while it is exceeded.
+  // records waiting for Poll). Fetching pauses while it is exceeded; below
+  // it, each partition is prefetched while it holds less than its share
+  // (this divided among the fetchable partitions, at least
+  // max.partition.fetch.bytes). Memory stays within this plus one
+  // fetch.max.bytes.
   int64_t max_buffered_bytes = 64 << 20;
 };
 

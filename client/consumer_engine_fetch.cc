@@ -252,14 +252,26 @@ void ConsumerEngine::OnFetchResponse(int32_t node, const std::map<TopicPartition
       const TopicPartition tp{t.topic, pd.partition_index};
       auto asked = planned.find(tp);
       ConsumerAssignment::Partition* p = assignment_.Find(tp);
-      // Drop answers for a position that changed while the fetch was out.
+      // Drop answers for a position that changed while the fetch was out. A
+      // prefetch (made at the end of buffered records) must still continue
+      // them, or have been made at the position they were drained up to.
       if (asked == planned.end() || p == nullptr || p->revoking ||
-          p->phase != ConsumerAssignment::Phase::kFetchable || p->epoch != asked->second.epoch ||
-          p->position != asked->second.fetch_offset || buffer_.Has(tp)) {
+          p->phase != ConsumerAssignment::Phase::kFetchable || p->epoch != asked->second.epoch) {
+        continue;
+      }
+      const bool prefetch = buffer_.Has(tp);
+      if (prefetch ? !buffer_.Continues(tp, asked->second.fetch_offset, asked->second.epoch)
+                   : p->position != asked->second.fetch_offset) {
         continue;
       }
       if (pd.error_code == kafka_error::kOffsetOutOfRange) {
-        ResetByPolicy(tp);
+        // After a prefetch, the buffered records are still valid: hand them
+        // out first, then fetch from the position (and reset if needed).
+        if (prefetch) {
+          buffer_.StopPrefetch(tp);
+        } else {
+          ResetByPolicy(tp);
+        }
         continue;
       }
       if (LeaderMoved(pd.error_code)) {
@@ -285,7 +297,11 @@ void ConsumerEngine::OnFetchResponse(int32_t node, const std::map<TopicPartition
       }
       if (fetched->records.empty() && fetched->next_offset == asked->second.fetch_offset) continue;
       got_records = true;
-      buffer_.Add(tp, asked->second.fetch_offset, asked->second.epoch, std::move(*fetched));
+      if (prefetch) {
+        buffer_.Append(tp, std::move(*fetched));
+      } else {
+        buffer_.Add(tp, asked->second.fetch_offset, asked->second.epoch, std::move(*fetched));
+      }
     }
   }
   if (got_records || !pending_error_.ok()) Notify();

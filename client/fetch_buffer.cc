@@ -1,5 +1,7 @@
 #include "client/fetch_buffer.h"
 
+#include "common/check.h"
+
 namespace cairn::client {
 
 void FetchBuffer::Add(const TopicPartition& tp, int64_t fetch_offset, uint64_t epoch, FetchedRecords fetched) {
@@ -13,6 +15,38 @@ void FetchBuffer::Add(const TopicPartition& tp, int64_t fetch_offset, uint64_t e
                        std::make_move_iterator(fetched.records.end()));
   bytes_ += entry.bytes;
   entries_.emplace(tp, std::move(entry));
+}
+
+bool FetchBuffer::Continues(const TopicPartition& tp, int64_t fetch_offset, uint64_t epoch) const {
+  auto it = entries_.find(tp);
+  return it != entries_.end() && it->second.prefetch && it->second.epoch == epoch &&
+         it->second.next_offset == fetch_offset;
+}
+
+void FetchBuffer::Append(const TopicPartition& tp, FetchedRecords fetched) {
+  Entry& entry = entries_.at(tp);
+  CAIRN_CHECK(fetched.next_offset >= entry.next_offset) << fetched.next_offset << " < " << entry.next_offset;
+  CAIRN_DCHECK(fetched.records.empty() || fetched.records.front().offset >= entry.next_offset);
+  entry.next_offset = fetched.next_offset;
+  entry.bytes += fetched.bytes;
+  bytes_ += fetched.bytes;
+  entry.records.insert(entry.records.end(), std::make_move_iterator(fetched.records.begin()),
+                       std::make_move_iterator(fetched.records.end()));
+}
+
+int64_t FetchBuffer::PrefetchOffset(const TopicPartition& tp) const {
+  auto it = entries_.find(tp);
+  return it != entries_.end() && it->second.prefetch ? it->second.next_offset : -1;
+}
+
+void FetchBuffer::StopPrefetch(const TopicPartition& tp) {
+  auto it = entries_.find(tp);
+  if (it != entries_.end()) it->second.prefetch = false;
+}
+
+size_t FetchBuffer::BytesOf(const TopicPartition& tp) const {
+  auto it = entries_.find(tp);
+  return it == entries_.end() ? 0 : it->second.bytes;
 }
 
 void FetchBuffer::Drop(const TopicPartition& tp) {

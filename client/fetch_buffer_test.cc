@@ -88,9 +88,14 @@ TEST_CASE("PlanFetches: one request per free leader, nothing for buffered partit
   CHECK(plan.by_node[1] == std::vector<PlannedPartition>{{kA, 10, assignment.Find(kA)->epoch}});
   CHECK(plan.leaderless == std::vector<TopicPartition>{kC});
 
-  // Node 2 already has a fetch out; A has records waiting for Poll.
+  // Node 2 already has a fetch out; A has records waiting for Poll, more
+  // than its prefetch threshold (here: its share of a tiny buffer cap and a
+  // tiny max.partition.fetch.bytes).
   buffer.Add(kA, 10, assignment.Find(kA)->epoch, Records(kA, 10, 1, 11));
-  plan = PlanFetches(assignment, buffer, {2}, leader, limits);
+  FetchLimits tight = limits;
+  tight.partition_max_bytes = 1;
+  tight.max_buffered_bytes = buffer.bytes() + 1;
+  plan = PlanFetches(assignment, buffer, {2}, leader, tight);
   CHECK(plan.by_node.empty());
 
   limits.max_buffered_bytes = 1;
@@ -98,6 +103,79 @@ TEST_CASE("PlanFetches: one request per free leader, nothing for buffered partit
   plan = PlanFetches(assignment, buffer, {}, leader, limits);
   CHECK(plan.by_node.empty());
   CHECK(plan.leaderless.empty());
+}
+
+TEST_CASE("PlanFetches: a partition below its prefetch threshold is fetched from where its buffer ends") {
+  ConsumerAssignment assignment = TwoAt(10, 20);
+  auto leader = [](const TopicPartition&) { return 1; };
+  FetchBuffer buffer;
+  FetchLimits limits;
+  buffer.Add(kA, 10, assignment.Find(kA)->epoch, Records(kA, 10, 3, 14));  // offset 13: a control record
+  CHECK(PrefetchThresholdBytes(limits, 2) == limits.max_buffered_bytes / 2);
+  CHECK(PrefetchThresholdBytes(limits, 1000) == static_cast<size_t>(limits.partition_max_bytes));
+
+  FetchPlan plan = PlanFetches(assignment, buffer, {}, leader, limits);
+  CHECK(plan.by_node[1] == std::vector<PlannedPartition>{{kA, 14, assignment.Find(kA)->epoch},
+                                                          {kB, 20, assignment.Find(kB)->epoch}});
+
+  // The prefetch's answer continues the buffered records; Poll then hands
+  // out both fetches in order and moves past the end of the second.
+  CHECK(buffer.Continues(kA, 14, assignment.Find(kA)->epoch));
+  CHECK(!buffer.Continues(kA, 13, assignment.Find(kA)->epoch));
+  CHECK(!buffer.Continues(kA, 14, assignment.Find(kA)->epoch + 1));
+  buffer.Append(kA, Records(kA, 14, 2, 16));
+  CHECK(buffer.PrefetchOffset(kA) == 16);
+  CHECK(buffer.BytesOf(kA) == 5 * RecordFootprint(Records(kA, 0, 1, 1).records[0]));
+  std::vector<ConsumerRecord> drained = buffer.Drain(assignment, 4);
+  REQUIRE(drained.size() == 4);
+  CHECK(drained[2].offset == 12);
+  CHECK(drained[3].offset == 14);
+  CHECK(assignment.Find(kA)->position == 15);
+  CHECK(buffer.Drain(assignment, 10).size() == 1);
+  CHECK(assignment.Find(kA)->position == 16);
+  CHECK(!buffer.Has(kA));
+
+  // After StopPrefetch the partition waits until Poll drained it.
+  buffer.Add(kA, 16, assignment.Find(kA)->epoch, Records(kA, 16, 1, 17));
+  buffer.StopPrefetch(kA);
+  CHECK(buffer.PrefetchOffset(kA) == -1);
+  CHECK(!buffer.Continues(kA, 17, assignment.Find(kA)->epoch));
+  plan = PlanFetches(assignment, buffer, {}, leader, limits);
+  CHECK(plan.by_node[1] == std::vector<PlannedPartition>{{kB, 20, assignment.Find(kB)->epoch}});
+}
+
+TEST_CASE("PlanFetches: no long poll for caught-up partitions while a busy one waits for Poll") {
+  // A holds more than its threshold; B is known to be at its high watermark.
+  // A fetch of B alone would park on the broker for fetch.max.wait.ms and
+  // keep A from being fetched again for as long.
+  ConsumerAssignment assignment = TwoAt(10, 20);
+  auto leader = [](const TopicPartition&) { return 1; };
+  FetchBuffer buffer;
+  FetchLimits limits;
+  limits.partition_max_bytes = 1;
+  limits.max_buffered_bytes = 1000;
+  buffer.Add(kA, 10, assignment.Find(kA)->epoch, Records(kA, 10, 3, 13));
+  REQUIRE(buffer.BytesOf(kA) >= PrefetchThresholdBytes(limits, 2));
+  REQUIRE(buffer.bytes() < limits.max_buffered_bytes);
+  assignment.Find(kB)->high_watermark = 20;
+  CHECK(PlanFetches(assignment, buffer, {}, leader, limits).by_node.empty());
+
+  // B may have data (its high watermark is ahead, or unknown): fetch it.
+  assignment.Find(kB)->high_watermark = 25;
+  FetchPlan plan = PlanFetches(assignment, buffer, {}, leader, limits);
+  CHECK(plan.by_node[1] == std::vector<PlannedPartition>{{kB, 20, assignment.Find(kB)->epoch}});
+  assignment.Find(kB)->high_watermark = -1;
+  CHECK(PlanFetches(assignment, buffer, {}, leader, limits).by_node.size() == 1);
+
+  // Nothing held back (A paused, or drained): the long poll goes out.
+  assignment.Find(kB)->high_watermark = 20;
+  assignment.Find(kA)->paused = true;
+  plan = PlanFetches(assignment, buffer, {}, leader, limits);
+  CHECK(plan.by_node[1] == std::vector<PlannedPartition>{{kB, 20, assignment.Find(kB)->epoch}});
+  assignment.Find(kA)->paused = false;
+  CHECK(buffer.Drain(assignment, 10).size() == 3);
+  plan = PlanFetches(assignment, buffer, {}, leader, limits);
+  CHECK(plan.by_node[1].size() == 2);
 }
 
 TEST_CASE("ConsumerAssignment: phases, lookups in flight and epochs") {

@@ -32,7 +32,7 @@ size_t EstimateRecordBytes(const std::optional<std::string>& key, const std::opt
 }
 
 void PartitionQueue::Append(PendingRecord record, size_t record_bytes, size_t batch_size, int64_t now_ms) {
-  if (!has_open_batch() || queued_.back()->size_bytes + record_bytes > batch_size) {
+  if (WouldStartBatch(record_bytes, batch_size)) {
     if (has_open_batch()) queued_.back()->closed = true;
     auto batch = std::make_unique<ProducerBatch>();
     batch->created_ms = now_ms;

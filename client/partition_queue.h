@@ -99,6 +99,11 @@ class PartitionQueue {
   int32_t next_sequence() const { return next_sequence_; }
   // Whether the open batch (the last queued one) still takes records.
   bool has_open_batch() const { return !queued_.empty() && !queued_.back()->closed; }
+  // Whether Append(record of `record_bytes`) would start a new batch: no
+  // open batch, or the open one cannot take it within `batch_size`.
+  bool WouldStartBatch(size_t record_bytes, size_t batch_size) const {
+    return !has_open_batch() || queued_.back()->size_bytes + record_bytes > batch_size;
+  }
 
  private:
   std::unique_ptr<ProducerBatch> TakeInFlight(ProducerBatch* batch);

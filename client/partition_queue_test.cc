@@ -39,6 +39,24 @@ TEST_CASE("PartitionQueue: batch.size closes a batch and sequences follow record
   CHECK(queue.next_sequence() == 7);
 }
 
+TEST_CASE("PartitionQueue: WouldStartBatch tells when the sticky partitioner moves on") {
+  PartitionQueue queue;
+  CHECK(queue.WouldStartBatch(100, 300));  // no batch yet
+  AppendRecords(queue, 1, 1);
+  CHECK(!queue.WouldStartBatch(100, 300));
+  CHECK(queue.WouldStartBatch(250, 300));  // does not fit the open batch
+  AppendRecords(queue, 2, 1);
+  // 200 of 300 bytes: a 150-byte record does not fit even though the batch
+  // is not full (the case that kept keyless records on one partition).
+  CHECK(queue.WouldStartBatch(150, 300));
+  queue.Append(MakeRecord(3), 150, 300, 0);
+  CHECK(queue.queued() == 2);
+  CHECK(!queue.WouldStartBatch(100, 300));
+  REQUIRE(queue.NextToSend(0, Policy()) != nullptr);
+  REQUIRE(queue.NextToSend(0, Policy()) != nullptr);
+  CHECK(queue.WouldStartBatch(1, 300));  // the open batch was sent
+}
+
 TEST_CASE("PartitionQueue: an open batch waits for linger.ms unless flushed") {
   PartitionQueue queue;
   AppendRecords(queue, 1, 1, /*now_ms=*/1000);

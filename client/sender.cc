@@ -82,12 +82,25 @@ void Sender::FailAll(const absl::Status& why) {
 }
 
 int32_t Sender::ChoosePartition(const std::string& topic, const std::optional<std::string>& key,
-                                int32_t partition_count) {
+                                int32_t partition_count, size_t record_bytes) {
   if (key.has_value()) return PartitionForKey(*key, partition_count);
-  // Sticky: keyless records fill one partition's batch, then move on
-  // (KIP-480), so they still form large batches.
+  // Sticky (KIP-480): keyless records go to one partition until one would
+  // start a new batch there (the open batch is full, or was sent); that
+  // record and the ones after it go to another partition. So keyless records
+  // still form large batches, and they spread over every partition.
   auto it = sticky_partition_.find(topic);
-  if (it != sticky_partition_.end() && it->second < partition_count) return it->second;
+  if (it != sticky_partition_.end() && it->second < partition_count) {
+    const int32_t current = it->second;
+    auto queue = partitions_.find(TopicPartition{topic, current});
+    const bool starts_batch =
+        queue == partitions_.end() || queue->second->WouldStartBatch(record_bytes, config_.batch_size);
+    if (!starts_batch || partition_count == 1) return current;
+    // Uniformly one of the other partitions.
+    int32_t next = static_cast<int32_t>(random_() % static_cast<uint32_t>(partition_count - 1));
+    if (next >= current) ++next;
+    it->second = next;
+    return next;
+  }
   const int32_t chosen = static_cast<int32_t>(random_() % static_cast<uint32_t>(partition_count));
   sticky_partition_[topic] = chosen;
   return chosen;
@@ -126,12 +139,11 @@ void Sender::AssignWaitingRecords(int64_t now_ms) {
       }
       const int32_t partition = explicit_partition.has_value()
                                     ? *explicit_partition
-                                    : ChoosePartition(topic, record.key, partition_count);
+                                    : ChoosePartition(topic, record.key, partition_count, record.reserved_bytes);
       auto& queue = partitions_[TopicPartition{topic, partition}];
       if (!queue) queue = std::make_unique<PartitionQueue>();
       const size_t bytes = record.reserved_bytes;
       queue->Append(std::move(record), bytes, config_.batch_size, now_ms);
-      if (!queue->has_open_batch() && !explicit_partition.has_value()) sticky_partition_.erase(topic);
     }
     it = waiting_.erase(it);
   }

@@ -63,7 +63,11 @@ class Sender {
   void CompleteRecord(PendingRecord& record, const TopicPartition& tp, absl::StatusOr<int64_t> offset,
                       int64_t log_append_time_ms);
   void ScheduleWake(int64_t wake_ms, int64_t now_ms);
-  int32_t ChoosePartition(const std::string& topic, const std::optional<std::string>& key, int32_t partition_count);
+  // The partition of a record without an explicit one: murmur2 of the key,
+  // else the topic's sticky partition (moved on when the record would start
+  // a new batch there).
+  int32_t ChoosePartition(const std::string& topic, const std::optional<std::string>& key, int32_t partition_count,
+                          size_t record_bytes);
   absl::StatusOr<Buffer> EncodeBatch(const ProducerBatch& batch) const;
   PartitionQueue::SendPolicy policy() const;
   size_t TotalInFlight() const;

@@ -30,6 +30,8 @@ class CairndProcess {
   void Stop();
 
   std::string bootstrap() const { return "127.0.0.1:" + std::to_string(port_); }
+  // The admin listener's port (/metrics, /v1/ready) on 127.0.0.1.
+  uint16_t admin_port() const { return admin_port_; }
   std::string Logs() const;
 
  private:

@@ -136,7 +136,11 @@ TEST_CASE("Consumer: a member that stops polling past max.poll.interval.ms loses
   CHECK(CommittedOffset(*b, topic, a_partition) == 5);
 
   // A rejoins at that poll; the group settles with one partition each.
-  PollUntilDone({a.get(), b.get()}, [&] { return a->Assignment().size() == 1 && b->Assignment().size() == 1; });
+  // Assignment() changes on the io thread, OnAssigned only at A's next
+  // Poll: wait for both.
+  PollUntilDone({a.get(), b.get()}, [&] {
+    return a->Assignment().size() == 1 && b->Assignment().size() == 1 && a_events.log.size() > expected.size();
+  });
   CHECK(a_events.log.size() == expected.size() + 1);
   CHECK(a_events.log.back().rfind("assigned ", 0) == 0);
   for (size_t i = a_before.size(); i < a_events.log.size(); ++i) CHECK(a_events.log[i].rfind("revoked", 0) != 0);
