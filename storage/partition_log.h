@@ -269,6 +269,11 @@ class PartitionLog {
   std::deque<std::shared_ptr<PendingWrite>> writes_;
   std::deque<Waiter> waiters_;
   std::vector<absl::AnyInvocable<void() &&>> idle_tasks_;
+  // One fdatasync at a time per log, even though a second one started while
+  // the first runs would cut a batch's wait from up to two flushes to one:
+  // concurrent fdatasyncs through one open file share its write-back error
+  // cursor, so one of them can return success for pages whose EIO the other
+  // consumed, and acknowledging on that success would lose data.
   bool flush_in_flight_ = false;
   // One write at a time per log: queued appends are coalesced into the next
   // write, because concurrent writes to one file serialise in the kernel and
