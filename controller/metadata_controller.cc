@@ -20,6 +20,10 @@ using metadata::MetadataImage;
 namespace {
 
 constexpr std::chrono::milliseconds kRetryInterval{100};
+// One entry carries at most this many commands' records, and stops taking
+// more past this many bytes (the Raft core ships up to 1 MiB per Append).
+constexpr size_t kMaxCommandsPerEntry = 1000;
+constexpr size_t kMaxEntryBytes = 256 << 10;
 
 absl::Status NotController(raft::NodeId leader) {
   return WithReason(absl::UnavailableError(absl::StrCat("this node is not the active controller (leader: ",
@@ -265,6 +269,21 @@ void MetadataController::Serve(controllerpb::ControllerRequest request, ReplyCal
     std::move(done)(std::move(reply));
     return;
   }
+  // A heartbeat writes nothing to the log, so it is answered at once rather
+  // than behind the queued proposals: a burst of admin commands (one commit
+  // each) must not hold heartbeats past the session timeout and get every
+  // broker fenced.
+  if (request.command_case() == controllerpb::ControllerRequest::kBrokerHeartbeat) {
+    absl::StatusOr<Plan> planned = PlanCommand(request, *image_);
+    if (!planned.ok()) {
+      std::move(done)(ReplyFromStatus(planned.status()));
+      return;
+    }
+    CAIRN_DCHECK(planned->records.empty());
+    planned->reply.set_applied_index(applied_index_);
+    std::move(done)(std::move(planned->reply));
+    return;
+  }
   if (queue_.size() >= options_.max_queued_commands) {
     std::move(done)(ReplyFromStatus(absl::UnavailableError(
         absl::StrCat("the controller has ", queue_.size(), " commands queued; try again later"))));
@@ -275,38 +294,78 @@ void MetadataController::Serve(controllerpb::ControllerRequest request, ReplyCal
 }
 
 void MetadataController::Pump() {
-  while (!proposing_ && !queue_.empty()) {
-    Work work = std::move(queue_.front());
-    queue_.pop_front();
-    if (!raft_->is_leader()) {
+  if (proposing_ || queue_.empty()) return;
+  if (!raft_->is_leader()) {
+    while (!queue_.empty()) {
+      Work work = std::move(queue_.front());
+      queue_.pop_front();
       if (work.done) std::move(work.done)(ReplyFromStatus(NotController(raft_->leader())));
-      continue;
     }
+    return;
+  }
+  // Group commit: every queued command is planned against the image that
+  // includes the commands before it (a working copy of the committed image),
+  // and their records go out as one entry. A burst of N commands then costs
+  // one commit, not N, and each is still validated as if run alone in order.
+  std::optional<MetadataDelta> working;
+  std::vector<metadata::Record> records;
+  std::vector<Waiter> waiters;
+  size_t bytes = 0;
+  while (!queue_.empty() && waiters.size() < kMaxCommandsPerEntry && bytes < kMaxEntryBytes) {
+    const MetadataImage& base = working ? working->Current() : *image_;
     Plan plan;
-    if (!work.request) {
-      plan.records = machine_.FenceExpiredBrokers(*image_, options_.clock->NowMs(), options_.session_timeout.count());
-      if (plan.records.empty()) continue;
-      CAIRN_LOG(kInfo) << "controller: fencing brokers whose session expired (" << plan.records.size()
-                       << " records)";
+    if (!queue_.front().request) {
+      plan.records = machine_.FenceExpiredBrokers(base, options_.clock->NowMs(), options_.session_timeout.count());
+      if (!plan.records.empty()) {
+        CAIRN_LOG(kInfo) << "controller: fencing brokers whose session expired (" << plan.records.size()
+                         << " records)";
+      }
     } else {
-      absl::StatusOr<Plan> planned = PlanCommand(*work.request);
+      absl::StatusOr<Plan> planned = PlanCommand(*queue_.front().request, base);
       if (!planned.ok()) {
+        Work work = PopWork();
         std::move(work.done)(ReplyFromStatus(planned.status()));
         continue;
       }
       plan = *std::move(planned);
-      if (plan.records.empty()) {
-        plan.reply.set_applied_index(applied_index_);
-        std::move(work.done)(std::move(plan.reply));
-        continue;
-      }
     }
     if (plan.add_learner) {
+      // A conf change is an entry of its own; it goes first when nothing is
+      // collected yet, else right after this batch (planned again then).
+      if (!waiters.empty()) break;
+      Work work = PopWork();
       ProposeLearnerThenRecords(std::move(plan), std::move(work.done));
-    } else {
-      ProposeRecords(std::move(plan.records), std::move(plan.reply), std::move(work.done));
+      return;
     }
+    Work work = PopWork();
+    if (plan.records.empty()) {  // nothing to write: a fencing check with no one to fence, a validate-only command
+      if (work.done) {
+        plan.reply.set_applied_index(applied_index_);
+        std::move(work.done)(std::move(plan.reply));
+      }
+      continue;
+    }
+    if (!working) working.emplace(image_);
+    if (absl::Status fits = working->ReplayAll(plan.records); !fits.ok()) {
+      // The state machine built these records from `base`, so this is a bug;
+      // the working copy may now hold part of them, so the batch ends here.
+      CAIRN_LOG(kError) << "controller: a planned command does not replay: " << fits;
+      if (work.done) std::move(work.done)(ReplyFromStatus(absl::InternalError(fits.message())));
+      break;
+    }
+    for (metadata::Record& record : plan.records) {
+      bytes += record.ByteSizeLong();
+      records.push_back(std::move(record));
+    }
+    waiters.push_back(Waiter{std::move(work.done), std::move(plan.reply)});
   }
+  if (!records.empty()) ProposeRecords(std::move(records), std::move(waiters));
+}
+
+MetadataController::Work MetadataController::PopWork() {
+  Work work = std::move(queue_.front());
+  queue_.pop_front();
+  return work;
 }
 
 void MetadataController::ProposeLearnerThenRecords(Plan plan, ReplyCallback done) {
@@ -329,30 +388,30 @@ void MetadataController::ProposeLearnerThenRecords(Plan plan, ReplyCallback done
         }
         CAIRN_LOG(kInfo) << "controller: node " << learner.id << " follows the metadata log as a learner at "
                          << learner.host << ":" << learner.port << " (index " << *index << ")";
-        ProposeRecords(std::move(plan.records), std::move(plan.reply), std::move(done));
-        Pump();
+        std::vector<Waiter> waiters;
+        waiters.push_back(Waiter{std::move(done), std::move(plan.reply)});
+        ProposeRecords(std::move(plan.records), std::move(waiters));
       });
 }
 
-void MetadataController::ProposeRecords(std::vector<metadata::Record> records,
-                                        controllerpb::ControllerReply reply, ReplyCallback done) {
+void MetadataController::ProposeRecords(std::vector<metadata::Record> records, std::vector<Waiter> waiters) {
   ml::MetadataRecordBatch batch;
   for (metadata::Record& record : records) *batch.add_records() = std::move(record);
   const std::string bytes = batch.SerializeAsString();
   proposing_ = true;
   raft_->Propose(Buffer(bytes.begin(), bytes.end()),
-                 [this, alive = alive_, reply = std::move(reply), done = std::move(done)](
-                     absl::StatusOr<raft::LogIndex> index) mutable {
+                 [this, alive = alive_, waiters = std::move(waiters)](absl::StatusOr<raft::LogIndex> index) mutable {
                    if (!*alive) return;
                    proposing_ = false;
-                   if (done) {
+                   for (Waiter& waiter : waiters) {
+                     if (!waiter.done) continue;  // a fencing check
                      if (index.ok()) {
-                       reply.set_applied_index(index->value());
-                       std::move(done)(std::move(reply));
+                       waiter.reply.set_applied_index(index->value());
+                       std::move(waiter.done)(std::move(waiter.reply));
                      } else if (raft::IsNotLeaderError(index.status())) {
-                       std::move(done)(ReplyFromStatus(NotController(raft_->leader())));
+                       std::move(waiter.done)(ReplyFromStatus(NotController(raft_->leader())));
                      } else {
-                       std::move(done)(ReplyFromStatus(absl::UnavailableError(
+                       std::move(waiter.done)(ReplyFromStatus(absl::UnavailableError(
                            absl::StrCat("the command's outcome is unknown: ", index.status().message()))));
                      }
                    }
@@ -377,10 +436,10 @@ absl::StatusOr<std::optional<PeerAddress>> MetadataController::LearnerToAdd(
   return address;
 }
 
-absl::StatusOr<MetadataController::Plan> MetadataController::PlanCommand(const controllerpb::ControllerRequest& request) {
+absl::StatusOr<MetadataController::Plan> MetadataController::PlanCommand(const controllerpb::ControllerRequest& request,
+                                                                         const MetadataImage& image) {
   Plan plan;
   plan.reply = ReplyFromStatus(absl::OkStatus());
-  const MetadataImage& image = *image_;
   switch (request.command_case()) {
     case controllerpb::ControllerRequest::kCreateTopic: {
       const controllerpb::CreateTopic& c = request.create_topic();

@@ -7,9 +7,11 @@
 // its own image and hands the new image to its owner (the broker), so all
 // nodes derive the same metadata from the same log.
 //
-// Commands run one at a time on the active controller: each is validated
-// against the image that includes every earlier command, so two creations of
-// one name can never both pass. A node that is not the active controller
+// Commands run in order on the active controller: each is validated against
+// the image that includes every earlier command, so two creations of one name
+// can never both pass. The commands queued while an entry is in flight are
+// planned together and committed as the next entry (group commit). A
+// heartbeat writes nothing and is answered at once. A node that is not the active controller
 // forwards a command to the one that is (ControllerRpcClient), retrying while
 // there is none or it moves, until the command's deadline.
 //
@@ -108,6 +110,13 @@ class MetadataController {
     std::optional<PeerAddress> add_learner;
   };
 
+  // A command whose records ride in the entry being proposed: its reply
+  // goes out once that entry commits. No callback for a fencing check.
+  struct Waiter {
+    ReplyCallback done;
+    controllerpb::ControllerReply reply;
+  };
+
   MetadataController(io::Shard& shard, Options options, ImageCallback on_image);
   void Apply(const raft::Entry& entry);
   void Restore(const raft::Snapshot& snapshot);
@@ -123,15 +132,20 @@ class MetadataController {
   void RetryLater(Attempt attempt, const absl::Status& why);
   void ScheduleRetries();
   void Serve(controllerpb::ControllerRequest request, ReplyCallback done);
+  // Plans the queued commands and proposes their records as one entry.
   void Pump();
-  // Proposes `records` as one entry; replies and pumps once it is settled.
-  void ProposeRecords(std::vector<metadata::Record> records, controllerpb::ControllerReply reply,
-                      ReplyCallback done);
+  Work PopWork();
+  // Proposes `records` as one entry; replies to every waiter and pumps once
+  // it is settled.
+  void ProposeRecords(std::vector<metadata::Record> records, std::vector<Waiter> waiters);
   void ProposeLearnerThenRecords(Plan plan, ReplyCallback done);
   // Where to send a command while this node knows no leader: a voter
   // (learners learn of the leader only once it reaches them).
   raft::NodeId GuessController();
-  absl::StatusOr<Plan> PlanCommand(const controllerpb::ControllerRequest& request);
+  // Validates `request` against `image`: the committed image, or the working
+  // one holding the commands batched before it.
+  absl::StatusOr<Plan> PlanCommand(const controllerpb::ControllerRequest& request,
+                                   const metadata::MetadataImage& image);
   // For a RegisterBroker: the learner to add first, if the broker is not a
   // voter and not already a learner at its controller endpoint.
   absl::StatusOr<std::optional<PeerAddress>> LearnerToAdd(const controllerpb::RegisterBroker& command) const;

@@ -8,12 +8,15 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
 #include <set>
 #include <chrono>
 #include <filesystem>
 #include <functional>
 #include <future>
+#include <mutex>
+#include <string>
 #include <thread>
 
 #include "common/error_reason.h"
@@ -119,6 +122,15 @@ class Quorum {
     });
     CAIRN_CHECK(future.wait_for(60s) == std::future_status::ready);
     return future.get();
+  }
+
+  // Submits every request on node i in one go, without waiting; the
+  // callbacks run on node i's shard.
+  using Callback = std::function<void(controllerpb::ControllerReply)>;
+  void SubmitAll(int i, std::vector<std::pair<controllerpb::ControllerRequest, Callback>> requests) {
+    RunOnShard(runtime_.shard(i), [&] {
+      for (auto& [request, done] : requests) nodes_[i]->Submit(std::move(request), std::move(done));
+    });
   }
 
   std::string SnapshotFile(int i) const { return dirs_[i].path + "/raft/snapshot"; }
@@ -272,6 +284,105 @@ TEST_CASE("MetadataController: a silent broker is fenced and loses leadership; r
   REQUIRE(StatusFromReply(again).ok());
   CHECK(again.broker_epoch() > epochs[2]);
   REQUIRE(Eventually([&] { return !quorum.Image(follower)->FindBroker(2)->fenced; }));
+}
+
+TEST_CASE("MetadataController: heartbeats are answered at once, not behind queued proposals") {
+  // Each create commits on its own; had the heartbeat waited its turn, a
+  // burst of admin commands would outlast broker sessions.
+  Quorum quorum;
+  int leader = -1;
+  REQUIRE(Eventually([&] { return (leader = quorum.Leader()) >= 0; }));
+  controllerpb::ControllerReply registered = quorum.Submit(leader, Register(1));
+  REQUIRE(StatusFromReply(registered).ok());
+
+  constexpr int kCreates = 50;
+  std::mutex mu;
+  std::vector<std::string> order;  // replies as they arrive
+  auto record = [&](std::string what) {
+    return [&mu, &order, what](controllerpb::ControllerReply reply) {
+      std::lock_guard lock(mu);
+      order.push_back(StatusFromReply(reply).ok() ? what : what + " failed: " + reply.error_message());
+    };
+  };
+  std::vector<std::pair<controllerpb::ControllerRequest, Quorum::Callback>> requests;
+  for (int t = 0; t < kCreates; ++t) {
+    requests.emplace_back(CreateTopic("burst-" + std::to_string(t), 1, 1, static_cast<uint8_t>(t + 1)),
+                          record("create"));
+  }
+  requests.emplace_back(Heartbeat(1, registered.broker_epoch()), record("heartbeat"));
+  // A heartbeat with a stale epoch is still refused on this path.
+  requests.emplace_back(Heartbeat(1, registered.broker_epoch() + 7), record("stale heartbeat"));
+  quorum.SubmitAll(leader, std::move(requests));
+  REQUIRE(Eventually([&] {
+    std::lock_guard lock(mu);
+    return order.size() == kCreates + 2;
+  }));
+  std::lock_guard lock(mu);
+  const auto heartbeat = std::find(order.begin(), order.end(), "heartbeat");
+  REQUIRE(heartbeat != order.end());
+  // Queued behind the creates it would have come last; answered at once it
+  // comes before all but the first few (which may commit meanwhile).
+  CHECK(heartbeat - order.begin() < kCreates / 2);
+  CHECK(std::count(order.begin(), order.end(), "create") == kCreates);
+  CHECK(std::count_if(order.begin(), order.end(), [](const std::string& s) {
+          return s.rfind("stale heartbeat failed: ", 0) == 0;
+        }) == 1);
+}
+
+TEST_CASE("MetadataController: a burst of commands shares entries, each validated after the ones before it") {
+  Quorum quorum;
+  int leader = -1;
+  REQUIRE(Eventually([&] { return (leader = quorum.Leader()) >= 0; }));
+  for (int32_t broker = 1; broker <= 3; ++broker) REQUIRE(StatusFromReply(quorum.Submit(leader, Register(broker))).ok());
+
+  // 60 creates, where every tenth repeats the name before it: queued
+  // together, the repeat must still see the first as existing.
+  constexpr int kCommands = 60;
+  std::mutex mu;
+  std::vector<controllerpb::ControllerReply> replies(kCommands);
+  int answered = 0;
+  std::vector<std::pair<controllerpb::ControllerRequest, Quorum::Callback>> requests;
+  for (int c = 0; c < kCommands; ++c) {
+    const int name = c % 10 == 9 ? c - 1 : c;
+    requests.emplace_back(CreateTopic("burst-" + std::to_string(name), 3, 1, static_cast<uint8_t>(c + 1)),
+                          [&, c](controllerpb::ControllerReply reply) {
+                            std::lock_guard lock(mu);
+                            replies[c] = std::move(reply);
+                            ++answered;
+                          });
+  }
+  quorum.SubmitAll(leader, std::move(requests));
+  REQUIRE(Eventually([&] {
+    std::lock_guard lock(mu);
+    return answered == kCommands;
+  }));
+  std::set<uint64_t> entries;
+  for (int c = 0; c < kCommands; ++c) {
+    const absl::Status status = StatusFromReply(replies[c]);
+    INFO("command ", c, ": ", status.ToString());
+    if (c % 10 == 9) {
+      CHECK(GetReason(status) == ErrorReason::kTopicAlreadyExists);
+    } else {
+      REQUIRE(status.ok());
+      entries.insert(replies[c].applied_index());
+    }
+  }
+  // Fewer entries than commands: the ones queued behind the first commit
+  // together.
+  CHECK(entries.size() < kCommands / 2);
+  REQUIRE(Eventually([&] { return quorum.SameImageEverywhere(); }));
+  const std::shared_ptr<const MetadataImage> image = quorum.Image(leader);
+  int topics = 0;
+  for (const auto& [name, topic] : image->topics) {
+    if (name.rfind("burst-", 0) != 0) continue;
+    ++topics;
+    CHECK(topic.partitions.size() == 3);
+    // Each topic spread its three partitions over the three brokers.
+    std::set<int32_t> leaders;
+    for (const metadata::PartitionInfo& p : topic.partitions) leaders.insert(p.leader);
+    CHECK(leaders.size() == 3);
+  }
+  CHECK(topics == kCommands - kCommands / 10);
 }
 
 TEST_CASE("MetadataController: snapshots compact the log; a restart and a lagging follower restore from them") {

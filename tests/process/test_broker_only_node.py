@@ -16,7 +16,7 @@ import unittest
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from test_controller_quorum import HTTP, Cluster, topic_metadata
+from test_controller_quorum import Cluster, admin_ready, topic_metadata
 
 CAIRND = os.environ.get("CAIRND", "build/release/app/cairnd")
 LEARNER = 4
@@ -30,14 +30,6 @@ def wait_until(condition, deadline=60, why=lambda: ""):
             return value
         time.sleep(0.2)
     raise AssertionError("timed out: %s" % why())
-
-
-def ready(admin_port):
-    try:
-        with HTTP.open("http://127.0.0.1:%d/v1/ready" % admin_port, timeout=2) as r:
-            return r.status == 200
-    except Exception:
-        return False
 
 
 def consume(bootstrap, topic, partitions, count, start=0):
@@ -74,9 +66,10 @@ class BrokerOnlyNodeTest(unittest.TestCase):
         self.cluster.run("start")
         self.addCleanup(shutil.rmtree, self.cluster.dir, ignore_errors=True)
         self.addCleanup(self.cluster.run, "stop")
+        self.cluster.wait_ready()
 
     def learner_ready(self):
-        return ready(19643 + LEARNER + self.cluster.offset)
+        return self.cluster.ready(LEARNER)
 
     def test_a_broker_only_node_follows_the_log_hosts_partitions_and_survives_kill_9(self):
         cluster = self.cluster
@@ -188,7 +181,7 @@ class RolesTest(unittest.TestCase):
         broker = self.start("broker", self.common(2) + [
             "process.roles=broker", "admin.listener=127.0.0.1:%d" % self.admin_port,
             "listeners=PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d" % (self.kafka_port, self.learner_port)])
-        wait_until(lambda: ready(self.admin_port), why=lambda: controller.log() + broker.log())
+        wait_until(lambda: admin_ready(self.admin_port), why=lambda: controller.log() + broker.log())
         bootstrap = "127.0.0.1:%d" % self.kafka_port
         metadata = AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=10)
         self.assertEqual(sorted(metadata.brokers), [2])  # the controller-only node 1 is no broker

@@ -36,6 +36,15 @@ def ports_free(ports):
     return True
 
 
+def admin_ready(admin_port):
+    """/v1/ready: the node has registered and its Kafka listeners are open."""
+    try:
+        with HTTP.open("http://127.0.0.1:%d/v1/ready" % admin_port, timeout=2) as r:
+            return r.status == 200
+    except Exception:  # not up yet, or still registering
+        return False
+
+
 class Cluster:
     def __init__(self, overrides=()):
         self.dir = tempfile.mkdtemp(prefix="cairn-quorum-")
@@ -64,6 +73,20 @@ class Cluster:
         except Exception:  # not up yet, or being killed
             return None
 
+    def ready(self, n):
+        return admin_ready(19643 + n + self.offset)
+
+    def wait_ready(self, nodes=NODES, deadline=60):
+        """Until every given node has registered and opened its listeners.
+        A topic created before then is placed on the brokers registered so
+        far, so tests that expect a placement over all nodes wait for this."""
+        end = time.time() + deadline
+        while time.time() < end:
+            if all(self.ready(n) for n in nodes):
+                return
+            time.sleep(0.1)
+        raise AssertionError("nodes %s not ready\n%s" % (nodes, self.logs()))
+
     def leader(self, nodes=NODES, deadline=60):
         """The node every given node agrees leads the quorum."""
         end = time.time() + deadline
@@ -72,7 +95,8 @@ class Cluster:
             if all(views) and len({v["leader"] for v in views}) == 1 and views[0]["leader"] in nodes:
                 return views[0]["leader"]
             time.sleep(0.1)
-        raise AssertionError("no agreed leader among %s: %s" % (nodes, [self.controller_view(n) for n in nodes]))
+        raise AssertionError("no agreed leader among %s: %s\n%s"
+                             % (nodes, [self.controller_view(n) for n in nodes], self.logs()))
 
     def logs(self):
         out = []
@@ -97,6 +121,7 @@ class ControllerQuorumTest(unittest.TestCase):
         # Short sessions, so that fencing happens within the test.
         self.cluster = Cluster(overrides=("broker.session.timeout.ms=3000", "broker.heartbeat.interval.ms=500"))
         self.cluster.run("start")
+        self.cluster.wait_ready()
 
     def tearDown(self):
         self.cluster.run("stop")
