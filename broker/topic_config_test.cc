@@ -270,7 +270,7 @@ TEST_CASE("TopicConfig: DescribeConfigs shows overrides as topic configs and the
   CHECK(find("compression.type").type == TopicConfigType::kString);
 }
 
-TEST_CASE("TopicConfig: DescribeConfigs can be limited to some keys; unknown ones are left out") {
+TEST_CASE("TopicConfig: DescribeConfigs can be limited to some keys, unknown ones are left out") {
   const std::vector<std::string> keys = {"segment.ms", "no.such.key", "cleanup.policy"};
   const std::vector<ConfigEntry> entries = DescribeTopicConfigs(Defaults(), Topic({}), &keys);
   REQUIRE(entries.size() == 2);

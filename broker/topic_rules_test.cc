@@ -28,7 +28,7 @@ void CheckError(const absl::Status& status, ErrorReason reason, const std::strin
   CHECK(std::string(status.message()) == message);
 }
 
-TEST_CASE("TopicRules: invalid and reserved names are kInvalidTopic; other '__' names are client topics") {
+TEST_CASE("TopicRules: invalid and reserved names are kInvalidTopic, other '__' names are client topics") {
   CheckError(CheckTopicCreation({"bad name"}, 1, 1), ErrorReason::kInvalidTopic,
              "topic name 'bad name' may contain only ASCII letters, digits, '.', '_' and '-'");
   CheckError(CheckTopicCreation({""}, 1, 1), ErrorReason::kInvalidTopic, "topic name is empty");

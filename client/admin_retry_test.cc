@@ -7,7 +7,7 @@
 namespace cairn::client {
 namespace {
 
-TEST_CASE("admin retries: coordinator, controller, timeout and connection errors are retried; others are not") {
+TEST_CASE("admin retries: coordinator, controller, timeout and connection errors are retried, others are not") {
   for (int16_t code : {kafka_error::kNotController, kafka_error::kNotCoordinator, kafka_error::kCoordinatorNotAvailable,
                        kafka_error::kCoordinatorLoadInProgress, kafka_error::kRequestTimedOut,
                        kafka_error::kNotLeaderOrFollower, kafka_error::kLeaderNotAvailable}) {

@@ -121,9 +121,10 @@ void ConsumerEngine::Commit(std::vector<TopicPartitionOffset> offsets, int64_t d
       p.committed_metadata = o.metadata;
       request.topics.back().partitions.push_back(std::move(p));
     }
+    const int32_t generation = request.generation_id;
     core_->Call<kafka::OffsetCommitResponse>(
         *node, std::move(request),
-        [this, done = std::move(done), retry = std::move(retry)](
+        [this, generation, done = std::move(done), retry = std::move(retry)](
             absl::StatusOr<kafka::OffsetCommitResponse> response) mutable {
           if (!response.ok()) {
             ForgetCoordinator();
@@ -139,6 +140,12 @@ void ConsumerEngine::Commit(std::vector<TopicPartitionOffset> offsets, int64_t d
               if (RetryCommit(p.error_code)) {
                 retry(std::move(done), std::move(failed));
               } else {
+                // The membership learns first, so that the application,
+                // seeing the error, finds the partitions already lost.
+                if (membership_ != nullptr && generation >= 0) {
+                  membership_->OnCommitError(SteadyNowMs(), generation, p.error_code);
+                  AfterMembership();
+                }
                 std::move(done)(std::move(failed));
               }
               return;

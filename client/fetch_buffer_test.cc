@@ -58,7 +58,7 @@ TEST_CASE("FetchBuffer: Drain moves positions, honours max records and rotates p
   CHECK(!buffer.Has(kA));
 }
 
-TEST_CASE("FetchBuffer: a seek drops buffered records; a pause keeps them") {
+TEST_CASE("FetchBuffer: a seek drops buffered records, a pause keeps them") {
   ConsumerAssignment assignment = TwoAt(0, 0);
   FetchBuffer buffer;
   buffer.Add(kA, 0, assignment.Find(kA)->epoch, Records(kA, 0, 3, 3));

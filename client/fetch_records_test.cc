@@ -58,7 +58,7 @@ TEST_CASE("DecodeFetchedRecords ignores a truncated last batch and counts bytes"
   CHECK(fetched->bytes == bytes_sum);
 }
 
-TEST_CASE("DecodeFetchedRecords: a whole batch before the offset moves nothing; a bad CRC is DataLoss") {
+TEST_CASE("DecodeFetchedRecords: a whole batch before the offset moves nothing, a bad CRC is DataLoss") {
   Buffer bytes = TwoBatches(Compression::kNone);
   auto fetched = DecodeFetchedRecords("t", 0, ByteSpan(bytes.data(), bytes.size()), 13, 1 << 20);
   REQUIRE(fetched.ok());

@@ -114,7 +114,7 @@ TEST_CASE("Config: booleans are case-insensitive true or false") {
         "invalid value 'yes' for 'enabled': expected true or false (line 1)");
 }
 
-TEST_CASE("Config: lists are comma-separated with each element trimmed; empty is the empty list") {
+TEST_CASE("Config: lists are comma-separated with each element trimmed, empty is the empty list") {
   CHECK(TestDef().Parse("roles= controller , broker ")->GetList("roles") ==
         std::vector<std::string>{"controller", "broker"});
   CHECK(TestDef().Parse("roles=")->GetList("roles").empty());

@@ -253,7 +253,7 @@ TEST_CASE("MetadataController: a command submitted while the leader is down comm
   REQUIRE(Eventually([&] { return quorum.SameImageEverywhere(); }));
 }
 
-TEST_CASE("MetadataController: a silent broker is fenced and loses leadership; registering again unfences it") {
+TEST_CASE("MetadataController: a silent broker is fenced and loses leadership, registering again unfences it") {
   Quorum quorum(/*session_timeout=*/1500ms);
   const int follower = Follower(quorum);
   std::array<int64_t, 3> epochs{};
@@ -385,7 +385,7 @@ TEST_CASE("MetadataController: a burst of commands shares entries, each validate
   CHECK(topics == kCommands - kCommands / 10);
 }
 
-TEST_CASE("MetadataController: snapshots compact the log; a restart and a lagging follower restore from them") {
+TEST_CASE("MetadataController: snapshots compact the log, a restart and a lagging follower restore from them") {
   Quorum quorum(/*session_timeout=*/60s, /*snapshot_after_bytes=*/512);
   int leader = -1;
   REQUIRE(Eventually([&] { return (leader = quorum.Leader()) >= 0; }));

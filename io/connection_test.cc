@@ -104,7 +104,7 @@ TEST_CASE("Connection: a frame of exactly the size limit is accepted") {
 
 // ------------------------------------------------------------------ backpressure
 
-TEST_CASE("Connection: while paused no frame is delivered and the client is pushed back; after "
+TEST_CASE("Connection: while paused no frame is delivered and the client is pushed back, after "
           "resume every frame arrives once and in order") {
   Server server;
   Client client(server.port(), /*receive_buffer=*/0, /*send_buffer=*/64 << 10);
@@ -481,7 +481,7 @@ TEST_CASE("Connection: a range already past the end of its file closes with Data
   CHECK(client.Read(1).empty());  // not a byte of the frame went out
 }
 
-TEST_CASE("SendFile: a file without descriptor cannot be duplicated; a duplicate outlives its "
+TEST_CASE("SendFile: a file without descriptor cannot be duplicated, a duplicate outlives its "
           "File and closes with its last holder") {
   const MemoryFile memory(Pattern(10, 1));
   CHECK(SendFile::Duplicate(memory).status().code() == absl::StatusCode::kFailedPrecondition);

@@ -71,7 +71,7 @@ TEST_CASE("group: a lone member learns its id, joins as leader of generation 1 a
   CHECK(Beat(f, "g", id, 1).error_code == 0);
 }
 
-TEST_CASE("group: a second member triggers a rebalance; both get generation 2 and only the leader sees members") {
+TEST_CASE("group: a second member triggers a rebalance, both get generation 2 and only the leader sees members") {
   CoordinatorFixture f;
   Captured<kafka::JoinGroupResponse> a_join;
   const std::string a = JoinWithHandshake(f, "g", "a", a_join);
@@ -199,7 +199,7 @@ TEST_CASE("group: the first rebalance of an empty group waits the initial delay 
   CHECK(a_join.value->leader == a);
 }
 
-TEST_CASE("group: LeaveGroup v3 removes a batch and answers per member; v1 answers at the top") {
+TEST_CASE("group: LeaveGroup v3 removes a batch and answers per member, v1 answers at the top") {
   CoordinatorFixture f;
   Captured<kafka::JoinGroupResponse> a_join;
   const std::string a = JoinWithHandshake(f, "g", "a", a_join);
@@ -220,7 +220,7 @@ TEST_CASE("group: LeaveGroup v3 removes a batch and answers per member; v1 answe
   CHECK(f.coordinator->LeaveGroup(v1, 1).error_code == E(KafkaError::kUnknownMemberId));
 }
 
-TEST_CASE("group: a static member that restarts takes over its assignment without a rebalance; the old id is fenced") {
+TEST_CASE("group: a static member that restarts takes over its assignment without a rebalance, the old id is fenced") {
   CoordinatorFixture f;
   auto join = [&](std::string member_id, std::string instance, Captured<kafka::JoinGroupResponse>& out) {
     auto request = JoinRequest("g", std::move(member_id));

@@ -67,7 +67,7 @@ std::map<std::pair<std::string, int32_t>, int64_t> FetchAll(CoordinatorFixture& 
   return out;
 }
 
-TEST_CASE("offsets: a standalone commit (generation -1) creates an empty group; fetch returns exactly what was committed") {
+TEST_CASE("offsets: a standalone commit (generation -1) creates an empty group, fetch returns exactly what was committed") {
   CoordinatorFixture f;
   auto response = CommitNow(f, Commit("g", {{"known", 0, 10}, {"known", 3, 42}}, -1, "", "note"));
   CHECK(Errors(response) == std::vector<int16_t>{0, 0});
@@ -96,7 +96,7 @@ TEST_CASE("offsets: unknown partitions and oversized metadata are refused per pa
   CHECK(FetchAll(f, "g").size() == 1);
 }
 
-TEST_CASE("offsets: a commit is answered, and visible, only after its record is durable; a failed one is neither") {
+TEST_CASE("offsets: a commit is answered, and visible, only after its record is durable, a failed one is neither") {
   CoordinatorFixture f;
   f.auto_complete = false;
   Captured<kafka::OffsetCommitResponse> first;

@@ -520,10 +520,7 @@ void GroupMembership::OnHeartbeat(int64_t now_ms, const kafka::HeartbeatResponse
   }
   if (state_ == State::kSyncing) return;
   if (code == errors::kUnknownMemberId || code == errors::kIllegalGeneration) {
-    EmitError(code, "Heartbeat: the coordinator no longer knows this member or generation; rejoining");
-    ResetGeneration(/*forget_member_id=*/code == errors::kUnknownMemberId);
-    state_ = State::kUnjoined;
-    rejoin_needed_ = true;
+    MemberGone(code, "Heartbeat");
   } else if (code == errors::kNotCoordinator || code == errors::kCoordinatorNotAvailable) {
     MarkCoordinatorUnknown(now_ms);
     Step(now_ms);
@@ -533,6 +530,23 @@ void GroupMembership::OnHeartbeat(int64_t now_ms, const kafka::HeartbeatResponse
     EmitError(code, "Heartbeat failed; retrying");
     next_heartbeat_ms_ = now_ms + config_.retry_backoff_ms;
   }
+}
+
+void GroupMembership::OnCommitError(int64_t now_ms, int32_t generation, int16_t code) {
+  (void)now_ms;
+  if (generation != generation_ || state_ != State::kStable) return;
+  if (code == errors::kUnknownMemberId || code == errors::kIllegalGeneration) {
+    MemberGone(code, "OffsetCommit");
+  } else if (code == errors::kRebalanceInProgress) {
+    rejoin_needed_ = true;
+  }
+}
+
+void GroupMembership::MemberGone(int16_t code, const char* what) {
+  EmitError(code, absl::StrCat(what, ": the coordinator no longer knows this member or generation; rejoining"));
+  ResetGeneration(/*forget_member_id=*/code == errors::kUnknownMemberId);
+  state_ = State::kUnjoined;
+  rejoin_needed_ = true;
 }
 
 void GroupMembership::OnLeaveGroup(int64_t now_ms, const kafka::LeaveGroupResponse& response) {

@@ -100,6 +100,13 @@ class GroupMembership {
   void OnLeaveGroup(int64_t now_ms, const kafka::LeaveGroupResponse& response);
   // A transport failure or timeout of a request of API `key`.
   void OnRequestFailed(int64_t now_ms, kafka::ApiKey key);
+  // An OffsetCommit sent with `generation` was refused with `code`. As the
+  // Java client: ILLEGAL_GENERATION and UNKNOWN_MEMBER_ID end the membership
+  // at once (the partitions are lost; it rejoins at the next poll) instead
+  // of waiting for the next heartbeat to say so; REBALANCE_IN_PROGRESS asks
+  // for a rejoin. Other codes, and answers about an older generation, change
+  // nothing.
+  void OnCommitError(int64_t now_ms, int32_t generation, int16_t code);
   // Revokes (or, without a valid generation, loses) what the member owns and
   // leaves the group. Static members send no LeaveGroup (KIP-345): their
   // partitions wait for them for session_timeout_ms.
@@ -142,6 +149,9 @@ class GroupMembership {
   void RejoinNow(int64_t now_ms, int64_t delay_ms = 0);
   void MarkCoordinatorUnknown(int64_t now_ms);
   void ResetGeneration(bool forget_member_id);
+  // The coordinator no longer knows this member (UNKNOWN_MEMBER_ID) or its
+  // generation (ILLEGAL_GENERATION), as `what` reported.
+  void MemberGone(int16_t code, const char* what);
   void LeaveGroup(int64_t now_ms);
   void Fail(int16_t code, std::string message);
   void Emit(GroupEvent::Type type, std::vector<TopicPartition> partitions);

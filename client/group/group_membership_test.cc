@@ -150,6 +150,39 @@ TEST_CASE("membership: UNKNOWN_MEMBER_ID on heartbeat loses the partitions and r
   CHECK(Out(m) == J({"JoinGroup member= {range topics=t owned= gen=-}"}));
 }
 
+TEST_CASE("membership: ILLEGAL_GENERATION on a commit loses the partitions at once and rejoins with the same id") {
+  GroupMembership m = Eager();
+  JoinAlone(m);
+  // About an older generation, or a code that says nothing of membership:
+  // nothing changes.
+  m.OnCommitError(10, /*generation=*/0, errors::kIllegalGeneration);
+  m.OnCommitError(11, /*generation=*/1, /*OFFSET_METADATA_TOO_LARGE*/ 12);
+  CHECK(Out(m) == J({}));
+  CHECK(m.state() == GroupMembership::State::kStable);
+  m.OnCommitError(12, /*generation=*/1, errors::kIllegalGeneration);
+  CHECK(Out(m) == J({"error 22", "lost [t-0,t-1,t-2]"}));
+  CHECK(m.state() == GroupMembership::State::kUnjoined);
+  CHECK(m.generation() == -1);
+  m.Poll(13);
+  CHECK(Out(m) == J({"JoinGroup member=m1 {range topics=t owned= gen=-}"}));
+}
+
+TEST_CASE("membership: UNKNOWN_MEMBER_ID on a commit rejoins without an id, REBALANCE_IN_PROGRESS at the next poll") {
+  GroupMembership m = Eager();
+  JoinAlone(m);
+  m.OnCommitError(10, 1, errors::kRebalanceInProgress);
+  CHECK(Out(m) == J({}));
+  m.Poll(11);  // eager: revoke everything, then rejoin
+  CHECK(Out(m) == J({"revoked [t-0,t-1,t-2]", "JoinGroup member=m1 {range topics=t owned= gen=-}"}));
+
+  GroupMembership n = Eager();
+  JoinAlone(n);
+  n.OnCommitError(10, 1, errors::kUnknownMemberId);
+  CHECK(Out(n) == J({"error 25", "lost [t-0,t-1,t-2]"}));
+  n.Poll(11);
+  CHECK(Out(n) == J({"JoinGroup member= {range topics=t owned= gen=-}"}));
+}
+
 TEST_CASE("membership: ILLEGAL_GENERATION on sync resets the generation but keeps the member id") {
   GroupMembership m = Cooperative();
   m.Subscribe(0, {"t"});
@@ -237,7 +270,7 @@ TEST_CASE("membership: max.poll.interval.ms expiry leaves the group and loses th
   CHECK(Out(m) == J({"JoinGroup member= {range topics=t owned= gen=-}"}));
 }
 
-TEST_CASE("membership: close revokes and leaves; a static member revokes but sends no LeaveGroup") {
+TEST_CASE("membership: close revokes and leaves, a static member revokes but sends no LeaveGroup") {
   GroupMembership dynamic = Eager();
   JoinAlone(dynamic);
   dynamic.Close(5);

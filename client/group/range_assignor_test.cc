@@ -31,7 +31,7 @@ TEST_CASE("range: when a member leaves, the rest split each topic again") {
   CHECK(Show(out) == "m1: t1-0 t1-1 t1-2 t2-0 t2-1 t2-2 | m3: t1-3 t1-4 t1-5 t2-3 t2-4 t2-5");
 }
 
-TEST_CASE("range: only subscribers share a topic; unknown topics and idle members get nothing") {
+TEST_CASE("range: only subscribers share a topic, unknown topics and idle members get nothing") {
   RangeAssignor range;
   auto out = range.Assign({{"t1", 3}, {"t2", 2}},
                           {Member("a", {"t1"}), Member("b", {"t1", "t2", "missing"}), Member("c", {"other"})});

@@ -79,7 +79,7 @@ int64_t CommittedOffset(Consumer& c, const std::string& topic, int32_t partition
   return (*committed)[0].offset;
 }
 
-TEST_CASE("Consumer: a member that stops polling past max.poll.interval.ms loses its partitions; it learns at its "
+TEST_CASE("Consumer: a member that stops polling past max.poll.interval.ms loses its partitions, it learns at its "
           "next poll (OnLost, commits fail with ILLEGAL_GENERATION) and rejoins") {
   CairndProcess broker(FastGroups());
   broker.Start();

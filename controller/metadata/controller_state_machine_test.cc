@@ -139,7 +139,7 @@ TEST_CASE("topic creation errors") {
   CHECK(GetReason(create("t", 1, 3)) == ErrorReason::kInvalidReplicationFactor);
 }
 
-TEST_CASE("fencing moves leadership within the ISR; re-registration unfences; replay reproduces the image") {
+TEST_CASE("fencing moves leadership within the ISR, re-registration unfences, replay reproduces the image") {
   Cluster c;
   for (int32_t b : {1, 2, 3}) c.Register(b, 0);
   c.Create("t", 'T', 6, 3);
@@ -196,7 +196,7 @@ TEST_CASE("fencing moves leadership within the ISR; re-registration unfences; re
   CHECK(absl::IsInvalidArgument(DecodeImageSnapshot("\xff\xff garbage").status()));
 }
 
-TEST_CASE("the last ISR member stays; no live member leaves no leader until it returns") {
+TEST_CASE("the last ISR member stays, no live member leaves no leader until it returns") {
   Cluster c;
   c.Register(1, 0);
   c.Register(2, 0);

@@ -90,7 +90,7 @@ TEST_CASE("an invalid record is an error and leaves the delta unchanged") {
         "partition of unknown topic id 55555555555555555555555555555555");
 }
 
-TEST_CASE("a partition record replaces an existing partition; remove_topic drops partitions and configs") {
+TEST_CASE("a partition record replaces an existing partition, remove_topic drops partitions and configs") {
   std::vector<Record> records = Base();
   records.push_back(Parse("partition { topic_id: " + kId +
                           " replicas: [2, 1] isr: [2] leader: 2 leader_epoch: 4 partition_epoch: 6 }"));

@@ -323,7 +323,7 @@ TEST_CASE("SimDisk: directories are created with their parents and list sorted c
         absl::StatusCode::kFailedPrecondition);
 }
 
-TEST_CASE("SimDisk: remove deletes one file; a directory or a missing path is an error") {
+TEST_CASE("SimDisk: remove deletes one file, a directory or a missing path is an error") {
   SimScheduler scheduler;
   SimDisk disk(&scheduler);
   REQUIRE(disk.CreateDirectories("d/e").ok());
