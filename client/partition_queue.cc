@@ -112,14 +112,12 @@ bool PartitionQueue::IsFirstUnacknowledged(const ProducerBatch* batch) const {
 }
 
 std::vector<std::unique_ptr<ProducerBatch>> PartitionQueue::Expire(int64_t now_ms, int64_t delivery_timeout_ms) {
+  // Oldest first (see queued_), so the expired ones are a prefix: this runs
+  // at every drain and must not walk a long queue.
   std::vector<std::unique_ptr<ProducerBatch>> expired;
-  for (auto it = queued_.begin(); it != queued_.end();) {
-    if (now_ms - (*it)->created_ms >= delivery_timeout_ms) {
-      expired.push_back(std::move(*it));
-      it = queued_.erase(it);
-    } else {
-      ++it;
-    }
+  while (!queued_.empty() && now_ms - queued_.front()->created_ms >= delivery_timeout_ms) {
+    expired.push_back(std::move(queued_.front()));
+    queued_.pop_front();
   }
   return expired;
 }
@@ -143,9 +141,8 @@ std::vector<std::unique_ptr<ProducerBatch>> PartitionQueue::TakeAll() {
 std::optional<int64_t> PartitionQueue::NextWakeMs(const SendPolicy& policy, int64_t delivery_timeout_ms) const {
   if (queued_.empty()) return std::nullopt;
   const ProducerBatch& head = *queued_.front();
-  int64_t wake = head.attempts > 0 ? head.retry_after_ms : head.created_ms + policy.linger_ms;
-  for (const auto& batch : queued_) wake = std::min(wake, batch->created_ms + delivery_timeout_ms);
-  return wake;
+  const int64_t ready = head.attempts > 0 ? head.retry_after_ms : head.created_ms + policy.linger_ms;
+  return std::min(ready, head.created_ms + delivery_timeout_ms);  // the head is the oldest
 }
 
 }  // namespace cairn::client

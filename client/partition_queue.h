@@ -108,7 +108,10 @@ class PartitionQueue {
  private:
   std::unique_ptr<ProducerBatch> TakeInFlight(ProducerBatch* batch);
 
-  std::deque<std::unique_ptr<ProducerBatch>> queued_;  // sequenced first, in sequence order
+  // Sequenced first, in sequence order. Also oldest first: batches are
+  // created at the back, and a retried batch goes back ahead of every batch
+  // created after it.
+  std::deque<std::unique_ptr<ProducerBatch>> queued_;
   std::deque<std::unique_ptr<ProducerBatch>> in_flight_;
   int32_t next_sequence_ = 0;
   bool draining_for_retry_ = false;

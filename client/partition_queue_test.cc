@@ -123,6 +123,27 @@ TEST_CASE("PartitionQueue: delivery timeout expires queued batches only") {
   CHECK(queue.in_flight() == 1);
 }
 
+TEST_CASE("PartitionQueue: a retried batch is the oldest queued, so it expires and wakes first") {
+  PartitionQueue queue;
+  AppendRecords(queue, 1, 3, /*now_ms=*/0);
+  AppendRecords(queue, 4, 3, /*now_ms=*/50);
+  AppendRecords(queue, 7, 3, /*now_ms=*/100);
+  ProducerBatch* first = queue.NextToSend(0, Policy());
+  REQUIRE(first != nullptr);
+  queue.OnRetriable(first, /*retry_after_ms=*/500);
+  // Woken for the head's delivery timeout (0 + 100) before its backoff.
+  CHECK(*queue.NextWakeMs(Policy(), 100) == 100);
+  CHECK(*queue.NextWakeMs(Policy(), 1000) == 500);
+  auto expired = queue.Expire(130, 100);
+  REQUIRE(expired.size() == 1);
+  CHECK(expired[0]->first_send_id() == 1);
+  CHECK(*queue.NextWakeMs(Policy(), 100) == 50);  // the batch created at 50, lingering 0
+  expired = queue.Expire(160, 100);
+  REQUIRE(expired.size() == 1);
+  CHECK(expired[0]->first_send_id() == 4);
+  CHECK(queue.queued() == 1);
+}
+
 TEST_CASE("PartitionQueue: a new producer id restarts sequences at zero") {
   PartitionQueue queue;
   AppendRecords(queue, 1, 3 * 2);

@@ -1,7 +1,9 @@
 #include "client/producer.h"
 
 #include <chrono>
+#include <mutex>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "client/client_core.h"
@@ -19,6 +21,14 @@ int64_t WallClockMs() {
 }
 
 }  // namespace
+
+// Only the Send that finds the inbox empty posts a task, so a burst of sends
+// wakes the io thread once and is assigned and batched in one drain rather
+// than one per record.
+struct Producer::Inbox {
+  std::mutex mu;
+  std::vector<Sender::Outgoing> records;
+};
 
 absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(const ProducerConfig& config) {
   if (config.enable_idempotence && config.acks != Acks::kAll) {
@@ -41,7 +51,10 @@ absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(const ProducerConfig&
 }
 
 Producer::Producer(ProducerConfig config, std::unique_ptr<ClientCore> core)
-    : config_(std::move(config)), core_(std::move(core)), gate_(std::make_unique<ProducerGate>(config_.buffer_memory)) {}
+    : config_(std::move(config)),
+      core_(std::move(core)),
+      gate_(std::make_unique<ProducerGate>(config_.buffer_memory)),
+      inbox_(std::make_unique<Inbox>()) {}
 
 Producer::~Producer() { Close(std::chrono::milliseconds(config_.delivery_timeout_ms)); }
 
@@ -74,10 +87,22 @@ void Producer::Send(ProducerRecord record, DeliveryCallback done) {
   pending.send_id = *ticket;
   pending.reserved_bytes = bytes;
   pending.done = std::move(done);
-  core_->Post([sender = sender_.get(), topic = std::move(record.topic), partition = record.partition,
-               pending = std::move(pending)]() mutable {
-    sender->Enqueue(std::move(topic), partition, std::move(pending));
-  });
+  bool first;
+  {
+    std::lock_guard lock(inbox_->mu);
+    first = inbox_->records.empty();
+    inbox_->records.push_back({std::move(record.topic), record.partition, std::move(pending)});
+  }
+  if (first) core_->Post([this] { DeliverInbox(); });
+}
+
+void Producer::DeliverInbox() {
+  std::vector<Sender::Outgoing> records;
+  {
+    std::lock_guard lock(inbox_->mu);
+    records.swap(inbox_->records);
+  }
+  sender_->Enqueue(std::move(records));
 }
 
 std::future<absl::StatusOr<RecordMetadata>> Producer::Send(ProducerRecord record) {

@@ -52,11 +52,17 @@ class Producer {
  private:
   Producer(ProducerConfig config, std::unique_ptr<ClientCore> core);
 
+  // Hands the records in the inbox to the Sender, on the io thread.
+  void DeliverInbox();
+
   const ProducerConfig config_;
   std::unique_ptr<ClientCore> core_;
   std::unique_ptr<ProducerGate> gate_;
   std::unique_ptr<Sender> sender_;  // io thread only
   bool closed_ = false;
+  // Records sent by application threads and not yet taken by the io thread.
+  struct Inbox;
+  std::unique_ptr<Inbox> inbox_;
 };
 
 }  // namespace cairn::client

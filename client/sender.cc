@@ -49,13 +49,15 @@ size_t Sender::TotalInFlight() const {
   return total;
 }
 
-void Sender::Enqueue(std::string topic, std::optional<int32_t> partition, PendingRecord record) {
-  if (closing_) {
-    CompleteRecord(record, {topic, partition.value_or(-1)}, absl::CancelledError("producer closed"), -1);
-    return;
+void Sender::Enqueue(std::vector<Outgoing> records) {
+  for (Outgoing& out : records) {
+    if (closing_) {
+      CompleteRecord(out.record, {out.topic, out.partition.value_or(-1)}, absl::CancelledError("producer closed"), -1);
+      continue;
+    }
+    topics_.insert(out.topic);
+    waiting_[out.topic].emplace_back(out.partition, std::move(out.record));
   }
-  topics_.insert(topic);
-  waiting_[topic].emplace_back(partition, std::move(record));
   Drain();
 }
 
@@ -95,15 +97,36 @@ int32_t Sender::ChoosePartition(const std::string& topic, const std::optional<st
     const bool starts_batch =
         queue == partitions_.end() || queue->second->WouldStartBatch(record_bytes, config_.batch_size);
     if (!starts_batch || partition_count == 1) return current;
-    // Uniformly one of the other partitions.
-    int32_t next = static_cast<int32_t>(random_() % static_cast<uint32_t>(partition_count - 1));
-    if (next >= current) ++next;
-    it->second = next;
-    return next;
+    it->second = LeastLoadedPartition(topic, partition_count, current);
+    return it->second;
   }
-  const int32_t chosen = static_cast<int32_t>(random_() % static_cast<uint32_t>(partition_count));
+  const int32_t chosen = LeastLoadedPartition(topic, partition_count, -1);
   sticky_partition_[topic] = chosen;
   return chosen;
+}
+
+int32_t Sender::LeastLoadedPartition(const std::string& topic, int32_t partition_count, int32_t current) {
+  // As KIP-794's uniform sticky partitioner intends: the next batch goes
+  // where the fewest batches wait or fly, so a partition that has fallen
+  // behind (a slow leader, a backlog) is not handed more, and records do not
+  // sit behind it while other partitions are idle. Ties, and the usual case
+  // of all partitions equal, are broken at random over the others.
+  size_t best_load = SIZE_MAX;
+  int32_t best = current;
+  uint32_t ties = 0;
+  for (int32_t p = 0; p < partition_count; ++p) {
+    if (p == current) continue;
+    auto queue = partitions_.find(TopicPartition{topic, p});
+    const size_t load = queue == partitions_.end() ? 0 : queue->second->queued() + queue->second->in_flight();
+    if (load < best_load) {
+      best_load = load;
+      best = p;
+      ties = 1;
+    } else if (load == best_load && random_() % ++ties == 0) {
+      best = p;  // reservoir sampling: each tied partition equally likely
+    }
+  }
+  return best;
 }
 
 void Sender::AssignWaitingRecords(int64_t now_ms) {
@@ -315,7 +338,20 @@ bool Sender::SendTo(int32_t leader, std::vector<std::pair<TopicPartition, Partit
   std::vector<InFlightBatch> sent;
   size_t request_bytes = 0;
   const PartitionQueue::SendPolicy send_policy = policy();
-  for (auto& [tp, queue] : queues) {
+  // Each request starts after the partition the previous one to this leader
+  // ended with (`queues` is in partition order), as the Java client's
+  // drainIndex does: a request holds about max.request.size, so always
+  // starting at the first partition would starve the last ones.
+  const size_t n = queues.size();
+  size_t start = 0;
+  if (auto last = last_drained_.find(leader); last != last_drained_.end()) {
+    start = static_cast<size_t>(
+        std::upper_bound(queues.begin(), queues.end(), last->second,
+                         [](const TopicPartition& tp, const auto& entry) { return tp < entry.first; }) -
+        queues.begin());
+  }
+  for (size_t k = 0; k < n; ++k) {
+    auto& [tp, queue] = queues[(start + k) % n];
     if (request_bytes >= config_.max_request_size) break;
     ProducerBatch* batch = queue->NextToSend(now_ms, send_policy);
     if (batch == nullptr) continue;
@@ -325,11 +361,13 @@ bool Sender::SendTo(int32_t leader, std::vector<std::pair<TopicPartition, Partit
       continue;
     }
     request_bytes += encoded->size();
-    if (request.topic_data.empty() || request.topic_data.back().name != tp.topic) {
-      request.topic_data.push_back({tp.topic, {}, {}});
-    }
-    request.topic_data.back().partition_data.push_back({tp.partition, std::move(*encoded), {}});
+    // Once per topic, even when the rotation wraps around to it again.
+    auto topic = std::find_if(request.topic_data.begin(), request.topic_data.end(),
+                              [&](const auto& t) { return t.name == tp.topic; });
+    if (topic == request.topic_data.end()) topic = request.topic_data.insert(topic, {tp.topic, {}, {}});
+    topic->partition_data.push_back({tp.partition, std::move(*encoded), {}});
     sent.push_back({tp, batch});
+    last_drained_[leader] = tp;
   }
   if (sent.empty()) return false;
 

@@ -30,8 +30,15 @@ class Sender {
  public:
   Sender(ClientCore& core, const ProducerConfig& config, ProducerGate& gate);
 
-  // A record admitted by the gate (ticket and bytes in `record`).
-  void Enqueue(std::string topic, std::optional<int32_t> partition, PendingRecord record);
+  // A record admitted by the gate (ticket and bytes in `record`), on its way
+  // to the io thread.
+  struct Outgoing {
+    std::string topic;
+    std::optional<int32_t> partition;
+    PendingRecord record;
+  };
+  // Takes records in the order sent, then drains once for all of them.
+  void Enqueue(std::vector<Outgoing> records);
   // Sends batches holding records up to `ticket` without waiting for linger.
   void FlushUpTo(uint64_t ticket);
   // Stops sending (shutdown): answers that still arrive only requeue.
@@ -66,6 +73,9 @@ class Sender {
   // The partition of a record without an explicit one: murmur2 of the key,
   // else the topic's sticky partition (moved on when the record would start
   // a new batch there).
+  // The partition other than `current` (-1: none) with the fewest batches
+  // queued and in flight, ties broken at random.
+  int32_t LeastLoadedPartition(const std::string& topic, int32_t partition_count, int32_t current);
   int32_t ChoosePartition(const std::string& topic, const std::optional<std::string>& key, int32_t partition_count,
                           size_t record_bytes);
   absl::StatusOr<Buffer> EncodeBatch(const ProducerBatch& batch) const;
@@ -82,6 +92,8 @@ class Sender {
   std::map<std::string, std::deque<std::pair<std::optional<int32_t>, PendingRecord>>> waiting_;
   std::set<std::string> topics_;
   absl::flat_hash_map<std::string, int32_t> sticky_partition_;
+  // Per leader: the partition the last Produce request to it ended with.
+  std::map<int32_t, TopicPartition> last_drained_;
   std::minstd_rand random_{std::random_device{}()};
 
   ProducerIdState producer_id_state_ = ProducerIdState::kNone;

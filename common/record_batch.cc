@@ -127,33 +127,45 @@ absl::StatusOr<std::vector<Record>> ReadRecords(ByteSpan in, int32_t count) {
 
 // ---- encoding ----
 
-absl::Status AppendBytesField(Buffer& out, const std::optional<std::string>& field) {
-  if (!field.has_value()) {
-    varint::AppendSigned32(out, -1);
-    return absl::OkStatus();
-  }
-  if (field->size() > static_cast<size_t>(INT32_MAX)) return absl::InvalidArgumentError("record field too large");
-  varint::AppendSigned32(out, static_cast<int32_t>(field->size()));
-  out.insert(out.end(), field->begin(), field->end());
-  return absl::OkStatus();
+// Size of a bytes field as encoded: its varint length, then its bytes.
+size_t BytesFieldSize(const std::optional<std::string>& field) {
+  if (!field.has_value()) return varint::SizeSigned64(-1);
+  return varint::SizeSigned64(static_cast<int64_t>(field->size())) + field->size();
 }
 
-absl::Status AppendRecord(Buffer& out, const Record& record) {
-  Buffer body;
-  body.push_back(static_cast<uint8_t>(record.attributes));
-  varint::AppendSigned64(body, record.timestamp_delta);
-  varint::AppendSigned32(body, record.offset_delta);
-  RETURN_IF_ERROR(AppendBytesField(body, record.key));
-  RETURN_IF_ERROR(AppendBytesField(body, record.value));
-  if (record.headers.size() > static_cast<size_t>(INT32_MAX)) return absl::InvalidArgumentError("too many headers");
-  varint::AppendSigned32(body, static_cast<int32_t>(record.headers.size()));
-  for (const RecordHeader& header : record.headers) {
-    RETURN_IF_ERROR(AppendBytesField(body, header.key));
-    RETURN_IF_ERROR(AppendBytesField(body, header.value));
+void AppendBytesField(Buffer& out, const std::optional<std::string>& field) {
+  if (!field.has_value()) {
+    varint::AppendSigned32(out, -1);
+    return;
   }
-  if (body.size() > static_cast<size_t>(INT32_MAX)) return absl::InvalidArgumentError("record too large");
-  varint::AppendSigned32(out, static_cast<int32_t>(body.size()));
-  out.insert(out.end(), body.begin(), body.end());
+  varint::AppendSigned32(out, static_cast<int32_t>(field->size()));
+  out.insert(out.end(), field->begin(), field->end());
+}
+
+// Writes the record straight into `out`: its length is computed first, so
+// no per-record buffer is built and copied (this runs once per record sent).
+absl::Status AppendRecord(Buffer& out, const Record& record) {
+  uint64_t body = 1 + varint::SizeSigned64(record.timestamp_delta) + varint::SizeSigned64(record.offset_delta) +
+                  BytesFieldSize(record.key) + BytesFieldSize(record.value) +
+                  varint::SizeSigned64(static_cast<int64_t>(record.headers.size()));
+  for (const RecordHeader& header : record.headers) {
+    body += varint::SizeSigned64(static_cast<int64_t>(header.key.size())) + header.key.size() +
+            BytesFieldSize(header.value);
+  }
+  // Every field's size is part of `body`, so one check bounds them all.
+  if (body > static_cast<uint64_t>(INT32_MAX)) return absl::InvalidArgumentError("record too large");
+  varint::AppendSigned32(out, static_cast<int32_t>(body));
+  out.push_back(static_cast<uint8_t>(record.attributes));
+  varint::AppendSigned64(out, record.timestamp_delta);
+  varint::AppendSigned32(out, record.offset_delta);
+  AppendBytesField(out, record.key);
+  AppendBytesField(out, record.value);
+  varint::AppendSigned32(out, static_cast<int32_t>(record.headers.size()));
+  for (const RecordHeader& header : record.headers) {
+    varint::AppendSigned32(out, static_cast<int32_t>(header.key.size()));
+    out.insert(out.end(), header.key.begin(), header.key.end());
+    AppendBytesField(out, header.value);
+  }
   return absl::OkStatus();
 }
 
@@ -291,16 +303,25 @@ absl::StatusOr<Buffer> BuildRecordBatch(const RecordBatchOptions& options, std::
     return absl::InvalidArgumentError("unknown compression codec");
   }
   if (records.size() > static_cast<size_t>(INT32_MAX)) return absl::InvalidArgumentError("too many records");
-  Buffer encoded;
-  for (const Record& record : records) RETURN_IF_ERROR(AppendRecord(encoded, record));
-  ASSIGN_OR_RETURN(Buffer region, Compress(options.compression, encoded));
-  if (region.size() > static_cast<size_t>(INT32_MAX) - kBatchHeaderBytes) {
+  // The header goes in front once the records are in: uncompressed records
+  // are encoded in place behind it, compressed ones are appended.
+  Buffer batch(kBatchHeaderBytes);
+  if (options.compression == Compression::kNone) {
+    for (const Record& record : records) RETURN_IF_ERROR(AppendRecord(batch, record));
+  } else {
+    Buffer encoded;
+    for (const Record& record : records) RETURN_IF_ERROR(AppendRecord(encoded, record));
+    ASSIGN_OR_RETURN(Buffer compressed, Compress(options.compression, encoded));
+    batch.insert(batch.end(), compressed.begin(), compressed.end());
+  }
+  const size_t region_size = batch.size() - kBatchHeaderBytes;
+  if (region_size > static_cast<size_t>(INT32_MAX) - kBatchHeaderBytes) {
     return absl::InvalidArgumentError("record batch too large");
   }
 
   RecordBatchHeader h;
   h.base_offset = options.base_offset;
-  h.batch_length = static_cast<int32_t>(kBatchHeaderBytes - kBatchLogOverheadBytes + region.size());
+  h.batch_length = static_cast<int32_t>(kBatchHeaderBytes - kBatchLogOverheadBytes + region_size);
   h.partition_leader_epoch = options.partition_leader_epoch;
   h.attributes = BatchAttributes(options);
   h.last_offset_delta = options.last_offset_delta.value_or(records.empty() ? 0 : records.back().offset_delta);
@@ -314,9 +335,7 @@ absl::StatusOr<Buffer> BuildRecordBatch(const RecordBatchOptions& options, std::
   h.base_sequence = options.base_sequence;
   h.record_count = static_cast<int32_t>(records.size());
 
-  Buffer batch(kBatchHeaderBytes + region.size());
   WriteHeader(batch.data(), h);
-  std::copy(region.begin(), region.end(), batch.begin() + kBatchHeaderBytes);
   // Last: the CRC covers every byte from the attributes on.
   StoreBigEndian(batch.data() + kBatchCrcPos, ComputeBatchCrc(batch));
   return batch;
