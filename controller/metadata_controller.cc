@@ -136,6 +136,8 @@ void MetadataController::Apply(const raft::Entry& entry) {
     }
   }
   CheckCaughtUp();
+  // Commands queued while this leader caught up can be planned now.
+  if (raft_ != nullptr && raft_->is_leader()) Pump();
 }
 
 void MetadataController::Restore(const raft::Snapshot& snapshot) {
@@ -303,6 +305,12 @@ void MetadataController::Pump() {
     }
     return;
   }
+  // A new leader may still have entries of earlier terms to apply (they
+  // commit with its first entry): planning against that older image could
+  // pass a command the log already contradicts, and the entry would then be
+  // skipped at apply while its commands were told they succeeded. So it
+  // waits until it has applied an entry of its own term (Apply pumps again).
+  if (applied_term_ != raft_->term()) return;
   // Group commit: every queued command is planned against the image that
   // includes the commands before it (a working copy of the committed image),
   // and their records go out as one entry. A burst of N commands then costs
