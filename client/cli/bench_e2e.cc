@@ -12,7 +12,6 @@
 #include "client/cli/connect.h"
 #include "client/cli/interrupt.h"
 #include "client/cli/output.h"
-#include "client/cli/producer_flags.h"
 #include "client/cli/progress.h"
 #include "client/producer.h"
 
@@ -85,23 +84,21 @@ void ConsumeUntil(client::Consumer& consumer, const std::atomic<int64_t>& target
 }  // namespace
 
 int RunBenchEndToEnd(const Context& context) {
-  absl::StatusOr<BenchOptions> options = ParseBenchOptions(context);
-  if (!options.ok()) return UsageError(context.command, OneLine(options.status()));
-  absl::StatusOr<client::ProducerConfig> config = ProducerConfigFor(context);
-  if (!config.ok()) return UsageError(context.command, OneLine(config.status()));
-  if (absl::Status s = EnsureTopic(context, *options); !s.ok()) {
-    return Fail(absl::StrCat("cannot create topic ", options->topic, ": ", OneLine(s)));
-  }
-  auto consumer = ConsumerAtEnd(context, *options);
+  int exit_code = kExitOk;
+  std::optional<ProduceBenchSetup> setup = PrepareProduceBench(context, exit_code);
+  if (!setup) return exit_code;
+  const BenchOptions& options = setup->options;
+  const client::ProducerConfig& config = setup->config;
+  auto consumer = ConsumerAtEnd(context, options);
   if (!consumer.ok()) return Fail(absl::StrCat("cannot start the consumer: ", OneLine(consumer.status())));
-  auto producer = client::Producer::Create(*config);
+  auto producer = client::Producer::Create(config);
   if (!producer.ok()) return Fail(producer.status());
 
   InstallInterruptHandler();
   Received received;
   // The consumer stops at `target`, which is the count, or what was
   // acknowledged once a duration-bound run stops sending.
-  std::atomic<int64_t> target{options->count > 0 ? options->count : INT64_MAX};
+  std::atomic<int64_t> target{options.count > 0 ? options.count : INT64_MAX};
   std::atomic<bool> stop{false};
   auto failed = std::make_shared<std::atomic<int64_t>>(0);
   auto acked = std::make_shared<std::atomic<int64_t>>(0);
@@ -111,21 +108,21 @@ int RunBenchEndToEnd(const Context& context) {
   });
 
   ProgressLine progress(ProgressLine::ModeFor(context.stderr_is_terminal, true));
-  Payloads payloads(options->record_bytes);
-  Pacer pacer(options->rate);
+  Payloads payloads(options.record_bytes);
+  Pacer pacer(options.rate);
   const Clock::time_point start = Clock::now();
   int64_t sent = 0;
-  while (!Interrupted() && !BenchFinished(*options, sent, Clock::now() - start)) {
+  while (!Interrupted() && !BenchFinished(options, sent, Clock::now() - start)) {
     pacer.WaitFor(sent);
     std::string value = payloads.Next();
     const int64_t now = NowNanos();
     std::memcpy(value.data(), &now, sizeof now);
-    (*producer)->Send({options->topic, std::nullopt, std::move(value), {}, std::nullopt, std::nullopt},
+    (*producer)->Send({options.topic, std::nullopt, std::move(value), {}, std::nullopt, std::nullopt},
                       [failed, acked](absl::StatusOr<client::RecordMetadata> r) { (r.ok() ? acked : failed)->fetch_add(1); });
     ++sent;
     if (progress.Due()) progress.Show(ProgressText("e2e (received)", received.records.load(), received.bytes.load(), Clock::now() - start));
   }
-  const absl::Status flushed = (*producer)->Flush(std::chrono::milliseconds(config->delivery_timeout_ms + 1000));
+  const absl::Status flushed = (*producer)->Flush(std::chrono::milliseconds(config.delivery_timeout_ms + 1000));
   target.store(acked->load());
   while (!Interrupted() && !received.finished.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -140,7 +137,7 @@ int RunBenchEndToEnd(const Context& context) {
 
   BenchResult result{"e2e", "produce-to-consume", received.records.load(), failed->load(), received.bytes.load(),
                      std::chrono::duration<double>(end - start).count(), received.latency_us};
-  PrintBenchResult(result, *options, context);
+  PrintBenchResult(result, options, context);
   if (failed->load() > 0) return Fail(absl::StrCat(failed->load(), " of ", sent, " records failed to produce"));
   if (!flushed.ok()) return Fail(absl::StrCat("flush: ", OneLine(flushed)));
   if (!received.failure.ok()) return Fail(absl::StrCat("bench e2e consumer: ", OneLine(received.failure)));

@@ -8,7 +8,6 @@
 #include "client/cli/bench_support.h"
 #include "client/cli/interrupt.h"
 #include "client/cli/output.h"
-#include "client/cli/producer_flags.h"
 #include "client/cli/progress.h"
 #include "client/producer.h"
 
@@ -30,26 +29,24 @@ struct Acks {
 }  // namespace
 
 int RunBenchProduce(const Context& context) {
-  absl::StatusOr<BenchOptions> options = ParseBenchOptions(context);
-  if (!options.ok()) return UsageError(context.command, OneLine(options.status()));
-  absl::StatusOr<client::ProducerConfig> config = ProducerConfigFor(context);
-  if (!config.ok()) return UsageError(context.command, OneLine(config.status()));
-  if (absl::Status s = EnsureTopic(context, *options); !s.ok()) {
-    return Fail(absl::StrCat("cannot create topic ", options->topic, ": ", OneLine(s)));
-  }
-  auto producer = client::Producer::Create(*config);
+  int exit_code = kExitOk;
+  std::optional<ProduceBenchSetup> setup = PrepareProduceBench(context, exit_code);
+  if (!setup) return exit_code;
+  const BenchOptions& options = setup->options;
+  const client::ProducerConfig& config = setup->config;
+  auto producer = client::Producer::Create(config);
   if (!producer.ok()) return Fail(producer.status());
 
   InstallInterruptHandler();
   ProgressLine progress(ProgressLine::ModeFor(context.stderr_is_terminal, true));
-  Payloads payloads(options->record_bytes);
-  Pacer pacer(options->rate);
+  Payloads payloads(options.record_bytes);
+  Pacer pacer(options.rate);
   auto acks = std::make_shared<Acks>();
   const Clock::time_point start = Clock::now();
   int64_t sent = 0;
-  while (!Interrupted() && !BenchFinished(*options, sent, Clock::now() - start)) {
+  while (!Interrupted() && !BenchFinished(options, sent, Clock::now() - start)) {
     pacer.WaitFor(sent);
-    client::ProducerRecord record{options->topic, std::nullopt, payloads.Next(), {}, std::nullopt, std::nullopt};
+    client::ProducerRecord record{options.topic, std::nullopt, payloads.Next(), {}, std::nullopt, std::nullopt};
     const int64_t bytes = static_cast<int64_t>(record.value->size());
     const Clock::time_point sent_at = Clock::now();
     (*producer)->Send(std::move(record), [acks, bytes, sent_at](absl::StatusOr<client::RecordMetadata> result) {
@@ -66,10 +63,10 @@ int RunBenchProduce(const Context& context) {
     ++sent;
     if (progress.Due()) {
       const int64_t acked = acks->acked.load(std::memory_order_relaxed);
-      progress.Show(ProgressText("produce", acked, acked * options->record_bytes, Clock::now() - start));
+      progress.Show(ProgressText("produce", acked, acked * options.record_bytes, Clock::now() - start));
     }
   }
-  const absl::Status flushed = (*producer)->Flush(std::chrono::milliseconds(config->delivery_timeout_ms + 1000));
+  const absl::Status flushed = (*producer)->Flush(std::chrono::milliseconds(config.delivery_timeout_ms + 1000));
   const Clock::time_point end = Clock::now();
   (*producer)->Close(std::chrono::milliseconds(1000));
   progress.Finish();
@@ -77,7 +74,7 @@ int RunBenchProduce(const Context& context) {
   std::lock_guard lock(acks->mu);
   BenchResult result{"produce", "send-to-ack", acks->acked.load(), acks->failed, acks->bytes,
                      std::chrono::duration<double>(end - start).count(), acks->latency_us};
-  PrintBenchResult(result, *options, context);
+  PrintBenchResult(result, options, context);
   if (acks->failed > 0) return Fail(absl::StrCat(acks->failed, " of ", sent, " records failed: ", acks->first_error));
   if (!flushed.ok()) return Fail(absl::StrCat("flush: ", OneLine(flushed)));
   return kExitOk;

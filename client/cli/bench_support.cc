@@ -82,6 +82,24 @@ absl::Status EnsureTopic(const Context& context, const BenchOptions& options) {
   return created;
 }
 
+std::optional<ProduceBenchSetup> PrepareProduceBench(const Context& context, int& exit_code) {
+  absl::StatusOr<BenchOptions> options = ParseBenchOptions(context);
+  if (!options.ok()) {
+    exit_code = UsageError(context.command, OneLine(options.status()));
+    return std::nullopt;
+  }
+  absl::StatusOr<client::ProducerConfig> config = ProducerConfigFor(context);
+  if (!config.ok()) {
+    exit_code = UsageError(context.command, OneLine(config.status()));
+    return std::nullopt;
+  }
+  if (absl::Status s = EnsureTopic(context, *options); !s.ok()) {
+    exit_code = Fail(absl::StrCat("cannot create topic ", options->topic, ": ", OneLine(s)));
+    return std::nullopt;
+  }
+  return ProduceBenchSetup{*std::move(options), *std::move(config)};
+}
+
 Payloads::Payloads(int64_t record_bytes) : size_(static_cast<size_t>(record_bytes)) {
   std::mt19937_64 random(42);
   pool_.resize(std::max(kPoolBytes, 2 * size_));

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "client/cli/args.h"
 #include "client/cli/command.h"
 #include "client/cli/latency_histogram.h"
+#include "client/config.h"
 
 namespace cairn::cli {
 
@@ -29,6 +31,15 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(const Context& context);
 
 // Creates the topic with options.partitions unless it exists.
 absl::Status EnsureTopic(const Context& context, const BenchOptions& options);
+
+// The start of every bench that produces: its flags, its producer config
+// and its topic. On failure the usage or error line has been printed and
+// `exit_code` holds the status to exit with.
+struct ProduceBenchSetup {
+  BenchOptions options;
+  client::ProducerConfig config;
+};
+std::optional<ProduceBenchSetup> PrepareProduceBench(const Context& context, int& exit_code);
 
 // Record values: slices of a pool of random letters, so compression sees
 // realistic rather than identical records.

@@ -368,8 +368,17 @@ class CairnCliTest(BrokerTestCase):
     # ---- bench ----
 
     def bench(self, *args):
-        out = self.cairn("bench", *args, "--json")
-        return json.loads(out)
+        """Runs a bench with --json: one JSON object on stdout; stderr holds
+        nothing but the documented once-a-second progress lines (a loaded
+        machine can make a short run last past the first second)."""
+        args = ("bench",) + args + ("--json",)
+        result = run(("--brokers", self.broker.bootstrap) + args)
+        self.assertEqual(result.returncode, 0, "cairn %s failed: %s" % (args, result.stderr.decode()))
+        progress = re.compile(r"(produce|consume|e2e|e2e \(received\)): \d+ records in \d+ s, "
+                              r"\d+ records/s, [\d.]+ MB/s")
+        for line in result.stderr.decode().splitlines():
+            self.assertTrue(progress.fullmatch(line), "cairn %s: unexpected stderr line %r" % (args, line))
+        return json.loads(result.stdout)
 
     def test_bench_produce_consume_and_e2e_report_json(self):
         produced = self.bench("produce", "-t", "cli-bench", "-p", "2", "-n", "3000", "-s", "200",
