@@ -116,6 +116,18 @@ def topic_metadata(bootstrap):
             for name, t in md.topics.items() if not name.startswith("__")}
 
 
+def topic_on(bootstrap, name, deadline=30):
+    """`name`'s partitions as one broker reports them, once it reports them.
+    CreateTopics answers when the controller has committed the topic; each
+    broker serves it once it has applied that entry, which may be later."""
+    end = time.time() + deadline
+    while True:
+        partitions = topic_metadata(bootstrap).get(name)
+        if partitions or time.time() > end:
+            return partitions
+        time.sleep(0.2)
+
+
 class ControllerQuorumTest(unittest.TestCase):
     def setUp(self):
         # Short sessions, so that fencing happens within the test.
@@ -186,7 +198,7 @@ class ControllerQuorumTest(unittest.TestCase):
         cluster.leader()
         admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
         admin.create_topics([NewTopic("spread", 6, 1)])["spread"].result(30)
-        leaders = {p for (_, p, _) in topic_metadata(cluster.kafka(1))["spread"]}
+        leaders = {p for (_, p, _) in topic_on(cluster.kafka(1), "spread")}
         self.assertEqual(leaders, {1, 2, 3})  # six partitions over three brokers
         producer = Producer({"bootstrap.servers": cluster.bootstrap, "enable.idempotence": True})
         for i in range(60):
@@ -214,7 +226,7 @@ class ControllerQuorumTest(unittest.TestCase):
         # so leadership has somewhere to go.
         admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
         admin.create_topics([NewTopic("fenced", 3, 3)])["fenced"].result(30)
-        before = topic_metadata(cluster.kafka(1))["fenced"]
+        before = topic_on(cluster.kafka(1), "fenced")
         victim = next(n for n in NODES if n != cluster.leader())  # not the controller
         led = [p for (p, leader, _) in before if leader == victim]
         self.assertEqual(len(led), 1)  # one of three partitions each
@@ -222,7 +234,7 @@ class ControllerQuorumTest(unittest.TestCase):
         survivor = next(n for n in NODES if n != victim)
         deadline = time.time() + 30
         while True:
-            after = {p: leader for (p, leader, _) in topic_metadata(cluster.kafka(survivor))["fenced"]}
+            after = {p: leader for (p, leader, _) in topic_on(cluster.kafka(survivor), "fenced")}
             if victim not in after.values():
                 break
             if time.time() > deadline:
