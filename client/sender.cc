@@ -8,6 +8,7 @@
 #include "client/kafka_error.h"
 #include "client/murmur2.h"
 #include "common/check.h"
+#include "common/status_macros.h"
 #include "proto/kafka/codec.h"
 #include "proto/kafka/generated/init_producer_id.h"
 
@@ -307,19 +308,7 @@ void Sender::RequestMetadata(int64_t now_ms) {
 }
 
 absl::StatusOr<Buffer> Sender::EncodeBatch(const ProducerBatch& batch) const {
-  std::vector<Record> records;
-  records.reserve(batch.records.size());
   const int64_t base_timestamp = batch.records.front().timestamp_ms;
-  for (size_t i = 0; i < batch.records.size(); ++i) {
-    const PendingRecord& pending = batch.records[i];
-    Record record;
-    record.offset_delta = static_cast<int32_t>(i);
-    record.timestamp_delta = pending.timestamp_ms - base_timestamp;
-    record.key = pending.key;
-    record.value = pending.value;
-    record.headers = pending.headers;
-    records.push_back(std::move(record));
-  }
   RecordBatchOptions options;
   options.compression = config_.compression;
   options.base_timestamp = base_timestamp;
@@ -328,7 +317,20 @@ absl::StatusOr<Buffer> Sender::EncodeBatch(const ProducerBatch& batch) const {
     options.producer_epoch = producer_epoch_;
     options.base_sequence = batch.base_sequence;
   }
-  return BuildRecordBatch(options, records);
+  // Keys and values are read where they are queued: each is copied once,
+  // into the batch.
+  RecordBatchBuilder builder(options, batch.size_bytes);
+  for (size_t i = 0; i < batch.records.size(); ++i) {
+    const PendingRecord& pending = batch.records[i];
+    RecordView record;
+    record.offset_delta = static_cast<int32_t>(i);
+    record.timestamp_delta = pending.timestamp_ms - base_timestamp;
+    if (pending.key) record.key = *pending.key;
+    if (pending.value) record.value = *pending.value;
+    record.headers = pending.headers;
+    RETURN_IF_ERROR(builder.Append(record));
+  }
+  return std::move(builder).Finish();
 }
 
 bool Sender::SendTo(int32_t leader, std::vector<std::pair<TopicPartition, PartitionQueue*>>& queues, int64_t now_ms) {

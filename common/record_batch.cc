@@ -127,30 +127,42 @@ absl::StatusOr<std::vector<Record>> ReadRecords(ByteSpan in, int32_t count) {
 
 // ---- encoding ----
 
+// As bytes (uint8_t to uint8_t), so the copy is one memmove, not a loop
+// converting char by char.
+void AppendChars(Buffer& out, std::string_view chars) {
+  const auto* bytes = reinterpret_cast<const uint8_t*>(chars.data());
+  out.insert(out.end(), bytes, bytes + chars.size());
+}
+
 // Size of a bytes field as encoded: its varint length, then its bytes.
-size_t BytesFieldSize(const std::optional<std::string>& field) {
+size_t BytesFieldSize(const std::optional<std::string_view>& field) {
   if (!field.has_value()) return varint::SizeSigned64(-1);
   return varint::SizeSigned64(static_cast<int64_t>(field->size())) + field->size();
 }
 
-void AppendBytesField(Buffer& out, const std::optional<std::string>& field) {
+void AppendBytesField(Buffer& out, const std::optional<std::string_view>& field) {
   if (!field.has_value()) {
     varint::AppendSigned32(out, -1);
     return;
   }
   varint::AppendSigned32(out, static_cast<int32_t>(field->size()));
-  out.insert(out.end(), field->begin(), field->end());
+  AppendChars(out, *field);
+}
+
+std::optional<std::string_view> ViewOf(const std::optional<std::string>& field) {
+  if (!field.has_value()) return std::nullopt;
+  return std::string_view(*field);
 }
 
 // Writes the record straight into `out`: its length is computed first, so
 // no per-record buffer is built and copied (this runs once per record sent).
-absl::Status AppendRecord(Buffer& out, const Record& record) {
+absl::Status AppendRecord(Buffer& out, const RecordView& record) {
   uint64_t body = 1 + varint::SizeSigned64(record.timestamp_delta) + varint::SizeSigned64(record.offset_delta) +
                   BytesFieldSize(record.key) + BytesFieldSize(record.value) +
                   varint::SizeSigned64(static_cast<int64_t>(record.headers.size()));
   for (const RecordHeader& header : record.headers) {
     body += varint::SizeSigned64(static_cast<int64_t>(header.key.size())) + header.key.size() +
-            BytesFieldSize(header.value);
+            BytesFieldSize(ViewOf(header.value));
   }
   // Every field's size is part of `body`, so one check bounds them all.
   if (body > static_cast<uint64_t>(INT32_MAX)) return absl::InvalidArgumentError("record too large");
@@ -163,8 +175,8 @@ absl::Status AppendRecord(Buffer& out, const Record& record) {
   varint::AppendSigned32(out, static_cast<int32_t>(record.headers.size()));
   for (const RecordHeader& header : record.headers) {
     varint::AppendSigned32(out, static_cast<int32_t>(header.key.size()));
-    out.insert(out.end(), header.key.begin(), header.key.end());
-    AppendBytesField(out, header.value);
+    AppendChars(out, header.key);
+    AppendBytesField(out, ViewOf(header.value));
   }
   return absl::OkStatus();
 }
@@ -175,13 +187,6 @@ int16_t BatchAttributes(const RecordBatchOptions& options) {
   if (options.transactional) attributes |= kTransactionalBit;
   if (options.control) attributes |= kControlBit;
   return attributes;
-}
-
-int64_t MaxTimestamp(int64_t base_timestamp, std::span<const Record> records) {
-  if (records.empty()) return base_timestamp;
-  int64_t max_delta = records.front().timestamp_delta;
-  for (const Record& record : records) max_delta = std::max(max_delta, record.timestamp_delta);
-  return base_timestamp + max_delta;
 }
 
 void WriteHeader(uint8_t* p, const RecordBatchHeader& h) {
@@ -298,20 +303,38 @@ absl::StatusOr<std::vector<Record>> DecodeRecords(ByteSpan batch, size_t max_dec
   return ReadRecords(decompressed, header.record_count);
 }
 
-absl::StatusOr<Buffer> BuildRecordBatch(const RecordBatchOptions& options, std::span<const Record> records) {
-  if (static_cast<uint8_t>(options.compression) > static_cast<uint8_t>(Compression::kZstd)) {
+RecordView RecordView::Of(const Record& record) {
+  return RecordView{record.attributes, record.timestamp_delta, record.offset_delta,
+                    ViewOf(record.key),  ViewOf(record.value),   record.headers};
+}
+
+RecordBatchBuilder::RecordBatchBuilder(const RecordBatchOptions& options, size_t expected_record_bytes)
+    : options_(options) {
+  const bool in_place = options.compression == Compression::kNone;
+  buffer_.reserve((in_place ? kBatchHeaderBytes : 0) + expected_record_bytes);
+  if (in_place) buffer_.resize(kBatchHeaderBytes);
+}
+
+absl::Status RecordBatchBuilder::Append(const RecordView& record) {
+  RETURN_IF_ERROR(AppendRecord(buffer_, record));
+  ++record_count_;
+  last_offset_delta_ = record.offset_delta;
+  max_timestamp_delta_ = std::max(max_timestamp_delta_.value_or(record.timestamp_delta), record.timestamp_delta);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Buffer> RecordBatchBuilder::Finish() && {
+  if (static_cast<uint8_t>(options_.compression) > static_cast<uint8_t>(Compression::kZstd)) {
     return absl::InvalidArgumentError("unknown compression codec");
   }
-  if (records.size() > static_cast<size_t>(INT32_MAX)) return absl::InvalidArgumentError("too many records");
-  // The header goes in front once the records are in: uncompressed records
-  // are encoded in place behind it, compressed ones are appended.
-  Buffer batch(kBatchHeaderBytes);
-  if (options.compression == Compression::kNone) {
-    for (const Record& record : records) RETURN_IF_ERROR(AppendRecord(batch, record));
+  if (record_count_ > INT32_MAX) return absl::InvalidArgumentError("too many records");
+  Buffer batch;
+  if (options_.compression == Compression::kNone) {
+    batch = std::move(buffer_);
   } else {
-    Buffer encoded;
-    for (const Record& record : records) RETURN_IF_ERROR(AppendRecord(encoded, record));
-    ASSIGN_OR_RETURN(Buffer compressed, Compress(options.compression, encoded));
+    ASSIGN_OR_RETURN(Buffer compressed, Compress(options_.compression, buffer_));
+    batch.reserve(kBatchHeaderBytes + compressed.size());
+    batch.resize(kBatchHeaderBytes);
     batch.insert(batch.end(), compressed.begin(), compressed.end());
   }
   const size_t region_size = batch.size() - kBatchHeaderBytes;
@@ -320,25 +343,36 @@ absl::StatusOr<Buffer> BuildRecordBatch(const RecordBatchOptions& options, std::
   }
 
   RecordBatchHeader h;
-  h.base_offset = options.base_offset;
+  h.base_offset = options_.base_offset;
   h.batch_length = static_cast<int32_t>(kBatchHeaderBytes - kBatchLogOverheadBytes + region_size);
-  h.partition_leader_epoch = options.partition_leader_epoch;
-  h.attributes = BatchAttributes(options);
-  h.last_offset_delta = options.last_offset_delta.value_or(records.empty() ? 0 : records.back().offset_delta);
+  h.partition_leader_epoch = options_.partition_leader_epoch;
+  h.attributes = BatchAttributes(options_);
+  h.last_offset_delta = options_.last_offset_delta.value_or(last_offset_delta_);
   if (h.last_offset_delta < 0) {
     return absl::InvalidArgumentError(absl::StrCat("negative last offset delta ", h.last_offset_delta));
   }
-  h.base_timestamp = options.base_timestamp;
-  h.max_timestamp = MaxTimestamp(options.base_timestamp, records);
-  h.producer_id = options.producer_id;
-  h.producer_epoch = options.producer_epoch;
-  h.base_sequence = options.base_sequence;
-  h.record_count = static_cast<int32_t>(records.size());
+  h.base_timestamp = options_.base_timestamp;
+  h.max_timestamp = options_.base_timestamp + max_timestamp_delta_.value_or(0);
+  h.producer_id = options_.producer_id;
+  h.producer_epoch = options_.producer_epoch;
+  h.base_sequence = options_.base_sequence;
+  h.record_count = static_cast<int32_t>(record_count_);
 
   WriteHeader(batch.data(), h);
   // Last: the CRC covers every byte from the attributes on.
   StoreBigEndian(batch.data() + kBatchCrcPos, ComputeBatchCrc(batch));
   return batch;
+}
+
+absl::StatusOr<Buffer> BuildRecordBatch(const RecordBatchOptions& options, std::span<const Record> records) {
+  if (records.size() > static_cast<size_t>(INT32_MAX)) return absl::InvalidArgumentError("too many records");
+  size_t expected_bytes = 0;  // a close estimate: the buffer grows at most once
+  for (const Record& record : records) {
+    expected_bytes += 24 + (record.key ? record.key->size() : 0) + (record.value ? record.value->size() : 0);
+  }
+  RecordBatchBuilder builder(options, expected_bytes);
+  for (const Record& record : records) RETURN_IF_ERROR(builder.Append(RecordView::Of(record)));
+  return std::move(builder).Finish();
 }
 
 Buffer MakeRecordBatch(std::span<const std::pair<std::optional<std::string>, std::optional<std::string>>> key_values,

@@ -15,6 +15,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -119,6 +120,44 @@ struct RecordBatchOptions {
   // When set, used instead of the last record's offset_delta. Compaction keeps
   // a batch's original last offset even when it drops its last records.
   std::optional<int32_t> last_offset_delta;
+};
+
+// One record's fields as the encoder reads them, borrowed from wherever the
+// caller keeps them (a Record, a producer's queued record), so that encoding
+// copies each key and value once: into the batch.
+struct RecordView {
+  int8_t attributes = 0;
+  int64_t timestamp_delta = 0;
+  int32_t offset_delta = 0;
+  std::optional<std::string_view> key;    // nullopt: null key
+  std::optional<std::string_view> value;  // nullopt: null value
+  std::span<const RecordHeader> headers;
+
+  static RecordView Of(const Record& record);
+};
+
+// Encodes a batch one record at a time. Uncompressed records go straight
+// into the buffer Finish returns, behind room for the header; compressed
+// ones into one scratch buffer that is compressed at the end.
+class RecordBatchBuilder {
+ public:
+  // `expected_record_bytes`: the records' encoded size if known (an
+  // estimate is fine), so the buffer is sized once instead of regrown.
+  RecordBatchBuilder(const RecordBatchOptions& options, size_t expected_record_bytes);
+
+  // Appends with the record's offset_delta and timestamp_delta as given.
+  absl::Status Append(const RecordView& record);
+
+  // The complete batch with a correct CRC; maxTimestamp is computed from the
+  // records. Consumes the builder.
+  absl::StatusOr<Buffer> Finish() &&;
+
+ private:
+  RecordBatchOptions options_;
+  Buffer buffer_;
+  int64_t record_count_ = 0;
+  int32_t last_offset_delta_ = 0;
+  std::optional<int64_t> max_timestamp_delta_;
 };
 
 // Encodes `records` (their offset_delta and timestamp_delta as given) into a

@@ -157,6 +157,44 @@ TEST_CASE("RecordBatch: build, validate and decode round trip for every codec") 
   }
 }
 
+TEST_CASE("RecordBatchBuilder: views of records encode to the same bytes as the records, whatever the size hint") {
+  const std::vector<Record> records = VariedRecords();
+  for (Compression codec : kAllCodecs) {
+    CAPTURE(CompressionName(codec));
+    RecordBatchOptions options;
+    options.compression = codec;
+    options.base_timestamp = 1'700'000'000'000;
+    options.producer_id = 42;
+    options.producer_epoch = 3;
+    options.base_sequence = 100;
+    const Buffer expected = MustBuild(options, records);
+    // A hint of 0 grows the buffer as it goes; a large one is never filled.
+    for (size_t hint : {size_t{0}, size_t{7}, size_t{1} << 20}) {
+      CAPTURE(hint);
+      RecordBatchBuilder builder(options, hint);
+      for (const Record& record : records) REQUIRE(builder.Append(RecordView::Of(record)).ok());
+      absl::StatusOr<Buffer> built = std::move(builder).Finish();
+      REQUIRE(built.ok());
+      CHECK(*built == expected);
+      absl::StatusOr<std::vector<Record>> decoded = DecodeRecords(*built, kNoCap);
+      REQUIRE(decoded.ok());
+      CHECK(*decoded == records);
+      absl::StatusOr<RecordBatchHeader> header = ValidateRecordBatch(*built);
+      REQUIRE(header.ok());
+      CHECK(header->max_timestamp == options.base_timestamp + 1234);
+      CHECK(header->last_offset_delta == 7);
+      CHECK(header->base_sequence == 100);
+    }
+  }
+}
+
+TEST_CASE("RecordBatchBuilder: an unknown codec fails at Finish") {
+  RecordBatchOptions options;
+  options.compression = static_cast<Compression>(6);
+  RecordBatchBuilder builder(options, 0);
+  CHECK(std::move(builder).Finish().status().code() == absl::StatusCode::kInvalidArgument);
+}
+
 TEST_CASE("RecordBatch: compressed batches are smaller than uncompressed ones") {
   std::vector<Record> records;
   for (int32_t i = 0; i < 200; ++i) records.push_back(MakeRecord(i, "user-" + std::to_string(i % 10), "same payload"));
