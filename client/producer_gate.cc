@@ -20,10 +20,12 @@ absl::StatusOr<uint64_t> ProducerGate::Admit(size_t bytes, absl::Duration max_bl
   return ticket;
 }
 
-void ProducerGate::Complete(uint64_t ticket, size_t bytes) {
+void ProducerGate::Complete(uint64_t ticket, size_t bytes) { CompleteAll({&ticket, 1}, bytes); }
+
+void ProducerGate::CompleteAll(std::span<const uint64_t> tickets, size_t bytes) {
   absl::MutexLock lock(&mu_);
   used_bytes_ -= bytes;
-  incomplete_.erase(ticket);
+  for (uint64_t ticket : tickets) incomplete_.erase(ticket);
 }
 
 uint64_t ProducerGate::last_ticket() const {

@@ -6,8 +6,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <set>
+#include <span>
 
+#include "absl/container/btree_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -25,6 +26,9 @@ class ProducerGate {
   absl::StatusOr<uint64_t> Admit(size_t bytes, absl::Duration max_block);
   // The record with `ticket` completed (acknowledged or failed).
   void Complete(uint64_t ticket, size_t bytes);
+  // The records with `tickets`, holding `bytes` in all, completed: one lock
+  // and at most one wake of a blocked Admit for a whole batch.
+  void CompleteAll(std::span<const uint64_t> tickets, size_t bytes);
   // The last ticket handed out (0 before the first).
   uint64_t last_ticket() const;
   // Waits until every ticket up to `ticket` completed; false on timeout.
@@ -38,7 +42,7 @@ class ProducerGate {
   mutable absl::Mutex mu_;
   size_t used_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t last_ticket_ ABSL_GUARDED_BY(mu_) = 0;
-  std::set<uint64_t> incomplete_ ABSL_GUARDED_BY(mu_);
+  absl::btree_set<uint64_t> incomplete_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
 };
 

@@ -1,6 +1,7 @@
 #include "client/producer_gate.h"
 
 #include <thread>
+#include <vector>
 
 #include "doctest/doctest.h"
 
@@ -44,6 +45,21 @@ TEST_CASE("ProducerGate: AwaitCompleted waits for every earlier ticket, not late
   gate.Complete(a, 1);
   CHECK(gate.AwaitCompleted(b, absl::ZeroDuration()));  // c was sent after
   CHECK(!gate.AwaitCompleted(c, absl::ZeroDuration()));
+}
+
+TEST_CASE("ProducerGate: CompleteAll returns a batch's tickets and bytes at once, in any order") {
+  ProducerGate gate(1 << 20);
+  std::vector<uint64_t> tickets;
+  for (int i = 0; i < 6; ++i) tickets.push_back(*gate.Admit(10, absl::ZeroDuration()));
+  // Two batches of interleaved partitions: the later one completes first.
+  const std::vector<uint64_t> later = {tickets[1], tickets[3], tickets[5]};
+  const std::vector<uint64_t> earlier = {tickets[0], tickets[2], tickets[4]};
+  gate.CompleteAll(later, 30);
+  CHECK(gate.used_bytes() == 30);
+  CHECK(!gate.AwaitCompleted(tickets[1], absl::ZeroDuration()));  // tickets[0] is still out
+  gate.CompleteAll(earlier, 30);
+  CHECK(gate.used_bytes() == 0);
+  CHECK(gate.AwaitCompleted(tickets[5], absl::ZeroDuration()));
 }
 
 }  // namespace

@@ -452,8 +452,8 @@ void Sender::HandlePartitionResult(const InFlightBatch& sent, int16_t error_code
   Complete(queue.OnFailed(sent.batch), sent.partition, KafkaErrorStatus(error_code, error_message), -1);
 }
 
-void Sender::CompleteRecord(PendingRecord& record, const TopicPartition& tp, absl::StatusOr<int64_t> offset,
-                            int64_t log_append_time_ms) {
+void Sender::Deliver(PendingRecord& record, const TopicPartition& tp, absl::StatusOr<int64_t> offset,
+                     int64_t log_append_time_ms) {
   absl::StatusOr<RecordMetadata> result;
   if (offset.ok()) {
     result = RecordMetadata{tp.topic, tp.partition, *offset,
@@ -461,20 +461,30 @@ void Sender::CompleteRecord(PendingRecord& record, const TopicPartition& tp, abs
   } else {
     result = offset.status();
   }
-  const uint64_t ticket = record.send_id;
-  const size_t bytes = record.reserved_bytes;
-  // The callback first: Flush returns only after callbacks ran.
   if (record.done) std::move(record.done)(std::move(result));
-  gate_.Complete(ticket, bytes);
+}
+
+// The callbacks first, then the gate: Flush returns only after callbacks ran.
+void Sender::CompleteRecord(PendingRecord& record, const TopicPartition& tp, absl::StatusOr<int64_t> offset,
+                            int64_t log_append_time_ms) {
+  Deliver(record, tp, std::move(offset), log_append_time_ms);
+  gate_.Complete(record.send_id, record.reserved_bytes);
 }
 
 void Sender::Complete(std::unique_ptr<ProducerBatch> batch, const TopicPartition& tp,
                       absl::StatusOr<int64_t> base_offset, int64_t log_append_time_ms) {
+  std::vector<uint64_t> tickets;
+  tickets.reserve(batch->records.size());
+  size_t bytes = 0;
   for (size_t i = 0; i < batch->records.size(); ++i) {
+    PendingRecord& record = batch->records[i];
     absl::StatusOr<int64_t> offset = base_offset;
     if (base_offset.ok() && *base_offset >= 0) offset = *base_offset + static_cast<int64_t>(i);
-    CompleteRecord(batch->records[i], tp, offset, log_append_time_ms);
+    Deliver(record, tp, offset, log_append_time_ms);
+    tickets.push_back(record.send_id);
+    bytes += record.reserved_bytes;
   }
+  gate_.CompleteAll(tickets, bytes);
 }
 
 }  // namespace cairn::client

@@ -69,6 +69,9 @@ class Sender {
                 int64_t log_append_time_ms);
   void CompleteRecord(PendingRecord& record, const TopicPartition& tp, absl::StatusOr<int64_t> offset,
                       int64_t log_append_time_ms);
+  // Runs the record's callback; the caller returns its memory to the gate.
+  void Deliver(PendingRecord& record, const TopicPartition& tp, absl::StatusOr<int64_t> offset,
+               int64_t log_append_time_ms);
   void ScheduleWake(int64_t wake_ms, int64_t now_ms);
   // The partition of a record without an explicit one: murmur2 of the key,
   // else the topic's sticky partition (moved on when the record would start
