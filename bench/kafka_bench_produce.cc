@@ -94,7 +94,7 @@ void ReportRun(BenchReport& report, const std::string& key, const std::string& l
   report.Add(key + "_latency_p50_ms", static_cast<double>(latency.Percentile(0.5)) / 1e6);
   report.Add(key + "_latency_p99_ms", static_cast<double>(latency.Percentile(0.99)) / 1e6);
   report.Add(key + "_latency_p999_ms", static_cast<double>(latency.Percentile(0.999)) / 1e6);
-  report.Add(key + "_latency_max_ms", static_cast<double>(latency.max_ns()) / 1e6);
+  report.Add(key + "_latency_max_ms", static_cast<double>(latency.max()) / 1e6);
   report.Add(key + "_max_unacknowledged_bytes", run.client.max_unacknowledged_bytes);
 }
 
@@ -146,7 +146,7 @@ absl::StatusOr<ProducedTopic> RunProducePhase(const BrokerProcess& broker, const
   report.Row("produce latency p50/p99/p999/max (A)",
              Format("%.1f / %.1f / %.1f / %.1f ms", static_cast<double>(latency.Percentile(0.5)) / 1e6,
                     static_cast<double>(latency.Percentile(0.99)) / 1e6,
-                    static_cast<double>(latency.Percentile(0.999)) / 1e6, static_cast<double>(latency.max_ns()) / 1e6));
+                    static_cast<double>(latency.Percentile(0.999)) / 1e6, static_cast<double>(latency.max()) / 1e6));
   report.Row("broker fdatasyncs, bytes per sync (A)",
              count_fsyncs ? Format("%" PRId64 ", %" PRId64 " B", first->fsyncs, bytes_per_sync)
                           : Format("not counted, %" PRId64 " B given", bytes_per_sync));

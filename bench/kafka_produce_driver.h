@@ -9,7 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "bench/kafka_client_config.h"
-#include "bench/latency_histogram.h"
+#include "common/latency_histogram.h"
 
 namespace cairn::bench {
 

@@ -32,7 +32,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "bench/latency_histogram.h"
+#include "common/latency_histogram.h"
 #include "common/check.h"
 #include "controller/raft_node.h"
 #include "io/posix_file_system.h"
@@ -468,10 +468,10 @@ int Main(int argc, char** argv) {
     std::printf(
         " \"fsync\":{\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,\"per_s\":%.1f,\"p50_before_ms\":%.3f,"
         "\"p50_after_ms\":%.3f},\n",
-        fsync_p50, Ms(fsync.latency.Percentile(0.99)), Ms(fsync.latency.max_ns()), fsync_rate,
+        fsync_p50, Ms(fsync.latency.Percentile(0.99)), Ms(fsync.latency.max()), fsync_rate,
         Ms(fsync_before.latency.Percentile(0.5)), Ms(fsync_after.latency.Percentile(0.5)));
     std::printf(" \"uring_fsync\":{\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,\"per_s\":%.1f},\n",
-                Ms(uring.latency.Percentile(0.5)), Ms(uring.latency.Percentile(0.99)), Ms(uring.latency.max_ns()),
+                Ms(uring.latency.Percentile(0.5)), Ms(uring.latency.Percentile(0.99)), Ms(uring.latency.max()),
                 1e9 / uring.mean_ns);
     std::printf(" \"concurrent_fsync\":{\"streams\":%d,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"per_s_each\":%.1f},\n",
                 kNodes, Ms(concurrent.latency.Percentile(0.5)), Ms(concurrent.latency.Percentile(0.99)),
@@ -480,7 +480,7 @@ int Main(int argc, char** argv) {
       std::printf(" \"%s\":{\"inflight\":%d,\"per_s\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f},\n",
                   r == &one ? "one" : "many", r == &one ? 1 : o.inflight,
                   static_cast<double>(r->committed) / r->seconds, Ms(r->latency.Percentile(0.5)),
-                  Ms(r->latency.Percentile(0.99)), Ms(r->latency.max_ns()));
+                  Ms(r->latency.Percentile(0.99)), Ms(r->latency.max()));
     }
     std::printf(" \"failover_ms\":[");
     for (size_t k = 0; k < failovers.size(); ++k) {
@@ -494,20 +494,20 @@ int Main(int argc, char** argv) {
               o.dir.c_str(), FsType(o.dir).c_str() + 2, o.payload, load_start, load_end);
   std::printf("%-30s %10s %9s %9s %9s %14s\n", "", "per s", "p50 ms", "p99 ms", "max ms", "p50 / fsync");
   std::printf("%-30s %10.0f %9.3f %9.3f %9.3f %14s\n", "fdatasync baseline (append)", fsync_rate, fsync_p50,
-              Ms(fsync.latency.Percentile(0.99)), Ms(fsync.latency.max_ns()), "1.00");
+              Ms(fsync.latency.Percentile(0.99)), Ms(fsync.latency.max()), "1.00");
   for (const auto* r : {&one, &many}) {
     const double p50 = Ms(r->latency.Percentile(0.5));
     std::printf("%-30s %10.0f %9.3f %9.3f %9.3f %14.2f\n",
                 absl::StrCat("commit, ", r == &one ? 1 : o.inflight, " in flight").c_str(),
                 static_cast<double>(r->committed) / r->seconds, p50, Ms(r->latency.Percentile(0.99)),
-                Ms(r->latency.max_ns()), p50 / fsync_p50);
+                Ms(r->latency.max()), p50 / fsync_p50);
   }
   std::printf("%-30s %10.0f %9.3f %9.3f %9.3f %14.2f\n", "io_uring WriteAt+Sync baseline", 1e9 / uring.mean_ns,
-              Ms(uring.latency.Percentile(0.5)), Ms(uring.latency.Percentile(0.99)), Ms(uring.latency.max_ns()),
+              Ms(uring.latency.Percentile(0.5)), Ms(uring.latency.Percentile(0.99)), Ms(uring.latency.max()),
               Ms(uring.latency.Percentile(0.5)) / fsync_p50);
   std::printf("%-30s %10.0f %9.3f %9.3f %9.3f %14.2f\n", "fdatasync, 3 threads at once", 1e9 / concurrent.mean_ns,
               Ms(concurrent.latency.Percentile(0.5)), Ms(concurrent.latency.Percentile(0.99)),
-              Ms(concurrent.latency.max_ns()), Ms(concurrent.latency.Percentile(0.5)) / fsync_p50);
+              Ms(concurrent.latency.max()), Ms(concurrent.latency.Percentile(0.5)) / fsync_p50);
   std::printf("commit p50 (1 in flight) / concurrent fdatasync p50: %.2f\n",
               Ms(one.latency.Percentile(0.5)) / Ms(concurrent.latency.Percentile(0.5)));
   std::printf("fdatasync p50 before/after the load phases: %.3f / %.3f ms\n",

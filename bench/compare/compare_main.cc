@@ -114,7 +114,7 @@ int CompareMain(int argc, char** argv, const CompareSystem& system) {
   report.Add("latency_p50_ms", Ms(result->latency.Percentile(0.5)));
   report.Add("latency_p99_ms", Ms(result->latency.Percentile(0.99)));
   report.Add("latency_p999_ms", Ms(result->latency.Percentile(0.999)));
-  report.Add("latency_max_ms", Ms(result->latency.max_ns()));
+  report.Add("latency_max_ms", Ms(result->latency.max()));
   report.PrintJson(stdout);
   return 0;
 }

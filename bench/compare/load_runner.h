@@ -10,7 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "bench/compare/pipeline.h"
-#include "bench/latency_histogram.h"
+#include "common/latency_histogram.h"
 
 namespace cairn::bench::compare {
 

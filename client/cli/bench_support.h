@@ -11,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "client/cli/args.h"
 #include "client/cli/command.h"
-#include "client/cli/latency_histogram.h"
+#include "common/latency_histogram.h"
 #include "client/config.h"
 
 namespace cairn::cli {

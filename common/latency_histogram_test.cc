@@ -1,8 +1,8 @@
-#include "client/cli/latency_histogram.h"
+#include "common/latency_histogram.h"
 
 #include "doctest/doctest.h"
 
-namespace cairn::cli {
+namespace cairn {
 
 TEST_CASE("LatencyHistogram: values below 128 us are exact") {
   LatencyHistogram h;
@@ -33,4 +33,21 @@ TEST_CASE("LatencyHistogram: an empty histogram reports zero") {
   CHECK(h.max() == 0);
 }
 
-}  // namespace cairn::cli
+TEST_CASE("LatencyHistogram: Merge adds counts and keeps the larger max, percentiles never under-report") {
+  LatencyHistogram a;
+  LatencyHistogram b;
+  for (int64_t v = 1; v <= 1000; ++v) a.Record(v * 1'000'003);  // nanoseconds, up to ~1 s
+  b.Record(5'000'000'000);
+  b.Record(-7);  // a clock that stepped back counts as 0
+  a.Merge(b);
+  CHECK(a.count() == 1002);
+  CHECK(a.max() == 5'000'000'000);
+  CHECK(a.Percentile(0.0) == 0);
+  // The 500th of 1002 samples is 499 * 1'000'003 (the 0 comes first).
+  const int64_t p50 = a.Percentile(500.0 / 1002);
+  CHECK(p50 >= 499 * 1'000'003);
+  CHECK(p50 <= 499 * 1'000'003 + 499 * 1'000'003 / 64);
+  CHECK(a.Percentile(1.0) == 5'000'000'000);
+}
+
+}  // namespace cairn

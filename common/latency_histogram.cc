@@ -1,12 +1,15 @@
 // Log-linear bucketing for LatencyHistogram (see the header for the error bound).
-#include "bench/latency_histogram.h"
+#include "common/latency_histogram.h"
 
 #include <algorithm>
 #include <bit>
 #include <cmath>
 
-namespace cairn::bench {
+namespace cairn {
 
+// Below kSubBuckets a value is its own bucket. Above, a value whose highest
+// bit is at `exponent` keeps its top kSubBucketBits + 1 bits, so values
+// below 2 * kSubBuckets (128) are still exact.
 int LatencyHistogram::BucketOf(uint64_t value) {
   if (value < kSubBuckets) return static_cast<int>(value);
   const int exponent = 63 - std::countl_zero(value);  // value >= 2^exponent
@@ -22,31 +25,33 @@ uint64_t LatencyHistogram::LowerBound(int bucket) {
   return (uint64_t{kSubBuckets} + sub) << shift;
 }
 
-void LatencyHistogram::Record(uint64_t value_ns) {
-  ++counts_[static_cast<size_t>(BucketOf(value_ns))];
+void LatencyHistogram::Record(int64_t value) {
+  value = std::max<int64_t>(value, 0);
+  ++counts_[static_cast<size_t>(BucketOf(static_cast<uint64_t>(value)))];
   ++count_;
-  max_ns_ = std::max(max_ns_, value_ns);
+  max_ = std::max(max_, value);
 }
 
 void LatencyHistogram::Merge(const LatencyHistogram& other) {
   for (size_t i = 0; i < counts_.size(); ++i) counts_[i] += other.counts_[i];
   count_ += other.count_;
-  max_ns_ = std::max(max_ns_, other.max_ns_);
+  max_ = std::max(max_, other.max_);
 }
 
-uint64_t LatencyHistogram::Percentile(double q) const {
+int64_t LatencyHistogram::Percentile(double quantile) const {
   if (count_ == 0) return 0;
   // The rank (1-based) of the sample asked for: at least the first.
-  const auto rank = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(q * static_cast<double>(count_))));
-  uint64_t seen = 0;
+  const auto rank = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(quantile * static_cast<double>(count_))));
+  int64_t seen = 0;
   for (int bucket = 0; bucket < kBucketCount; ++bucket) {
     seen += counts_[static_cast<size_t>(bucket)];
     if (seen < rank) continue;
-    const uint64_t low = LowerBound(bucket);
-    const uint64_t high = bucket + 1 < kBucketCount ? LowerBound(bucket + 1) : low;
-    return std::min(max_ns_, low + (high - low) / 2);
+    // The last bucket holds values up to 2^64 - 1, beyond any int64.
+    if (bucket + 1 == kBucketCount) return max_;
+    const uint64_t upper = LowerBound(bucket + 1) - 1;
+    return static_cast<int64_t>(std::min<uint64_t>(static_cast<uint64_t>(max_), upper));
   }
-  return max_ns_;
+  return max_;
 }
 
-}  // namespace cairn::bench
+}  // namespace cairn
