@@ -59,7 +59,6 @@ ConsumerEngine::~ConsumerEngine() {
 void ConsumerEngine::Shutdown() {
   core_->Shutdown([this] {
     if (tick_timer_) tick_timer_->Cancel();
-    delayed_.clear();
   });
 }
 
@@ -86,17 +85,6 @@ void ConsumerEngine::Tick() {
   tick_timer_->ExpireAfter(kTickInterval, [this](absl::Status status) {
     if (!status.ok()) return;
     const int64_t now = SteadyNowMs();
-    // Due delayed tasks; a task may add more, so take them out first.
-    std::vector<absl::AnyInvocable<void() &&>> due;
-    for (auto it = delayed_.begin(); it != delayed_.end();) {
-      if (it->first <= now) {
-        due.push_back(std::move(it->second));
-        it = delayed_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    for (auto& task : due) std::move(task)();
     if (membership_ != nullptr) {
       membership_->Tick(now);
       AfterMembership();
@@ -109,8 +97,14 @@ void ConsumerEngine::Tick() {
   });
 }
 
+// On the client core's timer; dropped when the core shuts down (the task
+// would find the engine closing).
 void ConsumerEngine::Later(int64_t delay_ms, absl::AnyInvocable<void() &&> task) {
-  delayed_.emplace_back(SteadyNowMs() + delay_ms, std::move(task));
+  core_->After(delay_ms, [this, task = std::move(task)](absl::Status status) mutable {
+    if (!status.ok()) return;
+    std::move(task)();
+    Pump();
+  });
 }
 
 absl::Status ConsumerEngine::Subscribe(std::vector<std::string> topics) {

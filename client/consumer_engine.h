@@ -178,7 +178,6 @@ class ConsumerEngine {
   absl::Status pending_error_;
   std::vector<std::pair<std::function<void(absl::Status)>, absl::Status>> commit_callbacks_;
   int64_t next_auto_commit_ms_ = 0;
-  std::vector<std::pair<int64_t, absl::AnyInvocable<void() &&>>> delayed_;
 
   // Shared with the application thread.
   std::mutex news_mu_;
