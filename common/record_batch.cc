@@ -305,7 +305,7 @@ absl::StatusOr<std::vector<Record>> DecodeRecords(ByteSpan batch, size_t max_dec
 
 RecordView RecordView::Of(const Record& record) {
   return RecordView{record.attributes, record.timestamp_delta, record.offset_delta,
-                    ViewOf(record.key),  ViewOf(record.value),   record.headers};
+                    ViewOf(record.key), ViewOf(record.value), record.headers};
 }
 
 RecordBatchBuilder::RecordBatchBuilder(const RecordBatchOptions& options, size_t expected_record_bytes)
