@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "bench/proc_stats.h"
 
 namespace cairn::bench {
 
@@ -49,6 +50,9 @@ absl::StatusOr<FetchResult> RunFetchLoad(const FetchLoad& load) {
     }
   }
   result.seconds = std::chrono::duration<double>(last - start).count();
+  // Before the threads exit; they were created with the client, so their
+  // whole CPU time is this load's.
+  result.fetch_thread_cpu_seconds = SelfThreadsCpuSeconds("rdk:broker");
   rd_kafka_queue_destroy(queue);
   rd_kafka_topic_partition_list_destroy(partitions);
   rd_kafka_consumer_close(*client);

@@ -23,6 +23,9 @@ struct FetchResult {
   double seconds = 0;  // assign() to the last record handed to the application
   int64_t records = 0;
   int64_t value_bytes = 0;
+  // CPU of librdkafka's broker threads, which read and parse each Fetch
+  // response before sending the next: what bounds a single consumer.
+  double fetch_thread_cpu_seconds = 0;
 };
 
 absl::StatusOr<FetchResult> RunFetchLoad(const FetchLoad& load);

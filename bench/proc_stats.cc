@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -25,10 +26,9 @@ std::optional<int64_t> StatusKbField(pid_t pid, const std::string& name) {
   return std::nullopt;
 }
 
-}  // namespace
-
-std::optional<double> ProcessCpuSeconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+// utime + stime, in seconds, of a /proc/.../stat file.
+std::optional<double> StatCpuSeconds(const std::string& path) {
+  std::ifstream in(path);
   std::string text;
   if (!std::getline(in, text)) return std::nullopt;
   // The command name (field 2) may hold spaces and parentheses: fields are
@@ -41,6 +41,22 @@ std::optional<double> ProcessCpuSeconds(pid_t pid) {
   long long utime = 0, stime = 0;
   if (!(fields >> utime >> stime)) return std::nullopt;
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+}  // namespace
+
+std::optional<double> ProcessCpuSeconds(pid_t pid) { return StatCpuSeconds("/proc/" + std::to_string(pid) + "/stat"); }
+
+double SelfThreadsCpuSeconds(const std::string& prefix) {
+  double seconds = 0;
+  std::error_code error;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", error)) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    if (!std::getline(comm, name) || name.compare(0, prefix.size(), prefix) != 0) continue;
+    seconds += StatCpuSeconds(task.path() / "stat").value_or(0);
+  }
+  return seconds;
 }
 
 double SelfCpuSeconds() {

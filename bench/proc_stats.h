@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <thread>
 
 namespace cairn::bench {
@@ -20,6 +21,11 @@ std::optional<double> ProcessCpuSeconds(pid_t pid);
 // CPU seconds (user + system) of this process, all its threads: the
 // benchmark's clients or baselines.
 double SelfCpuSeconds();
+
+// CPU seconds of this process's living threads whose name (comm) starts
+// with `prefix`: e.g. "rdk:broker", the threads in which librdkafka reads
+// and parses responses.
+double SelfThreadsCpuSeconds(const std::string& prefix);
 
 // VmRSS and VmHWM (the peak of VmRSS since start) of /proc/<pid>/status, in bytes.
 std::optional<int64_t> ProcessRssBytes(pid_t pid);

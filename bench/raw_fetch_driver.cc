@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <vector>
 
@@ -81,7 +82,9 @@ class Reader {
   bool ok_ = true;
 };
 
-std::string FetchRequest(const RawFetchLoad& load, int32_t correlation_id, const std::vector<int64_t>& offsets) {
+// One request for `partitions` (a slice of the topic's), from `offsets`.
+std::string FetchRequest(const RawFetchLoad& load, int32_t correlation_id, const std::vector<int>& partitions,
+                         const std::vector<int64_t>& offsets) {
   Writer w;
   w.Int16(kFetchApiKey);
   w.Int16(kFetchVersion);
@@ -94,8 +97,8 @@ std::string FetchRequest(const RawFetchLoad& load, int32_t correlation_id, const
   w.Int8(0);  // isolation_level: read_uncommitted
   w.Int32(1);
   w.String(load.topic);
-  w.Int32(load.partitions);
-  for (int p = 0; p < load.partitions; ++p) {
+  w.Int32(static_cast<int32_t>(partitions.size()));
+  for (const int p : partitions) {
     w.Int32(p);
     w.Int64(offsets[static_cast<size_t>(p)]);
     w.Int32(static_cast<int32_t>(load.partition_max_bytes));
@@ -148,29 +151,46 @@ absl::StatusOr<RawFetchResult> RunRawFetch(const RawFetchLoad& load) {
   const int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
+  // Request slot s always asks for the s-th contiguous slice of the
+  // partitions, so requests in flight never ask for the same records.
+  const int slots = std::clamp(load.requests_in_flight, 1, load.partitions);
+  std::vector<std::vector<int>> slices(static_cast<size_t>(slots));
+  for (int p = 0; p < load.partitions; ++p) {
+    slices[static_cast<size_t>(p * slots / load.partitions)].push_back(p);
+  }
   std::vector<int64_t> offsets(static_cast<size_t>(load.partitions), 0);
   // Unknown until a response reports it.
   std::vector<int64_t> high_watermarks(static_cast<size_t>(load.partitions), std::numeric_limits<int64_t>::max());
-  std::vector<unsigned char> response;
+  auto caught_up = [&](const std::vector<int>& slice) {
+    return std::all_of(slice.begin(), slice.end(), [&](int p) {
+      return offsets[static_cast<size_t>(p)] >= high_watermarks[static_cast<size_t>(p)];
+    });
+  };
   RawFetchResult result;
+  std::deque<size_t> in_flight;  // the slice of each request awaiting its response, oldest first
+  auto send_request = [&](size_t slice) {
+    const std::string request = FetchRequest(load, static_cast<int32_t>(++result.requests), slices[slice], offsets);
+    if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
+      return absl::UnavailableError(absl::StrCat("send: ", std::strerror(errno)));
+    }
+    in_flight.push_back(slice);
+    return absl::OkStatus();
+  };
+
+  std::vector<unsigned char> response;
   absl::Status status;
   const auto start = std::chrono::steady_clock::now();
   auto last_records = start;
-  while (status.ok()) {
-    bool caught_up = true;
-    for (size_t p = 0; p < offsets.size(); ++p) caught_up = caught_up && offsets[p] >= high_watermarks[p];
-    if (caught_up) break;
-    const std::string request = FetchRequest(load, static_cast<int32_t>(++result.requests), offsets);
-    if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
-      status = absl::UnavailableError(absl::StrCat("send: ", std::strerror(errno)));
-      break;
-    }
+  for (size_t slice = 0; slice < slices.size() && status.ok(); ++slice) status = send_request(slice);
+  while (status.ok() && !in_flight.empty()) {
+    const size_t slice = in_flight.front();
+    in_flight.pop_front();
     unsigned char size_bytes[4];
     if (!ReadExactly(fd, size_bytes, 4)) {
       status = absl::UnavailableError("the broker closed the connection");
       break;
     }
-    response.resize(Reader(size_bytes, 4).Big(4));
+    response.resize(static_cast<size_t>(Reader(size_bytes, 4).Big(4)));
     if (!ReadExactly(fd, response.data(), response.size())) {
       status = absl::UnavailableError("the broker closed the connection mid-response");
       break;
@@ -202,6 +222,7 @@ absl::StatusOr<RawFetchResult> RunRawFetch(const RawFetchLoad& load) {
     if (!r.ok() && status.ok()) status = absl::DataLossError("malformed fetch response");
     result.record_bytes += received;
     if (received > 0) last_records = std::chrono::steady_clock::now();
+    if (status.ok() && !caught_up(slices[slice])) status = send_request(slice);
   }
   close(fd);
   if (!status.ok()) return status;

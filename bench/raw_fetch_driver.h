@@ -1,5 +1,5 @@
 // A minimal Kafka Fetch client for the benchmark: Fetch v4 requests on one
-// blocking socket, responses walked only as far as the record batch headers
+// blocking socket, one or more in flight, responses walked only as far as the record batch headers
 // (to learn the next offsets), no record decoded. It shows what the broker
 // can serve when the client costs almost nothing, next to what a real client
 // (librdkafka) gets.
@@ -18,6 +18,9 @@ struct RawFetchLoad {
   int partitions = 8;
   int64_t partition_max_bytes = 1 << 20;
   int64_t max_bytes = 64 << 20;
+  // Fetch requests kept in flight on the connection, each for its own slice
+  // of the partitions (as a client fetching from several brokers would).
+  int requests_in_flight = 1;
 };
 
 struct RawFetchResult {
