@@ -1,5 +1,6 @@
 // Consumer group liveness on a real cairnd: a member that stops polling past
-// max.poll.interval.ms, a member fenced while its process was stopped
+// max.poll.interval.ms, a member that learns from a refused commit that the
+// group went on without it, a member fenced while its process was stopped
 // (SIGSTOP past its session), and CommitAsync's callbacks (once each, in
 // order, REBALANCE_IN_PROGRESS while rejoining, ILLEGAL_GENERATION once the
 // generation is gone).
@@ -150,6 +151,66 @@ TEST_CASE("Consumer: a member that stops polling past max.poll.interval.ms loses
   PollUntilDone({a.get(), b.get()}, [&] { return commits.calls.size() >= 3; }, nullptr, seconds(10));
   CHECK(commits.calls.back() == std::pair<int, int16_t>{3, 0});
   CHECK(commits.calls.size() == 3);
+  CHECK(a->Close().ok());
+  CHECK(b->Close().ok());
+}
+
+TEST_CASE("Consumer: a commit is the first to learn that the group went on without the member (UNKNOWN_MEMBER_ID "
+          "before any heartbeat): OnLost at the next poll, then it rejoins") {
+  CairndProcess broker(FastGroups());
+  broker.Start();
+  auto admin = MakeAdmin(broker);
+  const std::string topic = "unheard";
+  CreateTopicAndWait(*admin, topic, 2);
+
+  // A heartbeats only every 20 s, so it does not hear of the rebalance B's
+  // join starts. Both members' max.poll.interval.ms (the rebalance timeout)
+  // is 2 s: the coordinator finishes that rebalance without A after 2 s.
+  ConsumerConfig a_config = ConsumerConfigFor(broker, "g-unheard");
+  a_config.client_id = "a-unheard";
+  a_config.enable_auto_commit = false;
+  a_config.session_timeout_ms = 30000;
+  a_config.heartbeat_interval_ms = 20000;
+  a_config.max_poll_interval_ms = 2000;
+  Recorder a_events;
+  auto a = MakeConsumer(a_config);
+  REQUIRE(a->Subscribe({topic}, &a_events).ok());
+  PollUntilDone({a.get()}, [&] { return a->Assignment().size() == 2; });
+  REQUIRE(a_events.log == std::vector<std::string>{"assigned unheard-0,unheard-1"});
+  ProduceSpread(broker, topic, 2, 0, 6);
+  std::vector<ConsumerRecord> read;
+  PollUntilDone({a.get()}, [&] { return read.size() == 6; }, &read);
+  REQUIRE(a->CommitSync().ok());
+
+  ConsumerConfig b_config = a_config;
+  b_config.client_id = "b-unheard";
+  b_config.heartbeat_interval_ms = 500;
+  auto b = MakeConsumer(b_config);
+  REQUIRE(b->Subscribe({topic}).ok());
+  // A keeps polling (within its poll interval) but has no heartbeat due.
+  const auto b_joined = steady_clock::now();
+  PollUntilDone({a.get(), b.get()}, [&] { return b->Assignment().size() == 2; });
+  REQUIRE(steady_clock::now() - b_joined < seconds(15));  // A's next heartbeat is 20 s after its last
+  CHECK(a->Assignment().size() == 2);  // A still believes it owns both
+  CHECK(a_events.log == std::vector<std::string>{"assigned unheard-0,unheard-1"});
+
+  // A's commit is refused (A is no longer a member) and writes nothing.
+  const absl::Status refused = a->CommitSync({{topic, 0, 1, {}}});
+  CHECK(CodeOf(refused) == kafka_error::kUnknownMemberId);
+  CHECK(CommittedOffset(*b, topic, 0) == 3);
+
+  // The refusal alone tells A: it runs OnLost (not OnRevoked) at once, long
+  // before a heartbeat could have told it (its next is 20 s after its last,
+  // which preceded B's join). Then A rejoins under a new member id and the
+  // group settles with one partition each.
+  PollUntilDone({a.get(), b.get()}, [&] { return a_events.log.size() >= 2; }, nullptr, seconds(5));
+  CHECK(a_events.log[1] == "lost unheard-0,unheard-1");
+  PollUntilDone({a.get(), b.get()}, [&] {
+    return a_events.log.size() >= 3 && a->Assignment().size() == 1 && b->Assignment().size() == 1;
+  });
+  CHECK(a_events.log[2].rfind("assigned unheard-", 0) == 0);
+  CHECK(a_events.log[2].find(',') == std::string::npos);
+  CHECK(a->CommitSync().ok());
   CHECK(a->Close().ok());
   CHECK(b->Close().ok());
 }
