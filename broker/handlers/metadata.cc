@@ -38,6 +38,8 @@ kafka::MetadataResponse BuildResponse(const ShardContext& shard, const std::vect
     self.port = own->port;
     response.brokers.push_back(self);
   }
+  // v2+ (null before): the cluster.id every node of the cluster shares.
+  response.cluster_id = config.cluster_id;
   // Any broker takes admin requests (it forwards them to the active
   // controller, as KRaft brokers do), so clients may as well use this one.
   response.controller_id = node;

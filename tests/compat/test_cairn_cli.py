@@ -317,8 +317,9 @@ class CairnCliTest(BrokerTestCase):
         out = self.cairn("cluster", "info").decode()
         summary, brokers = out.split("\n\n")
         user_topics = [t for t in meta.topics if not t.startswith("__")]
-        self.assertEqual(summary, "CLUSTER     %s\nCONTROLLER  %d\nBROKERS     1\nTOPICS      %d"
-                         % (meta.cluster_id or "-", meta.controller_id, len(user_topics)))
+        self.assertEqual(meta.cluster_id, "cairn")  # cluster.id's default
+        self.assertEqual(summary, "CLUSTER     cairn\nCONTROLLER  %d\nBROKERS     1\nTOPICS      %d"
+                         % (meta.controller_id, len(user_topics)))
         (broker,) = meta.brokers.values()
         self.assertEqual(rows(brokers.encode()),
                          [["ID", "HOST", "PORT", "RACK"], ["%d*" % broker.id, broker.host, str(broker.port), "-"]])
