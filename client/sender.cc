@@ -130,6 +130,20 @@ int32_t Sender::LeastLoadedPartition(const std::string& topic, int32_t partition
   return best;
 }
 
+absl::Status Sender::MissingTopicStatus(const std::string& topic) const {
+  // Say why: brokers that never answered are not a missing topic.
+  const std::string prefix = absl::StrCat("no metadata for topic '", topic, "' within delivery.timeout.ms: ");
+  if (!metadata_error_.ok()) {
+    return absl::Status(metadata_error_.code(), absl::StrCat(prefix, metadata_error_.message()));
+  }
+  if (core_.metadata().brokers.empty()) {
+    return absl::DeadlineExceededError(
+        absl::StrCat(prefix, "no broker has answered yet (bootstrap ", config_.client.bootstrap_servers, ")"));
+  }
+  return KafkaErrorStatus(kafka_error::kUnknownTopicOrPartition,
+                          absl::StrCat("topic '", topic, "' not in metadata after delivery.timeout.ms"));
+}
+
 void Sender::AssignWaitingRecords(int64_t now_ms) {
   for (auto it = waiting_.begin(); it != waiting_.end();) {
     const std::string& topic = it->first;
@@ -141,10 +155,7 @@ void Sender::AssignWaitingRecords(int64_t now_ms) {
       while (!records.empty() && now_ms - records.front().second.enqueued_ms >= config_.delivery_timeout_ms) {
         auto [partition, record] = std::move(records.front());
         records.pop_front();
-        CompleteRecord(record, {topic, partition.value_or(-1)},
-                 KafkaErrorStatus(kafka_error::kUnknownTopicOrPartition,
-                                  absl::StrCat("topic '", topic, "' not in metadata after delivery.timeout.ms")),
-                 -1);
+        CompleteRecord(record, {topic, partition.value_or(-1)}, MissingTopicStatus(topic), -1);
       }
       ++it;
       continue;
@@ -302,6 +313,7 @@ void Sender::RequestMetadata(int64_t now_ms) {
                           metadata_in_flight_ = false;
                           metadata_next_ms_ = SteadyNowMs() + config_.client.retry_backoff_ms;
                           if (answer.ok()) metadata_refreshed_ms_ = SteadyNowMs();
+                          metadata_error_ = answer.ok() ? absl::OkStatus() : answer.status();
                           if (closing_) return;
                           Drain();
                         });

@@ -54,6 +54,8 @@ class Sender {
   enum class ProducerIdState { kNone, kRequesting, kReady };
 
   void Drain();
+  // Why records waited in vain for `topic`'s metadata.
+  absl::Status MissingTopicStatus(const std::string& topic) const;
   void AssignWaitingRecords(int64_t now_ms);
   void ExpireBatches(int64_t now_ms);
   void RequestProducerId(int64_t now_ms);
@@ -106,6 +108,7 @@ class Sender {
   int64_t producer_id_retry_ms_ = 0;
 
   bool metadata_in_flight_ = false;
+  absl::Status metadata_error_;  // of the last Metadata refresh; OK once one succeeds
   bool metadata_wanted_ = false;
   int64_t metadata_next_ms_ = 0;      // earliest next Metadata request (retry.backoff.ms)
   int64_t metadata_refreshed_ms_ = 0;  // last successful refresh (metadata.max.age.ms)

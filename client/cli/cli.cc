@@ -114,6 +114,9 @@ client::ClientConfig Context::ClientConfig() const {
   config.client_id = "cairn-cli";
   config.request_timeout_ms = timeout_ms;
   config.socket_connection_setup_timeout_ms = timeout_ms;
+  // Retries of an admin call stop within the same limit, so an unreachable
+  // broker fails after --timeout, not after default.api.timeout.ms (60 s).
+  config.default_api_timeout_ms = timeout_ms;
   return config;
 }
 

@@ -340,10 +340,24 @@ class CairnCliTest(BrokerTestCase):
                          "(see 'cairn consume --help')")
         self.assertEqual(self.fails("produce", "t", "--acks", "2", status=2),
                          "cairn produce: --acks must be all, 1 or 0, got '2' (see 'cairn produce --help')")
+
+    def test_an_unreachable_broker_fails_after_timeout_naming_it(self):
+        """Every verb gives up after --timeout (not after the client's 60 s
+        default.api.timeout.ms) and names the address it could not reach."""
         port = free_port()  # nothing listens there
-        line = self.fails("--brokers", "127.0.0.1:%d" % port, "--timeout", "1s", "topic", "list", brokers=False)
-        self.assertTrue(line.startswith("cairn: cannot list topics: "), line)
-        self.assertIn("127.0.0.1:%d" % port, line)
+        unreachable = ("--brokers", "127.0.0.1:%d" % port, "--timeout", "1s")
+        for args, start in [(("topic", "list"), "cairn: cannot list topics: "),
+                            (("group", "list"), "cairn: cannot list groups: "),
+                            (("cluster", "info"), "cairn: cannot read cluster metadata: "),
+                            (("consume", "cli-nowhere", "-n", "1"), "cairn: cannot consume topic cli-nowhere: "),
+                            # (the metadata request may still be waiting when the record expires)
+                            (("produce", "cli-nowhere"), "cairn: 1 of 1 records failed: no metadata for topic "
+                                                         "'cli-nowhere' within delivery.timeout.ms: ")]:
+            began = time.monotonic()
+            line = self.fails(*(unreachable + args), brokers=False, stdin=b"x\n")
+            self.assertLess(time.monotonic() - began, 15, args)
+            self.assertTrue(line.startswith(start), line)
+            self.assertIn("127.0.0.1:%d" % port, line)
 
     def test_brokers_come_from_the_environment(self):
         self.cairn("topic", "create", "cli-env", "-p", "1")
