@@ -125,6 +125,7 @@ TEST_CASE("HTTP admin server: /metrics sums the counters of every shard") {
   CHECK(text.find("kafka_controller_kafkacontroller_activecontrollercount 1\n") != std::string::npos);
   CHECK(text.find("cairn_partitions 0\n") != std::string::npos);
   CHECK(text.find("cairn_offline_partitions 0\n") != std::string::npos);
+  CHECK(text.find("cairn_partitions_offline_for_writes 0\n") != std::string::npos);
 }
 
 TEST_CASE("HTTP admin server: /metrics reports each partition's log size") {

@@ -234,11 +234,13 @@ Metrics SnapshotShardMetrics(ShardContext& shard) {
   Metrics snapshot = Metrics::Local();
   double online = 0;
   double offline = 0;
+  double offline_for_writes = 0;
   if (shard.logs_ready()) {
     for (const TopicPartition& tp : shard.logs().Partitions()) {
       const storage::PartitionLog* log = shard.logs().Find(tp);
       if (log == nullptr) continue;
       ++online;
+      if (!log->health().ok()) ++offline_for_writes;
       const std::string partition = absl::StrCat(tp.partition);
       snapshot.Set(kLogSize, {{"topic", tp.topic}, {"partition", partition}}, static_cast<double>(log->size_bytes()));
     }
@@ -250,6 +252,7 @@ Metrics SnapshotShardMetrics(ShardContext& shard) {
   snapshot.Set(kLeaderCount, {}, online);
   snapshot.Set(kUnderReplicated, {}, 0);
   snapshot.Set(kOfflinePartitions, {}, offline);
+  snapshot.Set(kPartitionsOfflineForWrites, {}, offline_for_writes);
   snapshot.Set(kOfflinePartitionsCount, {}, offline);
   return snapshot;
 }

@@ -63,7 +63,11 @@ inline constexpr MetricFamily kLeaderCount{"kafka_server_replicamanager_leaderco
 inline constexpr MetricFamily kUnderReplicated{"kafka_server_replicamanager_underreplicatedpartitions",
                                                MetricType::kGauge, "Partitions with fewer in-sync replicas than replicas."};
 inline constexpr MetricFamily kOfflinePartitions{"cairn_offline_partitions", MetricType::kGauge,
-                                                 "Partitions whose log failed recovery and serve nothing."};
+                                                 "Partitions whose log failed recovery or creation and serve nothing."};
+inline constexpr MetricFamily kPartitionsOfflineForWrites{
+    "cairn_partitions_offline_for_writes", MetricType::kGauge,
+    "Partitions whose log took a write or fsync error (a full disk, EIO): appends get KAFKA_STORAGE_ERROR, reads "
+    "still work, until the broker restarts."};
 inline constexpr MetricFamily kOfflinePartitionsCount{"kafka_controller_kafkacontroller_offlinepartitionscount",
                                                       MetricType::kGauge, "Partitions without an online leader."};
 inline constexpr MetricFamily kActiveControllerCount{"kafka_controller_kafkacontroller_activecontrollercount",

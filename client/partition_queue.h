@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+
 #include "client/producer_types.h"
 
 namespace cairn::client {
@@ -39,6 +41,7 @@ struct ProducerBatch {
   int32_t base_sequence = -1;  // -1 until first sent (or after a producer id reset)
   int attempts = 0;
   int64_t retry_after_ms = 0;
+  absl::Status last_error;  // why the last attempt is being retried, for delivery.timeout.ms's error
   bool closed = false;  // takes no more records (full, or sent once)
 
   int32_t record_count() const { return static_cast<int32_t>(records.size()); }

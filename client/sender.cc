@@ -190,12 +190,10 @@ void Sender::ExpireBatches(int64_t now_ms) {
       // A batch sent before may or may not have been appended: the broker's
       // idea of our sequence is unknown, so start over with a new producer id.
       if (idempotent_ && batch->base_sequence >= 0) producer_id_reset_needed_ = true;
-      const int attempts = batch->attempts;
-      Complete(std::move(batch), tp,
-               absl::DeadlineExceededError(
-                   absl::StrCat("delivery.timeout.ms expired for ", tp.topic, "-", tp.partition, " after ", attempts,
-                                " attempt(s)")),
-               -1);
+      std::string text = absl::StrCat("delivery.timeout.ms expired for ", tp.topic, "-", tp.partition, " after ",
+                                      batch->attempts, " attempt(s)");
+      if (!batch->last_error.ok()) absl::StrAppend(&text, "; the last failed with ", batch->last_error.message());
+      Complete(std::move(batch), tp, absl::DeadlineExceededError(text), -1);
     }
   }
 }
@@ -400,8 +398,11 @@ bool Sender::SendTo(int32_t leader, std::vector<std::pair<TopicPartition, Partit
 void Sender::OnProduceResponse(int16_t version, std::vector<InFlightBatch> batches, absl::Status status,
                                ByteSpan body) {
   const int64_t retry_at = SteadyNowMs() + config_.client.retry_backoff_ms;
-  auto retry_all = [&] {
-    for (const InFlightBatch& sent : batches) partitions_[sent.partition]->OnRetriable(sent.batch, retry_at);
+  auto retry_all = [&](const absl::Status& why) {
+    for (const InFlightBatch& sent : batches) {
+      sent.batch->last_error = why;
+      partitions_[sent.partition]->OnRetriable(sent.batch, retry_at);
+    }
     metadata_wanted_ = true;
   };
   if (!status.ok()) {
@@ -410,7 +411,7 @@ void Sender::OnProduceResponse(int16_t version, std::vector<InFlightBatch> batch
         Complete(partitions_[sent.partition]->OnFailed(sent.batch), sent.partition, status, -1);
       }
     } else {
-      retry_all();  // connection lost or timed out: the broker deduplicates a resend
+      retry_all(status);  // connection lost or timed out: the broker deduplicates a resend
     }
   } else if (config_.acks == Acks::kNone) {
     for (const InFlightBatch& sent : batches) {
@@ -418,8 +419,8 @@ void Sender::OnProduceResponse(int16_t version, std::vector<InFlightBatch> batch
     }
   } else {
     kafka::ProduceResponse response;
-    if (!kafka::DecodeExact(body, version, &response).ok()) {
-      retry_all();
+    if (absl::Status decoded = kafka::DecodeExact(body, version, &response); !decoded.ok()) {
+      retry_all(decoded);
     } else {
       for (const InFlightBatch& sent : batches) {
         const kafka::ProduceResponse::PartitionProduceResponse* found = nullptr;
@@ -430,6 +431,7 @@ void Sender::OnProduceResponse(int16_t version, std::vector<InFlightBatch> batch
           }
         }
         if (found == nullptr) {
+          sent.batch->last_error = absl::DataLossError("the Produce response left this partition out");
           partitions_[sent.partition]->OnRetriable(sent.batch, retry_at);
           continue;
         }
@@ -452,6 +454,7 @@ void Sender::HandlePartitionResult(const InFlightBatch& sent, int16_t error_code
   const bool out_of_order_behind_a_retry =
       error_code == kafka_error::kOutOfOrderSequenceNumber && !queue.IsFirstUnacknowledged(sent.batch);
   if (out_of_order_behind_a_retry || IsRetriableKafkaError(error_code)) {
+    sent.batch->last_error = KafkaErrorStatus(error_code, error_message);
     queue.OnRetriable(sent.batch, SteadyNowMs() + config_.client.retry_backoff_ms);
     if (SuggestsStaleMetadata(error_code)) metadata_wanted_ = true;
     return;

@@ -102,10 +102,16 @@ absl::StatusOr<PartitionLog*> LogManager::Create(const TopicPartition& tp, const
     return absl::AlreadyExistsError(absl::StrCat("partition ", tp.DirectoryName(), " already exists"));
   }
   const std::string dir = LeastLoadedDir();
-  ASSIGN_OR_RETURN(std::unique_ptr<PartitionLog> log,
-                   PartitionLog::Open(fs_, absl::StrCat(dir, "/", tp.DirectoryName()), config, clock_));
-  PartitionLog* raw = log.get();
-  logs_[tp] = Entry{dir, std::move(log)};
+  auto log = PartitionLog::Open(fs_, absl::StrCat(dir, "/", tp.DirectoryName()), config, clock_);
+  if (!log.ok()) {
+    // A full disk or an I/O error: the partition is offline here, as a log
+    // that failed recovery is (requests for it get the storage error, not
+    // "unknown partition"), until a restart opens it again.
+    offline_.emplace(tp, log.status());
+    return log.status();
+  }
+  PartitionLog* raw = log->get();
+  logs_[tp] = Entry{dir, *std::move(log)};
   return raw;
 }
 

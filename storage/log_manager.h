@@ -42,12 +42,15 @@ class LogManager {
   // FailedPrecondition if a log dir belongs to another node id.
   static absl::StatusOr<std::unique_ptr<LogManager>> Open(io::FileSystem* fs, Options options, const Clock* clock);
 
-  // AlreadyExists if present (online or offline).
+  // AlreadyExists if present (online or offline). If the log cannot be
+  // created (a full disk, an I/O error), the partition is offline with that
+  // error until the manager is opened again.
   absl::StatusOr<PartitionLog*> Create(const TopicPartition& tp, const LogConfig& config);
   PartitionLog* Find(const TopicPartition& tp) const;
   absl::Status Delete(const TopicPartition& tp);
   std::vector<TopicPartition> Partitions() const;
-  // Partitions whose recovery failed, with the reason; they serve nothing.
+  // Partitions whose recovery or creation failed, with the reason; they
+  // serve nothing.
   const std::map<TopicPartition, absl::Status>& offline() const { return offline_; }
 
   struct MaintenanceStats {

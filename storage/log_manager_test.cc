@@ -54,6 +54,34 @@ TEST_CASE("LogManager: partitions are spread over log dirs and found again after
   CHECK(manager->Find({"orders", 9}) == nullptr);
 }
 
+TEST_CASE("LogManager: a partition whose log cannot be created (full disk) is offline with the error until a "
+          "restart with space opens it") {
+  ManagerFixture f;
+  {
+    auto manager = f.Open();
+    f.disk.SetCapacity(f.disk.bytes_stored());
+    auto created = manager->Create({"full", 0}, LogConfig{});
+    REQUIRE_FALSE(created.ok());
+    CHECK(created.status().code() == absl::StatusCode::kResourceExhausted);
+    CHECK(manager->Find({"full", 0}) == nullptr);
+    REQUIRE(manager->offline().contains({"full", 0}));
+    CHECK(manager->offline().at({"full", 0}).code() == absl::StatusCode::kResourceExhausted);
+    CHECK(manager->Partitions().empty());
+    // Not retried behind the caller's back: the next Create says it exists.
+    CHECK(manager->Create({"full", 0}, LogConfig{}).status().code() == absl::StatusCode::kAlreadyExists);
+    REQUIRE(manager->CloseAll().ok());
+  }
+  f.disk.ClearCapacity();
+  auto manager = f.Open();
+  CHECK(manager->offline().empty());
+  // The directory the failed creation left is recovered as an empty log.
+  PartitionLog* log = manager->Find({"full", 0});
+  REQUIRE(log != nullptr);
+  CHECK(log->log_end_offset() == Offset(0));
+  AppendOne(f.scheduler, *log, "after");
+  CHECK(log->log_end_offset() == Offset(1));
+}
+
 TEST_CASE("LogManager: a log dir of another node is refused") {
   ManagerFixture f;
   f.Open();

@@ -155,6 +155,7 @@ class AdminEndpoints(unittest.TestCase):
         self.assertGreater(samples[("kafka_log_log_size", by_topic + (("partition", "0"),))], 0)
         self.assertGreaterEqual(samples[("cairn_partitions", ())], 1)
         self.assertEqual(samples[("cairn_offline_partitions", ())], 0)
+        self.assertEqual(samples[("cairn_partitions_offline_for_writes", ())], 0)
         self.assertEqual(samples[("kafka_controller_kafkacontroller_activecontrollercount", ())], 1)
 
 
