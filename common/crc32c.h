@@ -13,8 +13,11 @@ namespace cairn::crc32c {
 uint32_t Extend(uint32_t crc, ByteSpan data);
 inline uint32_t Value(ByteSpan data) { return Extend(0, data); }
 
-// Exposed for tests that compare the two paths.
+// Exposed for tests that compare the paths and for bench/crc32c_bench: the
+// portable tables, and the crc32 instruction in one lane (what Extend does
+// for inputs under 768 bytes).
 uint32_t ExtendPortable(uint32_t crc, ByteSpan data);
+uint32_t ExtendOneLane(uint32_t crc, ByteSpan data);
 bool HardwareAccelerated();
 
 }  // namespace cairn::crc32c

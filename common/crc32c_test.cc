@@ -66,6 +66,37 @@ TEST_CASE("Crc32c: hardware and portable paths agree on every length and alignme
   }
 }
 
+TEST_CASE("Crc32c: the three-lane hardware path agrees with the portable one around every lane boundary") {
+  // Lanes of 256 and 4096 bytes: inputs of 3 lanes and more, minus and plus
+  // a few bytes, each tier alone and one after the other.
+  Buffer data = RandomBytes(5 * 3 * 4096 + 3 * 256 + 64, 9);
+  std::vector<size_t> lengths;
+  for (size_t base : {size_t{3 * 256}, size_t{6 * 256}, size_t{3 * 4096}, size_t{3 * 4096 + 3 * 256},
+                      size_t{2 * 3 * 4096}, size_t{5 * 3 * 4096 + 3 * 256}}) {
+    for (size_t delta = 0; delta <= 17; ++delta) {
+      lengths.push_back(base - delta);
+      lengths.push_back(base + delta);
+    }
+  }
+  for (size_t offset : {size_t{0}, size_t{1}, size_t{7}}) {
+    for (size_t length : lengths) {
+      if (offset + length > data.size()) continue;
+      ByteSpan span(data.data() + offset, length);
+      CAPTURE(offset);
+      CAPTURE(length);
+      REQUIRE(Extend(0, span) == ExtendPortable(0, span));
+      REQUIRE(Extend(0x9E3779B9u, span) == ExtendPortable(0x9E3779B9u, span));
+      REQUIRE(ExtendOneLane(0x9E3779B9u, span) == ExtendPortable(0x9E3779B9u, span));
+    }
+  }
+  // A batch-sized input of one repeated byte (zeros are the case a wrong
+  // shift table would most easily hide).
+  for (uint8_t byte : {uint8_t{0x00}, uint8_t{0xFF}}) {
+    Buffer same = Filled(1 << 20, byte);
+    REQUIRE(Value(same) == ExtendPortable(0, same));
+  }
+}
+
 TEST_CASE("Crc32c: Extend over two pieces equals Value over the whole") {
   Buffer data = RandomBytes(257, 7);
   uint32_t whole = Value(data);
