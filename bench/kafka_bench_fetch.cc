@@ -18,6 +18,8 @@ struct RawFetchRun {
   int requests_in_flight = 1;
   RawFetchResult result;
   double broker_cpu_seconds = 0;
+
+  double mb_per_s() const { return Mb(static_cast<double>(result.record_bytes)) / result.seconds; }
 };
 
 absl::StatusOr<RawFetchRun> MeasureRawFetch(const BrokerProcess& broker, const RawFetchLoad& load) {
@@ -97,12 +99,12 @@ absl::Status RunFetchPhase(const BrokerProcess& broker, const ProducedTopic& pro
   // rate it would reach if the broker and the network took no time at all
   // is the bytes over that thread's CPU.
   const RawFetchRun& pipelined = raw_runs.back();
-  const double pipelined_mbps = Mb(static_cast<double>(pipelined.result.record_bytes)) / pipelined.result.seconds;
+  const double pipelined_mbps = pipelined.mb_per_s();
   report.Row(Format("fetch / loopback: raw Kafka client, %d requests in flight", pipelined.requests_in_flight),
              Format("%.1f MB/s, broker CPU %.2f s", pipelined_mbps, pipelined.broker_cpu_seconds), loopback_figure,
              Format("%.2f >= 0.50", pipelined_mbps / loopback_mbps), Verdict(pipelined_mbps / loopback_mbps >= 0.50));
   const RawFetchRun& single = raw_runs.front();
-  const double single_mbps = Mb(static_cast<double>(single.result.record_bytes)) / single.result.seconds;
+  const double single_mbps = single.mb_per_s();
   report.Row(Format("  the same, 1 request in flight (%" PRId64 " requests)", single.result.requests),
              Format("%.1f MB/s, broker CPU %.2f s", single_mbps, single.broker_cpu_seconds), "",
              Format("%.2f", single_mbps / loopback_mbps));
@@ -116,7 +118,7 @@ absl::Status RunFetchPhase(const BrokerProcess& broker, const ProducedTopic& pro
   for (const RawFetchRun& run : raw_runs) {
     const std::string key =
         run.requests_in_flight == 1 ? "raw_fetch" : Format("raw_fetch_%d_in_flight", run.requests_in_flight);
-    const double mbps = Mb(static_cast<double>(run.result.record_bytes)) / run.result.seconds;
+    const double mbps = run.mb_per_s();
     report.Add(key + "_mb_per_s", mbps);
     report.Add(key + "_requests", run.result.requests);
     report.Add(key + "_broker_cpu_seconds", run.broker_cpu_seconds);
