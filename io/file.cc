@@ -13,6 +13,16 @@ std::string ParentDirectory(const std::string& path) {
 }
 }  // namespace
 
+void File::WriteDurablyAt(uint64_t position, ByteSpan data, StatusCallback done) {
+  WriteAt(position, data, [this, done = std::move(done)](absl::Status written) mutable {
+    if (!written.ok()) {
+      std::move(done)(std::move(written));
+      return;
+    }
+    Sync(std::move(done));
+  });
+}
+
 absl::Status FileSystem::WriteFileAtomically(const std::string& path, ByteSpan contents) {
   const std::string temporary = path + ".tmp";
   {

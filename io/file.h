@@ -41,6 +41,14 @@ class File {
   virtual void ReadAt(uint64_t position, MutableByteSpan out, ReadCallback done) = 0;
   // fdatasync: makes every write that completed before this call durable.
   virtual void Sync(StatusCallback done) = 0;
+  // WriteAt, then durable: `done` runs once `data` would survive a crash, or
+  // with the write's or the sync's error (same rules as Sync). Only this
+  // range is promised: earlier plain writes still need a Sync. A crash
+  // before `done` may keep any part of `data`.
+  // By default a WriteAt followed by a Sync; a kernel file does it in one
+  // request (O_DSYNC for this write), saving a round trip on the hot path.
+  // The file must outlive the callback.
+  virtual void WriteDurablyAt(uint64_t position, ByteSpan data, StatusCallback done);
 
   // Blocking counterparts.
   virtual absl::StatusOr<size_t> Read(uint64_t position, MutableByteSpan out) = 0;

@@ -47,6 +47,19 @@ void UringFile::WriteAt(uint64_t position, ByteSpan data, StatusCallback done) {
                      });
 }
 
+void UringFile::WriteDurablyAt(uint64_t position, ByteSpan data, StatusCallback done) {
+  ring().SubmitDurableWrite(handle_->fd, position, data,
+                            [handle = handle_, position, done = std::move(done)](int res) mutable {
+                              // Like a failed fdatasync, never retried (DESIGN.md §3).
+                              if (res < 0) {
+                                std::move(done)(ErrnoToStatus(
+                                    -res, absl::StrCat("durable write ", handle->path, " at ", position)));
+                              } else {
+                                std::move(done)(absl::OkStatus());
+                              }
+                            });
+}
+
 void UringFile::ReadAt(uint64_t position, MutableByteSpan out, ReadCallback done) {
   ring().SubmitRead(handle_->fd, position, out,
                     [handle = handle_, position, done = std::move(done)](int res) mutable {

@@ -27,6 +27,7 @@ class UringFile final : public File {
   void WriteAt(uint64_t position, ByteSpan data, StatusCallback done) override;
   void ReadAt(uint64_t position, MutableByteSpan out, ReadCallback done) override;
   void Sync(StatusCallback done) override;
+  void WriteDurablyAt(uint64_t position, ByteSpan data, StatusCallback done) override;
 
   absl::StatusOr<size_t> Read(uint64_t position, MutableByteSpan out) override;
   absl::Status Write(uint64_t position, ByteSpan data) override;

@@ -91,7 +91,7 @@ TEST_CASE("UringFile: WriteAt, Sync and ReadAt driven on a shard call back on th
   runtime.Stop();
 }
 
-TEST_CASE("UringFile: an asynchronous write to a read-only file fails naming the path") {
+TEST_CASE("UringFile: an asynchronous write, plain or durable, to a read-only file fails naming the path") {
   TempDir dir;
   auto ring = MakeRing();
   PosixFileSystem fs(ring.get());
@@ -100,10 +100,14 @@ TEST_CASE("UringFile: an asynchronous write to a read-only file fails naming the
   auto file = fs.Open(path, OpenMode::kReadOnly);
   REQUIRE(file.ok());
   absl::Status status = absl::UnknownError("not run");
+  absl::Status durable = absl::UnknownError("not run");
   (*file)->WriteAt(0, AsBytes("abc"), [&](absl::Status s) { status = s; });
+  (*file)->WriteDurablyAt(0, AsBytes("abc"), [&](absl::Status s) { durable = s; });
   RunUntilIdle(*ring);
   CHECK(status.code() == absl::StatusCode::kInternal);
   CHECK(status.message() == "write " + path + " at 0: Bad file descriptor (errno 9)");
+  CHECK(durable.code() == absl::StatusCode::kInternal);
+  CHECK(durable.message() == "durable write " + path + " at 0: Bad file descriptor (errno 9)");
 }
 
 TEST_CASE("UringFile: a read error reaches ReadAt as a Status") {
@@ -152,7 +156,7 @@ struct TinyTmpfs {
   bool mounted = false;
 };
 
-TEST_CASE("UringFile: writing past a full disk fails with ResourceExhausted, keeping what fit") {
+TEST_CASE("UringFile: writing past a full disk, plain or durable, fails with ResourceExhausted, keeping what fit") {
   TinyTmpfs tmpfs;
   REQUIRE_MESSAGE(tmpfs.mounted, "mounting a 64 KiB tmpfs needs root (CAP_SYS_ADMIN)");
   auto ring = MakeRing();
@@ -169,6 +173,12 @@ TEST_CASE("UringFile: writing past a full disk fails with ResourceExhausted, kee
   CHECK(status.code() == absl::StatusCode::kResourceExhausted);
   CHECK(status.message() == "write " + path + " at 0: No space left on device (errno 28)");
   CHECK(*(*file)->Size() == 64 * 1024);
+
+  absl::Status durable = absl::UnknownError("not run");
+  (*file)->WriteDurablyAt(64 * 1024, data, [&](absl::Status s) { durable = s; });
+  RunUntilIdle(*ring);
+  CHECK(durable.code() == absl::StatusCode::kResourceExhausted);
+  CHECK(durable.message() == "durable write " + path + " at 65536: No space left on device (errno 28)");
 
   const absl::Status blocking = (*file)->Write(64 * 1024, data);
   CHECK(blocking.code() == absl::StatusCode::kResourceExhausted);

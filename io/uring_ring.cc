@@ -4,6 +4,7 @@
 #include "io/uring_ring.h"
 
 #include <sys/eventfd.h>
+#include <sys/uio.h>  // RWF_DSYNC
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,7 +24,7 @@ namespace cairn::io {
 // its callback has been taken, and moves between the SQ and the overflow
 // queue, never in both.
 struct Ring::Request {
-  enum class Op : uint8_t { kWrite, kRead, kFdatasync };
+  enum class Op : uint8_t { kWrite, kDurableWrite, kRead, kFdatasync };
   Op op;
   int fd;
   uint64_t position;    // where the next transfer starts
@@ -77,6 +78,12 @@ void Ring::SubmitWrite(int fd, uint64_t pos, ByteSpan data, Completion done) {
   Enqueue(new Request{Request::Op::kWrite, fd, pos, data.data(), data.size(), 0, std::move(done)});
 }
 
+void Ring::SubmitDurableWrite(int fd, uint64_t pos, ByteSpan data, Completion done) {
+  CAIRN_CHECK(data.size() <= INT_MAX) << "write of " << data.size() << " bytes";
+  CAIRN_CHECK(done != nullptr);
+  Enqueue(new Request{Request::Op::kDurableWrite, fd, pos, data.data(), data.size(), 0, std::move(done)});
+}
+
 void Ring::SubmitRead(int fd, uint64_t pos, MutableByteSpan out, Completion done) {
   CAIRN_CHECK(out.size() <= INT_MAX) << "read of " << out.size() << " bytes";
   CAIRN_CHECK(done != nullptr);
@@ -107,6 +114,10 @@ bool Ring::Prepare(Request* request) {
   switch (request->op) {
     case Request::Op::kWrite:
       io_uring_prep_write(sqe, request->fd, request->data, length, request->position);
+      break;
+    case Request::Op::kDurableWrite:
+      io_uring_prep_write(sqe, request->fd, request->data, length, request->position);
+      sqe->rw_flags = RWF_DSYNC;
       break;
     case Request::Op::kRead:
       // The buffer came in as a MutableByteSpan; only the field is const.

@@ -40,6 +40,10 @@ class Ring {
   // position, so `done` gets data.size() or a negative errno. `data` must stay
   // valid until `done` runs; data.size() must fit in an int.
   void SubmitWrite(int fd, uint64_t pos, ByteSpan data, Completion done);
+  // SubmitWrite with RWF_DSYNC: `done` runs once the bytes and the metadata
+  // needed to read them back are durable, as after an fdatasync, but in one
+  // request where a write and an fdatasync take two io-wq round trips.
+  void SubmitDurableWrite(int fd, uint64_t pos, ByteSpan data, Completion done);
   // Reads up to out.size() bytes at `pos`; fewer only at end of file. `done`
   // gets the byte count or a negative errno.
   void SubmitRead(int fd, uint64_t pos, MutableByteSpan out, Completion done);

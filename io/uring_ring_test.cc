@@ -4,6 +4,9 @@
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/mman.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -108,6 +111,61 @@ TEST_CASE("Ring: fdatasync completes with 0") {
   CHECK(write_res == 7);
   CHECK(sync_res == 0);
   close(fd);
+}
+
+// Whether the page cache page holding byte `offset` of `fd` is dirty (written
+// but not yet on the disk), read from the kernel's own page flags: map the
+// page, find its frame in /proc/self/pagemap, and read KPF_DIRTY (bit 4) from
+// /proc/kpageflags. Both need root, as the test suite has (README).
+bool PageIsDirty(int fd, off_t offset) {
+  const long page = sysconf(_SC_PAGESIZE);
+  void* map = mmap(nullptr, page, PROT_READ, MAP_SHARED, fd, offset - offset % page);
+  CAIRN_CHECK(map != MAP_FAILED) << "mmap";
+  const volatile char touched = *static_cast<const char*>(map);  // fault the page in
+  (void)touched;
+  uint64_t entry = 0;
+  const int pagemap = OpenFile("/proc/self/pagemap", O_RDONLY);
+  CAIRN_CHECK(pread(pagemap, &entry, sizeof(entry), reinterpret_cast<uintptr_t>(map) / page * sizeof(entry)) ==
+              sizeof(entry));
+  close(pagemap);
+  munmap(map, page);
+  const uint64_t frame = entry & ((uint64_t{1} << 55) - 1);
+  CAIRN_CHECK((entry >> 63) == 1 && frame != 0) << "no page frame (pagemap needs CAP_SYS_ADMIN)";
+  uint64_t flags = 0;
+  const int kpageflags = OpenFile("/proc/kpageflags", O_RDONLY);
+  CAIRN_CHECK(pread(kpageflags, &flags, sizeof(flags), static_cast<off_t>(frame * sizeof(flags))) == sizeof(flags));
+  close(kpageflags);
+  return (flags >> 4) & 1;
+}
+
+TEST_CASE("Ring: a durable write leaves its pages clean on the disk, a plain write leaves them dirty") {
+  // Under /var/tmp, which is on a disk: tmpfs pages count as dirty forever.
+  char name[] = "/var/tmp/cairn-test-XXXXXX";
+  REQUIRE(mkdtemp(name) != nullptr);
+  const std::string dir = name;
+  struct statfs fs {};
+  REQUIRE(statfs(dir.c_str(), &fs) == 0);
+  REQUIRE_MESSAGE(fs.f_type != TMPFS_MAGIC, dir, " is a tmpfs: durability cannot be observed there");
+  const int fd = OpenFile(dir + "/f", O_RDWR | O_CREAT);
+  auto ring = MakeRing();
+  const std::string page_a(4096, 'a'), page_b(4096, 'b');
+  int plain = -1, durable = -1;
+  ring->SubmitWrite(fd, 0, AsBytes(page_a), [&](int res) { plain = res; });
+  RunUntilIdle(*ring);
+  ring->SubmitDurableWrite(fd, 4096, AsBytes(page_b), [&](int res) { durable = res; });
+  RunUntilIdle(*ring);
+  CHECK(plain == 4096);
+  CHECK(durable == 4096);
+  // Only the durable write's range is promised: the plain write's page may
+  // stay dirty, and does until writeback comes by (seconds later).
+  CHECK(PageIsDirty(fd, 0));
+  CHECK_FALSE(PageIsDirty(fd, 4096));
+  Buffer back(8192);
+  CHECK(pread(fd, back.data(), back.size(), 0) == 8192);
+  CHECK(AsStringView(back) == page_a + page_b);
+  close(fd);
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
 }
 
 TEST_CASE("Ring: a read past end of file returns only the bytes that exist") {

@@ -192,7 +192,7 @@ class LogRecovery {
     PartitionLog& log = log_;
     const std::shared_ptr<Segment>& last = log.segments_.rbegin()->second;
     log.log_end_offset_ = last->next_offset();
-    log.written_offset_ = log.durable_offset_ = log.log_end_offset_;
+    log.durable_offset_ = log.log_end_offset_;
     // What a crashed process left in the page cache is made durable before
     // anything is acknowledged on top of it.
     for (const auto& file : needs_sync_) RETURN_IF_ERROR(file->Flush());

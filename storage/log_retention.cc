@@ -75,7 +75,7 @@ absl::Status PartitionLog::DeleteRecordsBefore(Offset offset, Offset high_waterm
 }
 
 absl::Status PartitionLog::TruncateTo(Offset offset) {
-  if (!idle()) return absl::FailedPreconditionError("truncation while writes or a flush are in flight");
+  if (!idle()) return absl::FailedPreconditionError("truncation while writes are in flight");
   if (!failure_.ok()) return failure_;
   const int64_t target = offset.value();
   if (target >= log_end_offset_) return absl::OkStatus();
@@ -100,7 +100,7 @@ absl::Status PartitionLog::TruncateTo(Offset offset) {
     RETURN_IF_ERROR(keep->RemoveIndexFiles(*fs_));
   }
   log_end_offset_ = active()->next_offset();
-  written_offset_ = durable_offset_ = log_end_offset_;
+  durable_offset_ = log_end_offset_;
   if (log_start_offset_ > log_end_offset_) {
     // The batch holding the old start went too: the log starts at its end.
     log_start_offset_ = log_end_offset_;
@@ -113,7 +113,7 @@ absl::Status PartitionLog::TruncateTo(Offset offset) {
 }
 
 absl::Status PartitionLog::CloseCleanly() {
-  if (!idle()) return absl::FailedPreconditionError("close while writes or a flush are in flight");
+  if (!idle()) return absl::FailedPreconditionError("close while writes are in flight");
   if (!failure_.ok()) return failure_;
   RETURN_IF_ERROR(active()->WriteIndexFiles(*fs_));
   // The producer state as of the log end; Open uses it only if the log still

@@ -276,82 +276,30 @@ void PartitionLog::IssueWrites() {
   }
   write->issued = true;
   write_in_flight_ = true;
-  ++write_count_;
-  write->segment->file()->WriteAt(write->position, write->data,
-                                  [this, alive = alive_, write](absl::Status status) mutable {
-                                    if (*alive) OnWriteDone(write.get(), std::move(status));
-                                  });
+  ++flush_count_;
+  write->segment->file()->WriteDurablyAt(write->position, write->data,
+                                         [this, alive = alive_, write](absl::Status status) mutable {
+                                           if (*alive) OnWriteDone(write.get(), std::move(status));
+                                         });
 }
 
 void PartitionLog::OnWriteDone(PendingWrite* write, absl::Status status) {
   write->done = true;
   write_in_flight_ = false;
   if (!status.ok()) {
-    const std::shared_ptr<bool> alive = alive_;
-    GoOffline(absl::Status(status.code(), absl::StrCat("write to ", write->segment->path(), " at position ",
-                                                       write->position, ": ", status.message())));
-    if (!*alive) return;  // a failure callback destroyed the log
-  }
-  while (!writes_.empty() && writes_.front()->done) {
-    const PendingWrite& front = *writes_.front();
-    if (failure_.ok()) {
-      written_offset_ = front.next_offset;
-      front.segment->set_readable_bytes(front.position + front.data.size());
-    }
-    writes_.pop_front();
-  }
-  if (failure_.ok()) {
-    IssueWrites();
-    MaybeFlush();
-  } else {
-    RunIdleTasks();
-  }
-}
-
-void PartitionLog::MaybeFlush() {
-  if (flush_in_flight_ || !failure_.ok()) return;
-  if (written_offset_ <= durable_offset_) {
-    RunIdleTasks();
-    return;
-  }
-  const int64_t target = written_offset_;
-  // Every segment holding offsets in [durable_offset_, target): usually the
-  // active one, and the previous one right after a roll.
-  std::vector<std::shared_ptr<Segment>> to_sync;
-  for (auto it = segments_.find(SegmentFor(durable_offset_)->base_offset());
-       it != segments_.end() && it->first < target; ++it) {
-    const Segment& s = *it->second;
-    if (s.next_offset() > durable_offset_ && !s.empty()) to_sync.push_back(it->second);
-  }
-  CAIRN_CHECK(!to_sync.empty()) << "unflushed offsets " << durable_offset_ << ".." << target << " in no segment";
-  flush_in_flight_ = true;
-  ++flush_count_;
-  struct Cycle {
-    size_t remaining;
-    absl::Status first_error;
-  };
-  auto cycle = std::make_shared<Cycle>(Cycle{to_sync.size(), absl::OkStatus()});
-  for (const std::shared_ptr<Segment>& segment : to_sync) {
-    segment->file()->Sync([this, alive = alive_, cycle, segment, target](absl::Status status) {
-      if (!status.ok() && cycle->first_error.ok()) {
-        cycle->first_error = absl::Status(status.code(), absl::StrCat("fdatasync of ", segment->path(), ": ",
-                                                                      status.message()));
-      }
-      if (--cycle->remaining == 0 && *alive) OnFlushDone(target, cycle->first_error);
-    });
-  }
-}
-
-void PartitionLog::OnFlushDone(int64_t target, absl::Status status) {
-  flush_in_flight_ = false;
-  if (!status.ok()) {
     // Never retried: the pages that failed may already be gone (DESIGN.md §3).
+    std::erase_if(writes_, [](const std::shared_ptr<PendingWrite>& w) { return w->done; });
     const std::shared_ptr<bool> alive = alive_;
-    GoOffline(std::move(status));
-    if (*alive) RunIdleTasks();
+    GoOffline(absl::Status(status.code(), absl::StrCat("durable write to ", write->segment->path(),
+                                                       " at position ", write->position, ": ", status.message())));
+    if (*alive) RunIdleTasks();  // unless a failure callback destroyed the log
     return;
   }
-  durable_offset_ = std::max(durable_offset_, target);
+  // One write in flight at a time, so completions come in offset order.
+  CAIRN_CHECK(writes_.front().get() == write) << "durable write completed out of order in " << dir_;
+  durable_offset_ = write->next_offset;
+  write->segment->set_readable_bytes(write->position + write->data.size());
+  writes_.pop_front();
   std::vector<DurableCallback> done;
   while (!waiters_.empty() && waiters_.front().next_offset <= durable_offset_) {
     done.push_back(std::move(waiters_.front().callback));
@@ -365,8 +313,8 @@ void PartitionLog::OnFlushDone(int64_t target, absl::Status status) {
   for (DurableCallback& callback : done) std::move(callback)(absl::OkStatus());
   if (!*alive) return;  // a callback destroyed the log (e.g. deleted its topic)
   acknowledging_ = false;
-  IssueWrites();
-  MaybeFlush();
+  if (failure_.ok()) IssueWrites();
+  RunIdleTasks();
 }
 
 void PartitionLog::CloseOutDurableSegments() {
@@ -460,7 +408,7 @@ absl::StatusOr<ReadResult> PartitionLog::Read(Offset offset, size_t max_bytes, O
                                                          log_start_offset_, ", ", log_end_offset_, "]")),
                       ErrorReason::kOffsetOutOfRange);
   }
-  const int64_t upper = std::min(max_offset.value(), written_offset_);
+  const int64_t upper = std::min(max_offset.value(), durable_offset_);
   for (auto it = segments_.find(SegmentFor(offset.value())->base_offset());
        it != segments_.end() && offset.value() < upper; ++it) {
     if (it->second->next_offset() <= offset.value()) continue;  // a gap left by compaction
@@ -553,7 +501,7 @@ absl::StatusOr<RangeReadResult> PartitionLog::ReadRange(Offset offset, size_t ma
                                                          log_start_offset_, ", ", log_end_offset_, "]")),
                       ErrorReason::kOffsetOutOfRange);
   }
-  const int64_t upper = std::min(max_offset.value(), written_offset_);
+  const int64_t upper = std::min(max_offset.value(), durable_offset_);
   for (auto it = segments_.find(SegmentFor(offset.value())->base_offset());
        it != segments_.end() && offset.value() < upper; ++it) {
     if (it->second->next_offset() <= offset.value()) continue;  // a gap left by compaction

@@ -6,9 +6,10 @@
 // does its blocking I/O on any thread while the owner keeps appending.
 //
 // Durability: Append assigns offsets at once, writes asynchronously and calls
-// `on_durable` only after an fdatasync covering the batch completed. Concurrent
-// appends share flushes (group commit). Offsets become durable in order.
-// A write or fdatasync failure takes the log offline for writes: every
+// `on_durable` only once the batch is durable: each write is made durable by
+// itself (O_DSYNC, io::File::WriteDurablyAt), one at a time, and appends
+// queued meanwhile share the next one (group commit). Offsets become durable
+// in order. A failed write or sync takes the log offline for writes: every
 // unacknowledged append fails, later appends are refused, reads keep working,
 // and nothing is retried (an fsync error is never reported as success).
 #pragma once
@@ -140,10 +141,10 @@ class PartitionLog {
   absl::StatusOr<std::optional<TimestampLookup>> LookupTimestamp(int64_t timestamp) const;
 
   // Removes every batch from the one containing `offset` on (a follower
-  // truncating to its divergence point). FailedPrecondition while writes or a
-  // flush are in flight: call it from WhenIdle.
+  // truncating to its divergence point). FailedPrecondition while writes are
+  // in flight: call it from WhenIdle.
   absl::Status TruncateTo(Offset offset);
-  // Runs `task` once no write or flush is in flight (at once if idle).
+  // Runs `task` once no write is in flight or queued (at once if idle).
   void WhenIdle(absl::AnyInvocable<void() &&> task);
   // DeleteRecords: raises the log start offset and deletes the segments that
   // lie wholly below it. OutOfRange if `offset` > high watermark given.
@@ -193,8 +194,8 @@ class PartitionLog {
   const absl::Status& health() const { return failure_; }
   const std::string& dir() const { return dir_; }
   const LogConfig& config() const { return config_; }
+  // Durable writes issued, each one fdatasync-equivalent (group commits).
   int64_t flush_count() const { return flush_count_; }
-  int64_t write_count() const { return write_count_; }
 
  private:
   friend class LogRecovery;
@@ -222,14 +223,12 @@ class PartitionLog {
   absl::StatusOr<std::shared_ptr<Segment>> CreateSegment(int64_t base_offset);
   void IssueWrites();
   void OnWriteDone(PendingWrite* write, absl::Status status);
-  void MaybeFlush();
-  void OnFlushDone(int64_t target, absl::Status status);
   void CloseOutDurableSegments();
   // Fails every waiting append; their callbacks run last and may destroy the
   // log, so callers check alive_ afterwards.
   void GoOffline(absl::Status status);
   void RunIdleTasks();
-  bool idle() const { return writes_.empty() && !flush_in_flight_; }
+  bool idle() const { return writes_.empty(); }
   absl::Status PersistEpochs();
   absl::Status PersistRecoveryPoint(int64_t offset);
   // Rebuilds the producer state by replaying every batch header of the log.
@@ -258,8 +257,7 @@ class PartitionLog {
   ProducerStateManager producers_;
   int64_t log_start_offset_ = 0;
   int64_t log_end_offset_ = 0;
-  int64_t written_offset_ = 0;   // all writes below have completed
-  int64_t durable_offset_ = 0;   // all writes below are fdatasync'ed
+  int64_t durable_offset_ = 0;  // all writes below have completed and are durable
   // Persisted. Everything before it was durable when it was written, so a bad
   // batch there is corruption; after it, a bad batch may be a torn write.
   int64_t recovery_point_ = 0;
@@ -269,21 +267,17 @@ class PartitionLog {
   std::deque<std::shared_ptr<PendingWrite>> writes_;
   std::deque<Waiter> waiters_;
   std::vector<absl::AnyInvocable<void() &&>> idle_tasks_;
-  // One fdatasync at a time per log, even though a second one started while
-  // the first runs would cut a batch's wait from up to two flushes to one:
-  // concurrent fdatasyncs through one open file share its write-back error
-  // cursor, so one of them can return success for pages whose EIO the other
-  // consumed, and acknowledging on that success would lose data.
-  bool flush_in_flight_ = false;
-  // One write at a time per log: queued appends are coalesced into the next
-  // write, because concurrent writes to one file serialise in the kernel and
-  // each costs an io_uring worker round trip.
+  // One write at a time per log, each made durable by itself (O_DSYNC, see
+  // io::File::WriteDurablyAt): queued appends are coalesced into the next
+  // write, which is the group commit. One at a time also because concurrent
+  // syncs through one open file share its write-back error cursor, so one
+  // of them can return success for pages whose EIO the other consumed, and
+  // acknowledging on that success would lose data.
   bool write_in_flight_ = false;
   // Set while acknowledgement callbacks run: the appends they make are
   // queued and issued together afterwards, as one write.
   bool acknowledging_ = false;
   int64_t flush_count_ = 0;
-  int64_t write_count_ = 0;
   // Offset up to which the last compaction cleaned.
   int64_t cleaned_offset_ = 0;
   absl::Status failure_;

@@ -151,6 +151,28 @@ TEST_CASE("SimDisk: an asynchronous sync failure reaches the callback") {
   CHECK(Text(disk.DurableContents("log")).empty());
 }
 
+TEST_CASE("SimDisk: a durable write is durable when its callback runs, and reports a failing sync") {
+  SimScheduler scheduler;
+  SimDisk disk(&scheduler);
+  auto file = OpenOrDie(disk, "log");
+  std::optional<absl::Status> first;
+  file->WriteDurablyAt(0, AsBytes("acked"), [&](absl::Status status) { first = status; });
+  CHECK_FALSE(first.has_value());  // never inline
+  scheduler.RunUntilIdle();
+  REQUIRE(first.has_value());
+  CHECK(first->ok());
+  CHECK(Text(disk.DurableContents("log")) == "acked");
+
+  disk.FailNextSyncs(1);
+  std::optional<absl::Status> second;
+  file->WriteDurablyAt(5, AsBytes("-lost"), [&](absl::Status status) { second = status; });
+  scheduler.RunUntilIdle();
+  REQUIRE(second.has_value());
+  CHECK(second->code() == absl::StatusCode::kInternal);
+  disk.Crash(SimDisk::CrashMode::kLoseUnsynced);
+  CHECK(Text(disk.Contents("log")) == "acked");
+}
+
 TEST_CASE("SimDisk: a write past the capacity fails with ENOSPC and stores nothing") {
   SimScheduler scheduler;
   SimDisk disk(&scheduler);
