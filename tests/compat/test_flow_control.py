@@ -362,8 +362,14 @@ class ProduceQuota(BrokerTestCase):
         self.assertLess(elapsed, 60.0)
         print("1 MB produced in %.1f s; throttle times (ms): %s" % (elapsed, throttles[:5]))
         with lock:
-            self.assertTrue(throttles, "no produce response carried throttle_time_ms > 0")
-            self.assertTrue(all(t > 0 for t in throttles))
+            positive = [t for t in throttles if t > 0]
+            self.assertGreaterEqual(len(positive), 5, "produce responses carrying throttle_time_ms > 0: %s" % throttles)
+            # librdkafka reports a 0 only to say that throttling ended (the
+            # first response under the quota after throttled ones), so a 0
+            # never comes first and never twice in a row: a producer held at
+            # the quota legitimately dips under it between throttled requests.
+            for previous, current in zip([0.0] + throttles, throttles):
+                self.assertTrue(current > 0 or previous > 0, "throttle events: %s" % throttles)
         # The consumer's client id has no quota: reading back is not throttled.
         self.assertEqual(consume_all(self.broker, topic, len(values)), values)
 
