@@ -51,9 +51,16 @@ void PinCurrentThread(int shard_id, int cpu) {
 }  // namespace
 
 struct Shard::Loop {
+  // An io_context whose shutdown (destroying every pending handler, the
+  // services kept) ShardRuntime::Stop can call before freeing any shard.
+  struct Context : asio::io_context {
+    using asio::io_context::io_context;
+    using asio::execution_context::shutdown;
+  };
+
   explicit Loop(int fd) : event_fd(context, fd) {}
 
-  asio::io_context context{1};  // one thread runs it: lets Asio skip locking
+  Context context{1};  // one thread runs it: lets Asio skip locking
   // A dup of the ring's eventfd (the descriptor closes what it holds).
   asio::posix::stream_descriptor event_fd;
   uint64_t event_count = 0;
@@ -111,16 +118,39 @@ void Shard::Run(int cpu) {
   loop_->context.run();  // until RequestStop's task
   // Drain: every accepted ring request completes and its callback runs here,
   // as do the tasks those callbacks post; unexpired timers are left behind.
+  RunUntilIdle();
+  asio::error_code ignored;
+  loop_->event_fd.close(ignored);
+  current_shard = nullptr;
+}
+
+bool Shard::RunUntilIdle() {
+  bool ran_any = false;
   for (;;) {
     loop_->context.restart();
     const size_t ran = loop_->context.poll();
     const bool io_pending = ring_->in_flight() > 0;
     if (io_pending) ring_->WaitAndProcess();
-    if (!io_pending && ran == 0) break;
+    if (!io_pending && ran == 0) return ran_any;
+    ran_any = true;
   }
-  asio::error_code ignored;
-  loop_->event_fd.close(ignored);
-  current_shard = nullptr;
+}
+
+bool Shard::RunLeftoverWork() {
+  CAIRN_CHECK(!thread_.joinable()) << "shard " << id_ << ": RunLeftoverWork while its thread runs";
+  Shard* const previous = current_shard;
+  current_shard = this;  // the work below checks it runs on its shard
+  const bool ran = RunUntilIdle();
+  current_shard = previous;
+  return ran;
+}
+
+void Shard::DiscardPendingHandlers() {
+  CAIRN_CHECK(!thread_.joinable()) << "shard " << id_ << ": DiscardPendingHandlers while its thread runs";
+  Shard* const previous = current_shard;
+  current_shard = this;  // destructors may check the shard they belong to
+  loop_->context.shutdown();
+  current_shard = previous;
 }
 
 void Shard::ArmEventFd() {
@@ -160,6 +190,17 @@ absl::Status ShardRuntime::Start(int shard_count, unsigned queue_depth) {
 void ShardRuntime::Stop() {
   for (auto& shard : shards_) shard->RequestStop();
   for (auto& shard : shards_) shard->Join();
+  // A shard that finished first can still be sent work by one that was
+  // draining (a cross-shard call, its reply). Run it here, shard by shard,
+  // until a whole pass finds nothing: no posted task is dropped unrun.
+  for (bool ran = true; ran;) {
+    ran = false;
+    for (auto& shard : shards_) ran = shard->RunLeftoverWork() || ran;
+  }
+  // Unexpired timers' handlers remain. What they capture may own objects of
+  // another shard (a reply callback holding a session and its timer): destroy
+  // them all while every shard's Asio services still exist, then the shards.
+  for (auto& shard : shards_) shard->DiscardPendingHandlers();
   shards_.clear();
 }
 

@@ -39,8 +39,8 @@ class Shard {
   void Start(int cpu);
   // Asks the loop to stop once the tasks posted so far have run; returns at
   // once. The thread then finishes every in-flight ring request (running its
-  // callback and whatever that posts) and exits. Timers still pending are
-  // abandoned, and tasks posted after the thread exits never run.
+  // callback and whatever that posts) and exits. Tasks posted after that wait
+  // for RunLeftoverWork(); pending timers wait for DiscardPendingHandlers().
   void RequestStop();
   // Waits for the thread to exit. RequestStop() first.
   void Join();
@@ -48,6 +48,14 @@ class Shard {
     RequestStop();
     Join();
   }
+  // After Join(), on the calling thread (which acts as the shard meanwhile):
+  // runs the tasks posted since the thread exited and completes every ring
+  // request they start, with all that follows. Returns whether anything ran.
+  bool RunLeftoverWork();
+  // After Join(): destroys every handler still waiting (unexpired timers'),
+  // with what it captured. The Asio services stay until the Shard goes, so
+  // captured objects of other shards can still be destroyed safely.
+  void DiscardPendingHandlers();
 
   // Runs `task` on the shard thread, later — never inline, even on the shard.
   void Post(Task task);
@@ -65,6 +73,9 @@ class Shard {
 
   Shard(int id, std::unique_ptr<Ring> ring, std::unique_ptr<Loop> loop);
   void Run(int cpu);
+  // Runs ready handlers and waits for ring completions until neither is left;
+  // returns whether anything ran.
+  bool RunUntilIdle();
   void ArmEventFd();
 
   const int id_;
@@ -86,7 +97,9 @@ class ShardRuntime {
   // Creates and starts `shard_count` shards; shard i runs on the
   // (i mod n)-th CPU the process may use.
   absl::Status Start(int shard_count, unsigned queue_depth = Ring::kDefaultQueueDepth);
-  // Drains and stops every shard (see Shard::RequestStop), then joins them.
+  // Drains and stops every shard (see Shard::RequestStop), joins them, runs
+  // what shards posted to each other meanwhile until none is left, and frees
+  // the shards only after every shard's pending handlers are gone.
   void Stop();
 
   Shard& shard(int i);

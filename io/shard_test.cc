@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/check.h"
+#include "io/timer.h"
 
 namespace cairn::io {
 namespace {
@@ -104,6 +105,66 @@ TEST_CASE("ShardRuntime: Stop waits for in-flight writes and runs their callback
   close(fd);
   std::error_code ignored;
   std::filesystem::remove_all(name, ignored);
+}
+
+TEST_CASE("ShardRuntime: a task posted to a shard whose thread has already finished still runs at Stop, as that "
+          "shard") {
+  ShardRuntime runtime;
+  REQUIRE(runtime.Start(2).ok());
+  std::atomic<int> ran_as = -1;
+  runtime.Post(0, [&] {
+    // Shard 1 gets its stop request now and, idle, finishes long before this
+    // sleep ends; shard 0's stop request waits behind this task.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    Shard& self = *Shard::Current();
+    runtime.Post(1, [&ran_as, &self] {
+      ran_as = Shard::Current() == nullptr ? -2 : Shard::Current()->id();
+      // The answer goes back to shard 0, which has finished by now too.
+      self.Post([&ran_as] { ran_as = ran_as * 10 + (Shard::Current() == nullptr ? 9 : Shard::Current()->id()); });
+    });
+  });
+  runtime.Stop();
+  CHECK(ran_as == 10);  // ran on shard 1, then its reply on shard 0
+}
+
+// An object living on shard 0 (it owns a timer of shard 0's io_context).
+struct OnShardZero {
+  explicit OnShardZero(Shard& shard) : timer(shard) {}
+  Timer timer;
+};
+
+// Kept alive only by its own pending timer's handler, like an operation
+// waiting for its deadline; it holds an object of another shard.
+struct WaitingOnShardOne : std::enable_shared_from_this<WaitingOnShardOne> {
+  explicit WaitingOnShardOne(Shard& shard) : timer(shard) {}
+  Timer timer;
+  std::shared_ptr<OnShardZero> other_shard_object;
+};
+
+TEST_CASE("ShardRuntime: Stop destroys every shard's abandoned timer handlers before it frees any shard") {
+  std::weak_ptr<OnShardZero> watched;
+  {
+    ShardRuntime runtime;
+    REQUIRE(runtime.Start(2).ok());
+    std::promise<void> armed;
+    runtime.Post(0, [&] {
+      auto object = std::make_shared<OnShardZero>(*Shard::Current());
+      watched = object;
+      runtime.Post(1, [&armed, object = std::move(object)]() mutable {
+        auto waiting = std::make_shared<WaitingOnShardOne>(*Shard::Current());
+        waiting->other_shard_object = std::move(object);
+        waiting->timer.ExpireAfter(std::chrono::hours(1), [waiting](absl::Status) {});
+        armed.set_value();
+      });
+    });
+    armed.get_future().get();
+    // Shard 1's abandoned handler owns the last reference to shard 0's
+    // object. Freeing shard 0 before that handler is gone would leave the
+    // object's timer pointing into a freed io_context (ASan: use after free).
+    runtime.Stop();
+    CHECK(watched.expired());
+  }
+  CHECK(watched.expired());
 }
 
 }  // namespace
