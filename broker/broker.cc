@@ -30,6 +30,15 @@ auto RunOn(io::Shard& shard, F task) {
   return future.get();
 }
 
+// Runs `task` on `shard` and waits until it calls the function it is given,
+// which it may do later, from a callback on that shard (shutdown only).
+void RunOnUntilDone(io::Shard& shard, absl::AnyInvocable<void(absl::AnyInvocable<void() &&>) &&> task) {
+  std::promise<void> finished;
+  auto future = finished.get_future();
+  shard.Post([&task, &finished]() mutable { std::move(task)([&finished] { finished.set_value(); }); });
+  future.get();
+}
+
 // The first listener named in controller.listener.names, if any.
 std::optional<Listener> ControllerListener(const ServerConfig& config) {
   for (const Listener& listener : config.listeners) {
@@ -323,10 +332,11 @@ void Broker::Stop() {
   // The admin listener goes first (readiness probes see the node leave), on
   // its shard like every Asio object.
   if (admin_) RunOn(runtime_.shard(0), [&] { admin_.reset(); return 0; });
+  // First nothing new arrives: on every shard the listeners, the sessions,
+  // maintenance and the group coordinators go, with their Asio objects
+  // (after the runtime stops, their io_context is gone).
   for (auto& server : shards_) {
     RunOn(runtime_.shard(server->context->shard_id()), [&]() {
-      // Everything holding Asio objects goes now, on its shard: after the
-      // runtime stops, their io_context is gone.
       server->listeners.clear();
       server->sessions.clear();
       if (server->maintenance) server->maintenance->Stop();
@@ -335,12 +345,24 @@ void Broker::Stop() {
         server->context->groups().Stop();
         server->context->set_groups(nullptr);  // its timers belong to this shard
       }
-      if (server->context->logs_ready()) {
-        if (absl::Status closed = server->context->logs().CloseAll(); !closed.ok()) {
-          CAIRN_LOG(kError) << "shard " << server->context->shard_id() << ": unclean close: " << closed;
-        }
-      }
       return 0;
+    });
+  }
+  // Then the appends already accepted become durable (and are answered), and
+  // the logs close cleanly: the next start needs no recovery scan.
+  for (auto& server : shards_) {
+    RunOnUntilDone(runtime_.shard(server->context->shard_id()), [&](absl::AnyInvocable<void() &&> done) {
+      if (!server->context->logs_ready()) {
+        std::move(done)();
+        return;
+      }
+      const int shard_id = server->context->shard_id();
+      server->context->logs().CloseAllWhenIdle([shard_id, done = std::move(done)](absl::Status closed) mutable {
+        if (!closed.ok()) {
+          CAIRN_LOG(kError) << "shard " << shard_id << ": unclean close: " << closed;
+        }
+        std::move(done)();
+      });
     });
   }
   // The controller side goes last, on shard 0: the lifecycle's timer, the

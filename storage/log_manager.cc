@@ -189,4 +189,29 @@ absl::Status LogManager::CloseAll() {
   return first_error;
 }
 
+void LogManager::CloseAllWhenIdle(absl::AnyInvocable<void(absl::Status) &&> done) {
+  // One count per partition plus one for this call, so `done` runs once,
+  // after the last partition (at once when all are idle already).
+  struct Waiting {
+    Waiting(size_t count, absl::AnyInvocable<void(absl::Status) &&> callback)
+        : remaining(count), done(std::move(callback)) {}
+    // A partition deleted meanwhile drops its waiting task: answer anyway,
+    // rather than leave the caller waiting for ever.
+    ~Waiting() {
+      if (done) std::move(done)(absl::AbortedError("a partition was deleted while the logs were closing"));
+    }
+    size_t remaining;
+    absl::AnyInvocable<void(absl::Status) &&> done;
+  };
+  auto waiting = std::make_shared<Waiting>(logs_.size() + 1, std::move(done));
+  auto one_idle = [this, waiting] {
+    if (--waiting->remaining > 0) return;
+    auto callback = std::move(waiting->done);
+    waiting->done = nullptr;
+    std::move(callback)(CloseAll());
+  };
+  for (auto& [tp, entry] : logs_) entry.log->WhenIdle(one_idle);
+  one_idle();
+}
+
 }  // namespace cairn::storage

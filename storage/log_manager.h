@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "common/ids.h"
@@ -65,6 +66,11 @@ class LogManager {
   int CheckpointRecoveryPoints();
   // Clean close of every idle partition: the next start needs no scan.
   absl::Status CloseAll();
+  // Waits until every partition's writes in flight and queued are durable
+  // (or failed), then CloseAll() and `done` with its result. A shutdown calls
+  // it once nothing appends any more; a partition that gets a new write
+  // meanwhile is reported by CloseAll() as not closed cleanly.
+  void CloseAllWhenIdle(absl::AnyInvocable<void(absl::Status) &&> done);
 
  private:
   LogManager(io::FileSystem* fs, Options options, const Clock* clock);

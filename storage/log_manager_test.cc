@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "io/sim/sim_disk.h"
+#include "storage/segment_files.h"
 #include "storage/testing/log_fixture.h"
 
 namespace cairn::storage {
@@ -135,6 +136,64 @@ TEST_CASE("LogManager: maintenance applies retention to every partition") {
   CHECK(stats.errors == 0);
   CHECK(log->log_start_offset() == Offset(1));
   CHECK(manager->CheckpointRecoveryPoints() == 0);
+}
+
+TEST_CASE("LogManager: CloseAllWhenIdle closes only after the writes in flight are durable, and closes cleanly") {
+  using KV = std::vector<std::pair<std::optional<std::string>, std::optional<std::string>>>;
+  ManagerFixture f;
+  {
+    auto manager = f.Open();
+    auto log = manager->Create({"orders", 0}, LogConfig{});
+    REQUIRE(log.ok());
+    REQUIRE(manager->Create({"orders", 1}, LogConfig{}).ok());  // idle throughout
+    int durable = 0;
+    for (int i = 0; i < 3; ++i) {
+      REQUIRE((*log)->Append(MakeRecordBatch(KV{{std::nullopt, "order-" + std::to_string(i)}}), LeaderEpoch(0),
+                             [&](absl::Status s) { durable += s.ok(); })
+                  .ok());
+    }
+    std::optional<absl::Status> closed;
+    manager->CloseAllWhenIdle([&](absl::Status s) { closed = s; });
+    CHECK_FALSE(closed.has_value());  // the writes have not completed yet
+    CHECK(manager->Find({"orders", 0}) != nullptr);
+    f.scheduler.RunUntilIdle();
+    CHECK(durable == 3);
+    REQUIRE(closed.has_value());
+    CHECK_MESSAGE(closed->ok(), closed->ToString());
+    CHECK(manager->Partitions().empty());
+  }
+  // The clean close left the producer state as of the log end (offset 3).
+  bool snapshot_at_end = false;
+  for (const std::string dir : {"/disk1/orders-0", "/disk2/orders-0"}) {
+    if (!f.disk.Exists(dir).value_or(false)) continue;
+    snapshot_at_end = f.disk.Exists(SegmentPath(dir, 3, kProducerSnapshotSuffix)).value_or(false);
+  }
+  CHECK(snapshot_at_end);
+  auto manager = f.Open();
+  PartitionLog* log = manager->Find({"orders", 0});
+  REQUIRE(log != nullptr);
+  CHECK(log->log_end_offset() == Offset(3));
+}
+
+TEST_CASE("LogManager: CloseAllWhenIdle answers Aborted when a busy partition is deleted while it waits") {
+  using KV = std::vector<std::pair<std::optional<std::string>, std::optional<std::string>>>;
+  ManagerFixture f;
+  auto manager = f.Open();
+  auto log = manager->Create({"orders", 0}, LogConfig{});
+  REQUIRE(log.ok());
+  std::optional<absl::Status> appended;
+  REQUIRE((*log)->Append(MakeRecordBatch(KV{{std::nullopt, "lost"}}), LeaderEpoch(0),
+                         [&](absl::Status s) { appended = s; })
+              .ok());
+  std::optional<absl::Status> closed;
+  manager->CloseAllWhenIdle([&](absl::Status s) { closed = s; });
+  CHECK_FALSE(closed.has_value());
+  REQUIRE(manager->Delete({"orders", 0}).ok());
+  REQUIRE(closed.has_value());
+  CHECK(closed->code() == absl::StatusCode::kAborted);
+  REQUIRE(appended.has_value());
+  CHECK_FALSE(appended->ok());  // answered, never dropped
+  f.scheduler.RunUntilIdle();
 }
 
 }  // namespace

@@ -364,10 +364,16 @@ void PartitionLog::WhenIdle(absl::AnyInvocable<void() &&> task) {
 }
 
 void PartitionLog::RunIdleTasks() {
+  const std::shared_ptr<bool> alive = alive_;
   while (idle() && !idle_tasks_.empty()) {
     auto tasks = std::move(idle_tasks_);
     idle_tasks_.clear();
-    for (auto& task : tasks) std::move(task)();
+    for (auto& task : tasks) {
+      std::move(task)();
+      // A task may destroy the log (closing every log at shutdown); the
+      // tasks after it belonged to the log and go with it.
+      if (!*alive) return;
+    }
   }
 }
 

@@ -144,7 +144,8 @@ class PartitionLog {
   // truncating to its divergence point). FailedPrecondition while writes are
   // in flight: call it from WhenIdle.
   absl::Status TruncateTo(Offset offset);
-  // Runs `task` once no write is in flight or queued (at once if idle).
+  // Runs `task` once no write is in flight or queued (at once if idle). A
+  // task may destroy the log; the tasks queued after it are then dropped.
   void WhenIdle(absl::AnyInvocable<void() &&> task);
   // DeleteRecords: raises the log start offset and deletes the segments that
   // lie wholly below it. OutOfRange if `offset` > high watermark given.
