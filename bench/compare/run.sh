@@ -4,9 +4,10 @@
 #   1. installs the missing Debian packages (servers, client libraries, matplotlib);
 #   2. builds cairnd and the drivers of bench/compare;
 #   3. one system at a time: starts it on free loopback ports with its data in
-#      a fresh directory under the same parent (the same filesystem for all),
-#      drives it at 100 B and 1 KiB (same bytes, connections and window for
-#      all), then at one fixed offered load, and stops it;
+#      a fresh directory under the same parent (the same filesystem for all)
+#      and drives it at 100 B and 1 KiB (same bytes, connections and window
+#      for all); then, every server still up, drives each at one fixed
+#      offered load, in interleaved rounds; then stops them all;
 #   4. measures write+fdatasync at Cairn's bytes per fsync and loopback TCP;
 #   5. writes the table (Markdown, JSON) and the plot, prints ratios to Cairn.
 # Every server it started is stopped on exit, error or Ctrl-C.
@@ -17,13 +18,14 @@ usage() {
 usage: bench/compare/run.sh [--quick] [--no-install] [--no-build] [--no-docs] [--tmp DIR]
                             [--systems cairn,redis,nats,rabbitmq] [--connections N]
                             [--total-bytes N] [--window-bytes N] [--rate RECORDS_PER_S] [--rate-seconds S]
-  --quick         32 MiB per run, 3 s at the fixed load; does not touch the docs
+                            [--rate-rounds N]
+  --quick         32 MiB per run, one round of 3 s at the fixed load; does not touch the docs
   --no-install    do not apt-get install missing packages
   --no-build      use the binaries already in the build directory
   --no-docs       do not rewrite docs/benchmarks.md and docs/img/compare.png
   --tmp DIR       parent of the data directories (default /tmp)
 Defaults: 4 connections, 256M per run, 1M unacknowledged per connection,
-20000 records/s of 1 KiB for 10 s at the fixed load.
+20000 records/s of 1 KiB at the fixed load in 3 rounds of 10 s per system.
 Environment: BUILD_DIR (default build/release), OUT_DIR (default BUILD_DIR/compare),
 CAIRND (default BUILD_DIR/app/cairnd).
 USAGE
@@ -35,11 +37,11 @@ build_dir="${BUILD_DIR:-$root/build/release}"
 out_dir="${OUT_DIR:-$build_dir/compare}"
 install=1 build=1 docs=1 tmp_parent=/tmp
 systems="cairn,redis,nats,rabbitmq"
-connections=4 total_bytes=256M window_bytes=1M rate=20000 rate_seconds=10
+connections=4 total_bytes=256M window_bytes=1M rate=20000 rate_seconds=10 rate_rounds=3
 command_line="${CAIRND:+CAIRND=$CAIRND }${BUILD_DIR:+BUILD_DIR=$BUILD_DIR }bench/compare/run.sh $*"
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --quick) total_bytes=32M rate_seconds=3 docs=0; shift ;;
+    --quick) total_bytes=32M rate_seconds=3 rate_rounds=1 docs=0; shift ;;
     --no-install) install=0; shift ;;
     --no-build) build=0; shift ;;
     --no-docs) docs=0; shift ;;
@@ -50,6 +52,7 @@ while [[ $# -gt 0 ]]; do
     --window-bytes) window_bytes="$2"; shift 2 ;;
     --rate) rate="$2"; shift 2 ;;
     --rate-seconds) rate_seconds="$2"; shift 2 ;;
+    --rate-rounds) rate_rounds="$2"; shift 2 ;;
     *) usage ;;
   esac
 done
@@ -151,20 +154,37 @@ run_driver() {
   driver_pid=""
 }
 
-# drive SYSTEM DRIVER PORT PID: the throughput runs at both sizes, then the fixed load.
-drive() {
-  local system=$1 driver=$2 port=$3 pid=$4 size
+# Every started system: its driver, port and server pid, by name, in order.
+started=()
+declare -A driver_of port_of pid_of
+
+# throughput SYSTEM: both record sizes, with the server's fsyncs counted.
+throughput() {
+  local system=$1 size
   for size in 100 1024; do
     log "$system: $size B records, $total_bytes, $connections connections, $window_bytes window each"
-    run_driver "$work/results/$system-$size.json" "$bin/$driver" --port "$port" --name "cmp-$size" \
-      --record-bytes "$size" --total-bytes "$total_bytes" --connections "$connections" \
-      --window-bytes "$window_bytes" --server-pid "$pid" --perf-data "$work/perf.data"
+    run_driver "$work/results/$system-$size.json" "$bin/${driver_of[$system]}" --port "${port_of[$system]}" \
+      --name "cmp-$size" --record-bytes "$size" --total-bytes "$total_bytes" --connections "$connections" \
+      --window-bytes "$window_bytes" --server-pid "${pid_of[$system]}" --perf-data "$work/perf.data"
     /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("   %.0f records/s, %.1f MB/s, p50 %.2f ms, p99 %.2f ms, fsyncs %d" % (d["records_per_s"], d["mb_per_s"], d["latency_p50_ms"], d["latency_p99_ms"], d.get("server_fsyncs", -1)))' "$work/results/$system-$size.json" >&2
   done
-  log "$system: fixed load, $rate records/s of 1024 B for $rate_seconds s"
-  run_driver "$work/results/$system-rate.json" "$bin/$driver" --port "$port" --name "cmp-rate" --record-bytes 1024 \
-    --rate "$rate" --seconds "$rate_seconds" --connections "$connections" --window-bytes "$window_bytes"
-  /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("   p50 %.2f ms, p99 %.2f ms, max %.2f ms" % (d["latency_p50_ms"], d["latency_p99_ms"], d["latency_max_ms"]))' "$work/results/$system-rate.json" >&2
+}
+
+# fixed_load SYSTEM ROUND: one round at the fixed offered load.
+fixed_load() {
+  local system=$1 round=$2 out="$work/results/rounds/$1-rate-$2.json"
+  log "$system: fixed load round $round of $rate_rounds, $rate records/s of 1024 B for $rate_seconds s"
+  run_driver "$out" "$bin/${driver_of[$system]}" --port "${port_of[$system]}" --name "cmp-rate-$round" \
+    --record-bytes 1024 --rate "$rate" --seconds "$rate_seconds" --connections "$connections" \
+    --window-bytes "$window_bytes"
+  /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("   p50 %.2f ms, p99 %.2f ms, max %.2f ms" % (d["latency_p50_ms"], d["latency_p99_ms"], d["latency_max_ms"]))' "$out" >&2
+}
+
+# started_system SYSTEM DRIVER PORT PID: records a server that is up, then
+# measures its throughput while the others started before it sit idle.
+started_system() {
+  started+=("$1"); driver_of[$1]=$2; port_of[$1]=$3; pid_of[$1]=$4
+  throughput "$1"
 }
 
 if has cairn; then
@@ -180,8 +200,7 @@ if has cairn; then
     kill -0 "$pid" || { cat "$work/cairn.log" >&2; exit 1; }
     sleep 0.1
   done
-  drive cairn cairn_compare "$port" "$pid"
-  stop_server "$pid"
+  started_system cairn cairn_compare "$port" "$pid"
 fi
 
 if has redis; then
@@ -201,8 +220,7 @@ EOF
   redis-server "$work/config/redis.conf" > "$work/redis.log" 2>&1 &
   server_pids+=($!); pid=$!
   wait_port "$port" 30
-  drive redis redis_compare "$port" "$pid"
-  stop_server "$pid"
+  started_system redis redis_compare "$port" "$pid"
 fi
 
 if has nats; then
@@ -217,13 +235,13 @@ EOF
   nats-server -c "$work/config/nats.conf" > "$work/nats.log" 2>&1 &
   server_pids+=($!); pid=$!
   wait_port "$port" 30
-  drive nats nats_compare "$port" "$pid"
-  stop_server "$pid"
+  started_system nats nats_compare "$port" "$pid"
 fi
 
+rabbitmq_script_pid=""
 if has rabbitmq; then
   port=$(free_port) dist_port=$(free_port) epmd_port=$(free_port)
-  node="cairn-compare-$$@localhost"
+  rabbitmq_node="cairn-compare-$$@localhost"
   mkdir -p "$work/rabbitmq/home"
   cat > "$work/config/rabbitmq.conf" <<EOF
 listeners.tcp.1 = 127.0.0.1:$port
@@ -232,24 +250,47 @@ EOF
   : > "$work/config/rabbitmq-enabled-plugins"
   # Its own node name, ports, epmd and Erlang cookie (HOME), so it cannot
   # meet a packaged instance.
-  export HOME="$work/rabbitmq/home" ERL_EPMD_PORT="$epmd_port" RABBITMQ_NODENAME="$node"
+  export HOME="$work/rabbitmq/home" ERL_EPMD_PORT="$epmd_port" RABBITMQ_NODENAME="$rabbitmq_node"
   export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$port" RABBITMQ_DIST_PORT="$dist_port"
   export RABBITMQ_CONFIG_FILE="$work/config/rabbitmq.conf" RABBITMQ_ENABLED_PLUGINS_FILE="$work/config/rabbitmq-enabled-plugins"
   export RABBITMQ_MNESIA_BASE="$work/rabbitmq/mnesia" RABBITMQ_LOG_BASE="$work/rabbitmq/log"
   export RABBITMQ_PID_FILE="$work/rabbitmq/pid"
   log "start rabbitmq-server on 127.0.0.1:$port"
   /usr/lib/rabbitmq/bin/rabbitmq-server > "$work/rabbitmq.log" 2>&1 &
-  server_pids+=($!); script_pid=$!
+  server_pids+=($!); rabbitmq_script_pid=$!
   wait_port "$port" 120
   beam=$(cat "$work/rabbitmq/pid")
   server_pids+=("$beam")
-  drive rabbitmq rabbitmq_compare "$port" "$beam"
-  /usr/lib/rabbitmq/bin/rabbitmqctl -n "$node" stop >/dev/null 2>&1 || true
-  stop_server "$beam"
-  stop_server "$script_pid"
-  ERL_EPMD_PORT="$epmd_port" epmd -kill >/dev/null 2>&1 || true
-  epmd_port=""
+  started_system rabbitmq rabbitmq_compare "$port" "$beam"
 fi
+
+# The fixed load, in rounds: each round drives every system once, the order
+# shifted by one each round, so that a busy spell of this shared machine
+# falls on all systems alike rather than on whichever ran then. Each
+# system's result is its round with the median p99.
+mkdir -p "$work/results/rounds"
+for round in $(seq "$rate_rounds"); do
+  n=${#started[@]}
+  for i in $(seq 0 $(( n - 1 ))); do
+    fixed_load "${started[$(( (i + round - 1) % n ))]}" "$round"
+  done
+done
+for system in "${started[@]}"; do
+  /usr/bin/python3 "$root/bench/compare/median_round.py" "$work/results/rounds/$system-rate-"*.json \
+    > "$work/results/$system-rate.json"
+done
+
+for system in "${started[@]}"; do
+  if [[ $system == rabbitmq ]]; then
+    /usr/lib/rabbitmq/bin/rabbitmqctl -n "$rabbitmq_node" stop >/dev/null 2>&1 || true
+    stop_server "${pid_of[$system]}"
+    stop_server "$rabbitmq_script_pid"
+    ERL_EPMD_PORT="$epmd_port" epmd -kill >/dev/null 2>&1 || true
+    epmd_port=""
+  else
+    stop_server "${pid_of[$system]}"
+  fi
+done
 
 # --- 4. physical baselines ------------------------------------------------------
 bytes_per_sync=1048576
