@@ -348,8 +348,9 @@ void Broker::Stop() {
       return 0;
     });
   }
-  // Then the appends already accepted become durable (and are answered), and
-  // the logs close cleanly: the next start needs no recovery scan.
+  // Then the appends already accepted become durable and the logs close
+  // cleanly: the next start needs no recovery scan. (Their connections are
+  // gone: the producers retry, and idempotence spots the duplicates.)
   for (auto& server : shards_) {
     RunOnUntilDone(runtime_.shard(server->context->shard_id()), [&](absl::AnyInvocable<void() &&> done) {
       if (!server->context->logs_ready()) {

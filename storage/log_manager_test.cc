@@ -22,8 +22,9 @@ struct ManagerFixture {
   }
 };
 
+using KV = std::vector<std::pair<std::optional<std::string>, std::optional<std::string>>>;
+
 void AppendOne(io::sim::SimScheduler& scheduler, PartitionLog& log, const std::string& value) {
-  using KV = std::vector<std::pair<std::optional<std::string>, std::optional<std::string>>>;
   bool durable = false;
   REQUIRE(log.Append(MakeRecordBatch(KV{{std::nullopt, value}}), LeaderEpoch(0),
                      [&](absl::Status s) { durable = s.ok(); })
@@ -139,7 +140,6 @@ TEST_CASE("LogManager: maintenance applies retention to every partition") {
 }
 
 TEST_CASE("LogManager: CloseAllWhenIdle closes only after the writes in flight are durable, and closes cleanly") {
-  using KV = std::vector<std::pair<std::optional<std::string>, std::optional<std::string>>>;
   ManagerFixture f;
   {
     auto manager = f.Open();
@@ -176,7 +176,6 @@ TEST_CASE("LogManager: CloseAllWhenIdle closes only after the writes in flight a
 }
 
 TEST_CASE("LogManager: CloseAllWhenIdle answers Aborted when a busy partition is deleted while it waits") {
-  using KV = std::vector<std::pair<std::optional<std::string>, std::optional<std::string>>>;
   ManagerFixture f;
   auto manager = f.Open();
   auto log = manager->Create({"orders", 0}, LogConfig{});
