@@ -135,7 +135,7 @@ struct OnShardZero {
 
 // Kept alive only by its own pending timer's handler, like an operation
 // waiting for its deadline; it holds an object of another shard.
-struct WaitingOnShardOne : std::enable_shared_from_this<WaitingOnShardOne> {
+struct WaitingOnShardOne {
   explicit WaitingOnShardOne(Shard& shard) : timer(shard) {}
   Timer timer;
   std::shared_ptr<OnShardZero> other_shard_object;

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -35,29 +37,27 @@ Ring& UringFile::ring() {
   return *ring_;
 }
 
+Ring::Completion UringFile::StatusCompletion(const char* operation, std::optional<uint64_t> position,
+                                            StatusCallback done) const {
+  return [handle = handle_, operation, position, done = std::move(done)](int res) mutable {
+    if (res >= 0) {
+      std::move(done)(absl::OkStatus());
+      return;
+    }
+    std::string what = absl::StrCat(operation, " ", handle->path);
+    if (position) absl::StrAppend(&what, " at ", *position);
+    std::move(done)(ErrnoToStatus(-res, what));
+  };
+}
+
 void UringFile::WriteAt(uint64_t position, ByteSpan data, StatusCallback done) {
-  ring().SubmitWrite(handle_->fd, position, data,
-                     [handle = handle_, position, done = std::move(done)](int res) mutable {
-                       if (res < 0) {
-                         std::move(done)(ErrnoToStatus(
-                             -res, absl::StrCat("write ", handle->path, " at ", position)));
-                       } else {
-                         std::move(done)(absl::OkStatus());
-                       }
-                     });
+  ring().SubmitWrite(handle_->fd, position, data, StatusCompletion("write", position, std::move(done)));
 }
 
 void UringFile::WriteDurablyAt(uint64_t position, ByteSpan data, StatusCallback done) {
+  // Like a failed fdatasync, never retried (DESIGN.md §3).
   ring().SubmitDurableWrite(handle_->fd, position, data,
-                            [handle = handle_, position, done = std::move(done)](int res) mutable {
-                              // Like a failed fdatasync, never retried (DESIGN.md §3).
-                              if (res < 0) {
-                                std::move(done)(ErrnoToStatus(
-                                    -res, absl::StrCat("durable write ", handle->path, " at ", position)));
-                              } else {
-                                std::move(done)(absl::OkStatus());
-                              }
-                            });
+                            StatusCompletion("durable write", position, std::move(done)));
 }
 
 void UringFile::ReadAt(uint64_t position, MutableByteSpan out, ReadCallback done) {
@@ -73,15 +73,9 @@ void UringFile::ReadAt(uint64_t position, MutableByteSpan out, ReadCallback done
 }
 
 void UringFile::Sync(StatusCallback done) {
-  ring().SubmitFdatasync(handle_->fd, [handle = handle_, done = std::move(done)](int res) mutable {
-    // Never retried on error: the kernel may already have dropped the dirty
-    // pages (DESIGN.md §3).
-    if (res < 0) {
-      std::move(done)(ErrnoToStatus(-res, absl::StrCat("fdatasync ", handle->path)));
-    } else {
-      std::move(done)(absl::OkStatus());
-    }
-  });
+  // Never retried on error: the kernel may already have dropped the dirty
+  // pages (DESIGN.md §3).
+  ring().SubmitFdatasync(handle_->fd, StatusCompletion("fdatasync", std::nullopt, std::move(done)));
 }
 
 absl::StatusOr<size_t> UringFile::Read(uint64_t position, MutableByteSpan out) {

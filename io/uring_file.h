@@ -8,6 +8,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "io/file.h"
@@ -42,6 +43,10 @@ class UringFile final : public File {
   // The descriptor and its path, shared with every in-flight operation.
   struct Handle;
   Ring& ring();
+  // A ring completion that calls `done` with OK, or with the errno as a
+  // Status naming the operation, the path and (if given) the position.
+  Ring::Completion StatusCompletion(const char* operation, std::optional<uint64_t> position,
+                                    StatusCallback done) const;
 
   std::shared_ptr<const Handle> handle_;
   Ring* ring_;
