@@ -177,6 +177,14 @@ absl::Status Broker::Start() {
     return 0;
   });
   for (auto& server : shards_) RETURN_IF_ERROR(ListenOnShard(*server));
+  // Opening every shard may have taken long after a shard loaded its groups:
+  // their members' sessions start now that they can reach the coordinator.
+  for (auto& server : shards_) {
+    RunOn(runtime_.shard(server->context->shard_id()), [&] {
+      server->context->groups().OnServing();
+      return 0;
+    });
+  }
   if (admin_) RunOn(runtime_.shard(0), [&] { admin_->set_ready(true); return 0; });
   return absl::OkStatus();
 }

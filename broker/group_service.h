@@ -29,6 +29,9 @@ class GroupService {
   void Start();
   // On the shard, before its logs close.
   void Stop();
+  // On the shard, once the node's listeners are open: members get a full
+  // session from now (see GroupCoordinator::RestartSessions).
+  void OnServing() { coordinator_->RestartSessions(); }
 
   group::GroupCoordinator& coordinator() { return *coordinator_; }
 

@@ -104,6 +104,11 @@ class GroupCoordinator {
   absl::Status Replay(int32_t partition, ByteSpan key, const std::optional<ByteSpan>& value);
   void FinishLoad(int32_t partition);
   bool IsLoaded(int32_t partition) const { return loaded_.contains(partition); }
+  // Gives every member of every loaded group a full session from now. The
+  // broker calls it once clients can connect: loading happens before the
+  // listeners open, and members cannot heartbeat a node that is still
+  // opening its other partitions.
+  void RestartSessions();
 
   // The Kafka APIs. `version` is the request's API version.
   void JoinGroup(const kafka::JoinGroupRequest& request, int16_t version, const ClientInfo& client, JoinReply reply);
@@ -147,6 +152,8 @@ class GroupCoordinator {
   void ReplaceStaticMember(Group& group, const kafka::JoinGroupRequest& request, const ClientInfo& client,
                            const std::string& old_member_id, JoinReply reply);
   void PrepareRebalance(Group& group);
+  // A full session from now for the members of the groups in `partition`.
+  void RestartSessionsIn(int32_t partition);
   void MaybeCompleteJoin(Group& group);
   void CompleteJoin(Group& group);
   void RemoveMember(Group& group, const std::string& member_id);

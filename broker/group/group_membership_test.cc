@@ -322,6 +322,27 @@ TEST_CASE("group: requests for a partition not loaded here are NOT_COORDINATOR, 
   CHECK(bare.Heartbeat(request).error_code == E(KafkaError::kNotCoordinator));
 }
 
+TEST_CASE("group: after a restart a member's session runs from when the node serves clients, not from the load") {
+  CoordinatorFixture f;
+  Captured<kafka::JoinGroupResponse> join;
+  const std::string id = JoinWithHandshake(f, "g", "c", join);  // session 10 s
+  Captured<kafka::SyncGroupResponse> sync;
+  Sync(f, "g", id, 1, {{id, "mine"}}, sync);
+  f.Restart();
+  f.clock.Advance(8000);  // the node opens its other partitions meanwhile
+  f.coordinator->RestartSessions();
+  f.clock.Advance(9000);  // 17 s after the load, 9 s after serving began
+  f.coordinator->Tick();
+  auto described = f.coordinator->DescribeGroup("g");
+  CHECK(described.group_state == "Stable");
+  REQUIRE(described.members.size() == 1);
+  CHECK(Beat(f, "g", id, 1).error_code == 0);
+  // The session itself is unchanged: 10 s of silence still ends it.
+  f.clock.Advance(10000);
+  f.coordinator->Tick();
+  CHECK(f.coordinator->DescribeGroup("g").members.empty());
+}
+
 TEST_CASE("group: after a restart the stored generation, members and assignments are back and heartbeats work") {
   CoordinatorFixture f;
   Captured<kafka::JoinGroupResponse> join;

@@ -462,6 +462,14 @@ void GroupCoordinator::FinishLoad(int32_t partition) {
   loaded_.insert(partition);
   // Members of loaded groups get a full session from now to reach the
   // coordinator again (the broker was down, not them).
+  RestartSessionsIn(partition);
+}
+
+void GroupCoordinator::RestartSessions() {
+  for (int32_t partition : loaded_) RestartSessionsIn(partition);
+}
+
+void GroupCoordinator::RestartSessionsIn(int32_t partition) {
   const int64_t now = clock_.NowMs();
   for (auto& [id, group] : groups_) {
     if (PartitionFor(id) != partition) continue;
