@@ -146,7 +146,9 @@ def section(table, checks, cfg, args, runs):
              "incompressible records. The throughput runs drive one system at a time. The fixed load runs in "
              "rounds once every server is up: each round drives every system in turn, the order shifted by one "
              "each round, so that a busy spell of this shared machine falls on all alike; each system's figures "
-             "are from its round with the median p99. Latency runs from a record's send (at the fixed load: its "
+             "are from its round with the median p99. Before every run and round, `sync` writes back the dirty "
+             "pages left so far, so that a system that acknowledges before fsync does not have the kernel write "
+             "its data back during the next system's run. Latency runs from a record's send (at the fixed load: its "
              "scheduled send) to its acknowledgement. Server fsyncs are counted with `perf` on "
              "`ext4:ext4_sync_file_enter` for the server's process during the throughput runs.", "",
              "Command: `%s`  " % args.command, "Machine: %s" % args.machine, ""]
