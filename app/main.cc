@@ -51,6 +51,17 @@ struct Flags {
   std::exit(status);
 }
 
+// "stopped cleanly" only when every log closed cleanly: operators and tests
+// read it as "the next start needs no recovery scan".
+void LogStopped(const broker::Broker& broker) {
+  if (broker.unclean_shard_count() == 0) {
+    CAIRN_LOG(kInfo) << "stopped cleanly";
+  } else {
+    CAIRN_LOG(kWarning) << "stopped; the logs of " << broker.unclean_shard_count()
+                        << " shard(s) did not close cleanly and are recovered at the next start";
+  }
+}
+
 Flags ParseFlags(int argc, char** argv) {
   Flags flags;
   for (int i = 1; i < argc; ++i) {
@@ -144,7 +155,7 @@ int Run(int argc, char** argv) {
                        << "), stopping";
       broker.Stop();
       runtime.Stop();
-      CAIRN_LOG(kInfo) << "stopped cleanly";
+      LogStopped(broker);
       return 0;
     }
     broker.Stop();
@@ -166,7 +177,7 @@ int Run(int argc, char** argv) {
   CAIRN_LOG(kInfo) << "received " << strsignal(signal_number) << ", stopping";
   broker.Stop();
   runtime.Stop();
-  CAIRN_LOG(kInfo) << "stopped cleanly";
+  LogStopped(broker);
   return 0;
 }
 

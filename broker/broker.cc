@@ -366,9 +366,10 @@ void Broker::Stop() {
         return;
       }
       const int shard_id = server->context->shard_id();
-      server->context->logs().CloseAllWhenIdle([shard_id, done = std::move(done)](absl::Status closed) mutable {
+      server->context->logs().CloseAllWhenIdle([this, shard_id, done = std::move(done)](absl::Status closed) mutable {
         if (!closed.ok()) {
           CAIRN_LOG(kError) << "shard " << shard_id << ": unclean close: " << closed;
+          ++unclean_shards_;
         }
         std::move(done)();
       });

@@ -9,6 +9,7 @@
 // main thread.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -44,6 +45,9 @@ class Broker {
   // Stops listening, closes sessions and closes every log cleanly. Blocking.
   // Also after a Start that failed or was cancelled.
   void Stop();
+  // After Stop: shards whose logs did not all close cleanly (each logged an
+  // error; the next start recovers those logs by scanning them).
+  int unclean_shard_count() const { return unclean_shards_; }
   // From any thread (a signal handler's): a Start still waiting for the
   // controller quorum returns Cancelled instead of waiting on.
   void RequestStop();
@@ -93,6 +97,7 @@ class Broker {
   size_t partitions_ = 0;
   size_t offline_ = 0;
   uint16_t port_ = 0;
+  std::atomic<int> unclean_shards_{0};  // counted by Stop on the shards
   std::mutex stop_mutex_;
   std::condition_variable stop_requested_cv_;
   bool stop_requested_ = false;  // guarded by stop_mutex_

@@ -142,8 +142,13 @@ class FullDisk(unittest.TestCase):
 
         # Free space and restart: nothing acknowledged is lost, the torn
         # tails are gone, and appends continue at the next offset.
+        # The offline logs cannot close cleanly, and the node says so rather
+        # than "stopped cleanly"; it still exits 0 (nothing acknowledged is lost).
         self.disk.resize(64)
-        self.broker.stop()
+        self.assertEqual(self.broker.stop(), 0)
+        last_line = self.broker.logs().rstrip("\n").rsplit("\n", 1)[-1]
+        self.assertRegex(last_line, r"stopped; the logs of \d+ shard\(s\) did not close cleanly")
+        self.assertNotIn("stopped cleanly", self.broker.logs())
         self.broker.start()
         self.assertEqual(metric(self.broker, "cairn_partitions_offline_for_writes"), 0)
         self.assertEqual(metric(self.broker, "cairn_offline_partitions"), 0)
@@ -154,6 +159,7 @@ class FullDisk(unittest.TestCase):
         if late_created:
             self.assertEqual(produce_one(self.broker, "late", 0), (None, 0))
         self.assertEqual(self.broker.stop(), 0)
+        self.assertTrue(self.broker.logs().rstrip("\n").endswith("stopped cleanly"))
 
 
 if __name__ == "__main__":
