@@ -186,14 +186,25 @@ throughput() {
   done
 }
 
+# cpu_ticks PID: user + system CPU time the process has used, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
 # fixed_load SYSTEM ROUND: one round at the fixed offered load.
 fixed_load() {
   local system=$1 round=$2 out="$work/results/rounds/$1-rate-$2.json"
   settle
   log "$system: fixed load round $round of $rate_rounds, $rate records/s of 1024 B for $rate_seconds s"
+  local other before=()
+  for other in "${started[@]}"; do before+=("$(cpu_ticks "${pid_of[$other]}")"); done
   run_driver "$out" "$bin/${driver_of[$system]}" --port "${port_of[$system]}" --name "cmp-rate-$round" \
     --record-bytes 1024 --rate "$rate" --seconds "$rate_seconds" --connections "$connections" \
     --window-bytes "$window_bytes"
+  local i=0 used=()
+  for other in "${started[@]}"; do
+    used+=("$other $(( ($(cpu_ticks "${pid_of[$other]}") - before[i]) * 100 / $(getconf CLK_TCK) / rate_seconds ))%")
+    i=$(( i + 1 ))
+  done
+  echo "   server CPU during the round (of one core): ${used[*]}" >&2
   /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("   p50 %.2f ms, p99 %.2f ms, max %.2f ms" % (d["latency_p50_ms"], d["latency_p99_ms"], d["latency_max_ms"]))' "$out" >&2
 }
 
