@@ -73,15 +73,18 @@ Ring::~Ring() {
 }
 
 void Ring::SubmitWrite(int fd, uint64_t pos, ByteSpan data, Completion done) {
-  CAIRN_CHECK(data.size() <= INT_MAX) << "write of " << data.size() << " bytes";
-  CAIRN_CHECK(done != nullptr);
-  Enqueue(new Request{Request::Op::kWrite, fd, pos, data.data(), data.size(), 0, std::move(done)});
+  EnqueueWrite(/*durable=*/false, fd, pos, data, std::move(done));
 }
 
 void Ring::SubmitDurableWrite(int fd, uint64_t pos, ByteSpan data, Completion done) {
+  EnqueueWrite(/*durable=*/true, fd, pos, data, std::move(done));
+}
+
+void Ring::EnqueueWrite(bool durable, int fd, uint64_t pos, ByteSpan data, Completion done) {
   CAIRN_CHECK(data.size() <= INT_MAX) << "write of " << data.size() << " bytes";
   CAIRN_CHECK(done != nullptr);
-  Enqueue(new Request{Request::Op::kDurableWrite, fd, pos, data.data(), data.size(), 0, std::move(done)});
+  const auto op = durable ? Request::Op::kDurableWrite : Request::Op::kWrite;
+  Enqueue(new Request{op, fd, pos, data.data(), data.size(), 0, std::move(done)});
 }
 
 void Ring::SubmitRead(int fd, uint64_t pos, MutableByteSpan out, Completion done) {
@@ -113,11 +116,9 @@ bool Ring::Prepare(Request* request) {
   const auto length = static_cast<unsigned>(request->remaining);
   switch (request->op) {
     case Request::Op::kWrite:
-      io_uring_prep_write(sqe, request->fd, request->data, length, request->position);
-      break;
     case Request::Op::kDurableWrite:
       io_uring_prep_write(sqe, request->fd, request->data, length, request->position);
-      sqe->rw_flags = RWF_DSYNC;
+      if (request->op == Request::Op::kDurableWrite) sqe->rw_flags = RWF_DSYNC;
       break;
     case Request::Op::kRead:
       // The buffer came in as a MutableByteSpan; only the field is const.

@@ -77,6 +77,7 @@ class Ring {
   struct Request;
 
   Ring() = default;
+  void EnqueueWrite(bool durable, int fd, uint64_t pos, ByteSpan data, Completion done);
   void Enqueue(Request* request);
   // Puts `request` into an SQE; false when the SQ stays full.
   bool Prepare(Request* request);
