@@ -10,6 +10,7 @@
 #include "broker/admin_server.h"
 #include "broker/group_service.h"
 #include "broker/metadata_publisher.h"
+#include "broker/metrics.h"
 #include "broker/topic_admin.h"
 #include "broker/topic_config.h"
 #include "common/logging.h"
@@ -248,7 +249,8 @@ absl::Status Broker::OpenShard(ShardServer& server) {
     storage::LogManager::Options options{config_.log_dirs, storage::LogConfigFromServer(config_), config_.node_id,
                                          [&context](const TopicPartition& tp) {
                                            return context.OwnerOf(tp) == context.shard_id();
-                                         }};
+                                         },
+                                         ObserveLogFlush};
     ASSIGN_OR_RETURN(auto logs, storage::LogManager::Open(&context.fs(), options, &SystemClock::Instance()));
     context.set_logs(std::move(logs));
     // Topic configs apply to the recovered logs; missing logs of known topics

@@ -230,6 +230,10 @@ void CountBytesOut(std::string_view topic, size_t bytes) {
   Metrics::Local().Add(kBytesOut, {{"topic", topic}}, static_cast<double>(bytes));
 }
 
+void ObserveLogFlush(std::chrono::nanoseconds elapsed) {
+  Metrics::Local().Observe(kLogFlushTimeMs, {}, std::chrono::duration<double, std::milli>(elapsed).count());
+}
+
 Metrics SnapshotShardMetrics(ShardContext& shard) {
   Metrics snapshot = Metrics::Local();
   double online = 0;

@@ -9,6 +9,7 @@
 // Metrics value is plain data: copy it on its thread, move it anywhere.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <initializer_list>
 #include <map>
@@ -51,6 +52,13 @@ inline constexpr MetricFamily kBytesIn{"kafka_server_brokertopicmetrics_bytesin_
                                        "Record batch bytes appended by Produce, by topic."};
 inline constexpr MetricFamily kBytesOut{"kafka_server_brokertopicmetrics_bytesout_total", MetricType::kCounter,
                                         "Record batch bytes returned by Fetch, by topic."};
+// Durable write times, in milliseconds: finer at the low end, where a
+// healthy disk's writes fall.
+inline constexpr double kFlushBucketsMs[] = {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500};
+inline constexpr MetricFamily kLogFlushTimeMs{
+    "kafka_log_logflushstats_logflushrateandtimems", MetricType::kHistogram,
+    "Time each durable log write (RWF_DSYNC, one group commit) took from issue to completion, in milliseconds.",
+    kFlushBucketsMs};
 // Gauges computed at scrape time.
 inline constexpr MetricFamily kLogSize{"kafka_log_log_size", MetricType::kGauge,
                                        "Bytes of a partition's log segments on disk."};
@@ -147,6 +155,8 @@ RecordTally TallyRecords(ByteSpan records);
 void CountMessagesIn(std::string_view topic, const RecordTally& tally);
 // When a Fetch response carries `bytes` of records of `topic`.
 void CountBytesOut(std::string_view topic, size_t bytes);
+// When a log's durable write completes (storage::PartitionLog::FlushObserver).
+void ObserveLogFlush(std::chrono::nanoseconds elapsed);
 
 // A copy of this shard's registry plus its scrape-time gauges: log size per
 // partition, partition counts. Runs on `shard`'s thread.

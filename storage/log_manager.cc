@@ -79,6 +79,7 @@ absl::Status LogManager::OpenPartitionsIn(const std::string& dir) {
       offline_.emplace(*tp, log.status());
       continue;
     }
+    (*log)->set_flush_observer(options_.on_flush);
     logs_[*tp] = Entry{dir, std::move(*log)};
   }
   return absl::OkStatus();
@@ -111,6 +112,7 @@ absl::StatusOr<PartitionLog*> LogManager::Create(const TopicPartition& tp, const
     return log.status();
   }
   PartitionLog* raw = log->get();
+  raw->set_flush_observer(options_.on_flush);
   logs_[tp] = Entry{dir, *std::move(log)};
   return raw;
 }

@@ -38,6 +38,8 @@ class LogManager {
     NodeId node_id{1};
     // Which partitions this manager opens (one manager per shard); null: all.
     std::function<bool(const TopicPartition&)> owns;
+    // Given to every log this manager opens or creates.
+    PartitionLog::FlushObserver on_flush;
   };
 
   // FailedPrecondition if a log dir belongs to another node id.

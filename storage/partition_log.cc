@@ -275,6 +275,7 @@ void PartitionLog::IssueWrites() {
     writes_.erase(std::next(first), last);
   }
   write->issued = true;
+  write->issued_at = std::chrono::steady_clock::now();
   write_in_flight_ = true;
   ++flush_count_;
   write->segment->file()->WriteDurablyAt(write->position, write->data,
@@ -295,6 +296,7 @@ void PartitionLog::OnWriteDone(PendingWrite* write, absl::Status status) {
     if (*alive) RunIdleTasks();  // unless a failure callback destroyed the log
     return;
   }
+  if (flush_observer_) flush_observer_(std::chrono::steady_clock::now() - write->issued_at);
   // One write in flight at a time, so completions come in offset order.
   CAIRN_CHECK(writes_.front().get() == write) << "durable write completed out of order in " << dir_;
   durable_offset_ = write->next_offset;

@@ -14,6 +14,7 @@
 // and nothing is retried (an fsync error is never reported as success).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -89,6 +90,9 @@ struct TimestampLookup {
 class PartitionLog {
  public:
   using DurableCallback = absl::AnyInvocable<void(absl::Status) &&>;
+  // Told, on the owner thread, how long each successful durable write took
+  // from its issue to its completion (the log flush time operators watch).
+  using FlushObserver = std::function<void(std::chrono::nanoseconds)>;
 
   // Opens the log in `dir` (created if missing), recovering it: leftover
   // compaction files are resolved, batches after the recovery point are
@@ -197,6 +201,7 @@ class PartitionLog {
   const LogConfig& config() const { return config_; }
   // Durable writes issued, each one fdatasync-equivalent (group commits).
   int64_t flush_count() const { return flush_count_; }
+  void set_flush_observer(FlushObserver observer) { flush_observer_ = std::move(observer); }
 
  private:
   friend class LogRecovery;
@@ -207,6 +212,7 @@ class PartitionLog {
     uint64_t position;
     Buffer data;
     int64_t next_offset;  // one past the last offset this write carries
+    std::chrono::steady_clock::time_point issued_at;
     bool issued = false;
     bool done = false;
   };
@@ -279,6 +285,7 @@ class PartitionLog {
   // queued and issued together afterwards, as one write.
   bool acknowledging_ = false;
   int64_t flush_count_ = 0;
+  FlushObserver flush_observer_;
   // Offset up to which the last compaction cleaned.
   int64_t cleaned_offset_ = 0;
   absl::Status failure_;

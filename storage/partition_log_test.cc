@@ -86,6 +86,27 @@ TEST_CASE("PartitionLog: many concurrent appends share one fdatasync (group comm
   CHECK(f.ReadValues().size() == 51);
 }
 
+TEST_CASE("PartitionLog: the flush observer hears each successful durable write once, a failed one never") {
+  LogFixture f;
+  f.OpenOrFail();
+  std::vector<std::chrono::nanoseconds> observed;
+  f.log->set_flush_observer([&](std::chrono::nanoseconds elapsed) { observed.push_back(elapsed); });
+  const int64_t flushes_before = f.log->flush_count();
+  for (int i = 0; i < 20; ++i) REQUIRE(f.Append({{std::nullopt, "r" + std::to_string(i)}}).first.ok());
+  f.Settle();
+  CHECK(f.log->flush_count() - flushes_before == 2);  // the first write, then the 19 coalesced
+  REQUIRE(observed.size() == 2);
+  for (std::chrono::nanoseconds elapsed : observed) CHECK(elapsed >= std::chrono::nanoseconds(0));
+
+  f.disk.FailNextSyncs(1);
+  auto [info, outcome] = f.Append({{std::nullopt, "lost"}});
+  REQUIRE(info.ok());
+  f.Settle();
+  CHECK_FALSE(outcome->status.ok());
+  CHECK(f.log->flush_count() - flushes_before == 3);
+  CHECK(observed.size() == 2);
+}
+
 TEST_CASE("PartitionLog: acknowledgements arrive in offset order even when writes complete out of order") {
   LogFixture f(7);
   f.OpenOrFail();

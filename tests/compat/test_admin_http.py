@@ -152,6 +152,13 @@ class AdminEndpoints(unittest.TestCase):
         self.assertEqual(types["kafka_network_requestmetrics_totaltimems"], "histogram")
         self.assertEqual(samples[("kafka_network_requestmetrics_totaltimems_bucket", produce + (("le", "+Inf"),))],
                          samples[("kafka_network_requestmetrics_totaltimems_count", produce)])
+        # Each of the four flushed rounds needed at least one durable write.
+        self.assertEqual(types["kafka_log_logflushstats_logflushrateandtimems"], "histogram")
+        flushes = samples[("kafka_log_logflushstats_logflushrateandtimems_count", ())]
+        self.assertGreaterEqual(flushes, 4)
+        self.assertEqual(samples[("kafka_log_logflushstats_logflushrateandtimems_bucket", (("le", "+Inf"),))],
+                         flushes)
+        self.assertGreater(samples[("kafka_log_logflushstats_logflushrateandtimems_sum", ())], 0)
         self.assertGreater(samples[("kafka_log_log_size", by_topic + (("partition", "0"),))], 0)
         self.assertGreaterEqual(samples[("cairn_partitions", ())], 1)
         self.assertEqual(samples[("cairn_offline_partitions", ())], 0)
