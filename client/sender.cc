@@ -317,7 +317,7 @@ void Sender::RequestMetadata(int64_t now_ms) {
                         });
 }
 
-absl::StatusOr<Buffer> Sender::EncodeBatch(const ProducerBatch& batch) const {
+absl::StatusOr<Buffer> Sender::EncodeBatch(const ProducerBatch& batch) {
   const int64_t base_timestamp = batch.records.front().timestamp_ms;
   RecordBatchOptions options;
   options.compression = config_.compression;
@@ -329,7 +329,7 @@ absl::StatusOr<Buffer> Sender::EncodeBatch(const ProducerBatch& batch) const {
   }
   // Keys and values are read where they are queued: each is copied once,
   // into the batch.
-  RecordBatchBuilder builder(options, batch.size_bytes);
+  RecordBatchBuilder builder(options, batch.size_bytes, spare_buffers_->Take());
   for (size_t i = 0; i < batch.records.size(); ++i) {
     const PendingRecord& pending = batch.records[i];
     RecordView record;
@@ -387,7 +387,16 @@ bool Sender::SendTo(int32_t leader, std::vector<std::pair<TopicPartition, Partit
   raw.api_key = kProduceKey;
   raw.expects_response = config_.acks != Acks::kNone;
   raw.deadline_ms = now_ms + config_.client.request_timeout_ms;
-  raw.encode = [request = std::move(request)](kafka::Writer& w, int16_t version) { request.Encode(w, version); };
+  raw.encode = [request = std::move(request), spare = spare_buffers_, batch_size = config_.batch_size](
+                   kafka::Writer& w, int16_t version) mutable {
+    request.Encode(w, version);
+    // The frame holds a copy now; retries encode the batch again.
+    for (auto& topic : request.topic_data) {
+      for (auto& partition : topic.partition_data) {
+        if (partition.records) spare->Keep(std::move(*partition.records), batch_size);
+      }
+    }
+  };
   raw.done = [this, sent = std::move(sent)](absl::Status status, int16_t version, ByteSpan body) mutable {
     OnProduceResponse(version, std::move(sent), std::move(status), body);
   };

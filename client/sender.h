@@ -20,6 +20,7 @@
 #include "client/config.h"
 #include "client/partition_queue.h"
 #include "client/producer_gate.h"
+#include "client/spare_buffers.h"
 #include "common/topic_partition.h"
 #include "io/timer.h"
 #include "proto/kafka/generated/produce.h"
@@ -83,7 +84,7 @@ class Sender {
   int32_t LeastLoadedPartition(const std::string& topic, int32_t partition_count, int32_t current);
   int32_t ChoosePartition(const std::string& topic, const std::optional<std::string>& key, int32_t partition_count,
                           size_t record_bytes);
-  absl::StatusOr<Buffer> EncodeBatch(const ProducerBatch& batch) const;
+  absl::StatusOr<Buffer> EncodeBatch(const ProducerBatch& batch);
   PartitionQueue::SendPolicy policy() const;
   size_t TotalInFlight() const;
 
@@ -112,6 +113,11 @@ class Sender {
   bool metadata_wanted_ = false;
   int64_t metadata_next_ms_ = 0;      // earliest next Metadata request (retry.backoff.ms)
   int64_t metadata_refreshed_ms_ = 0;  // last successful refresh (metadata.max.age.ms)
+
+  // Batch buffers already copied into a request frame, for the next batches.
+  // Shared with the request encoders, which may run after this Sender is
+  // gone; io thread only.
+  std::shared_ptr<SpareBuffers> spare_buffers_ = std::make_shared<SpareBuffers>();
 
   uint64_t flush_ticket_ = 0;
   io::Timer wake_timer_;

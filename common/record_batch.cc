@@ -308,8 +308,10 @@ RecordView RecordView::Of(const Record& record) {
                     ViewOf(record.key), ViewOf(record.value), record.headers};
 }
 
-RecordBatchBuilder::RecordBatchBuilder(const RecordBatchOptions& options, size_t expected_record_bytes)
-    : options_(options) {
+RecordBatchBuilder::RecordBatchBuilder(const RecordBatchOptions& options, size_t expected_record_bytes,
+                                       Buffer reuse)
+    : options_(options), buffer_(std::move(reuse)) {
+  buffer_.clear();
   const bool in_place = options.compression == Compression::kNone;
   buffer_.reserve((in_place ? kBatchHeaderBytes : 0) + expected_record_bytes);
   if (in_place) buffer_.resize(kBatchHeaderBytes);

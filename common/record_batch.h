@@ -143,7 +143,10 @@ class RecordBatchBuilder {
  public:
   // `expected_record_bytes`: the records' encoded size if known (an
   // estimate is fine), so the buffer is sized once instead of regrown.
-  RecordBatchBuilder(const RecordBatchOptions& options, size_t expected_record_bytes);
+  // `reuse`: a spent buffer whose capacity the batch may take over (its
+  // contents are discarded), so a steady producer stops faulting in fresh
+  // pages for every batch.
+  RecordBatchBuilder(const RecordBatchOptions& options, size_t expected_record_bytes, Buffer reuse = {});
 
   // Appends with the record's offset_delta and timestamp_delta as given.
   absl::Status Append(const RecordView& record);
