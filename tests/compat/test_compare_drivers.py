@@ -1,0 +1,79 @@
+"""bench/compare's Cairn drivers (cairn_compare through librdkafka,
+cairn_client_compare through Cairn's own C++ client) run as real processes
+against a real cairnd: the records they report are exactly the records in the
+log, one partition per connection, read back with confluent-kafka.
+CAIRN_COMPARE and CAIRN_CLIENT_COMPARE name the drivers under test."""
+import json
+import os
+import subprocess
+import unittest
+
+import confluent_kafka
+
+from kafka_helpers import BrokerTestCase
+
+CONNECTIONS = 2
+RECORD_BYTES = 100
+RECORDS = 2001  # not a multiple of CONNECTIONS: the first connection sends one more
+
+
+def read_partition(bootstrap, topic, partition):
+    """Every record value in the partition, in offset order."""
+    consumer = confluent_kafka.Consumer({"bootstrap.servers": bootstrap, "group.id": "unused",
+                                         "enable.auto.commit": False})
+    consumer.assign([confluent_kafka.TopicPartition(topic, partition, confluent_kafka.OFFSET_BEGINNING)])
+    _, high = consumer.get_watermark_offsets(confluent_kafka.TopicPartition(topic, partition), timeout=20)
+    values = []
+    while len(values) < high:
+        message = consumer.poll(10)
+        if message is None:
+            break
+        if message.error():
+            raise AssertionError(message.error())
+        values.append(message.value())
+    consumer.close()
+    return values
+
+
+class CompareDriversTest(BrokerTestCase):
+
+    def run_driver(self, variable, topic):
+        driver = os.environ.get(variable)
+        if not driver:
+            self.fail(variable + " is not set (tests/CMakeLists.txt sets it)")
+        port = self.broker.bootstrap.rsplit(":", 1)[1]
+        result = subprocess.run([driver, "--port", port, "--name", topic, "--connections", str(CONNECTIONS),
+                                 "--record-bytes", str(RECORD_BYTES), "--total-bytes", str(RECORDS * RECORD_BYTES),
+                                 "--window-bytes", "8K"],
+                                capture_output=True, timeout=120)
+        self.assertEqual(result.returncode, 0, result.stderr.decode())
+        report = json.loads(result.stdout)
+        self.assertEqual(report["system"], "cairn")
+        self.assertEqual(report["mode"], "throughput")
+        self.assertEqual(report["records"], RECORDS)
+        self.assertGreater(report["records_per_s"], 0)
+        self.assertLessEqual(report["latency_p50_ms"], report["latency_max_ms"])
+        return report
+
+    def check_partitions(self, topic, leading_records):
+        """Each connection's records, in its own partition, after `leading_records`."""
+        for partition in range(CONNECTIONS):
+            values = read_partition(self.broker.bootstrap, topic, partition)
+            expected = RECORDS // CONNECTIONS + (1 if partition < RECORDS % CONNECTIONS else 0)
+            self.assertEqual(values[:len(leading_records)], leading_records)
+            body = values[len(leading_records):]
+            self.assertEqual(len(body), expected, "partition %d" % partition)
+            self.assertEqual({len(v) for v in body}, {RECORD_BYTES})
+
+    def test_librdkafka_driver_writes_exactly_the_records_it_reports(self):
+        self.run_driver("CAIRN_COMPARE", "cmp-librdkafka")
+        self.check_partitions("cmp-librdkafka", [])
+
+    def test_cairn_client_driver_writes_exactly_the_records_it_reports(self):
+        self.run_driver("CAIRN_CLIENT_COMPARE", "cmp-cairn-client")
+        # One record per connection connects before the clock starts.
+        self.check_partitions("cmp-cairn-client", [b"warm-up"])
+
+
+if __name__ == "__main__":
+    unittest.main()
