@@ -1,6 +1,7 @@
 // Spent record-batch buffers kept for the producer's next batches: a fresh
 // buffer of batch.size bytes per batch costs a page fault and a zeroed page
-// every 4 KiB (measured in docs/benchmarks.md, "Cairn's C++ client").
+// every 4 KiB (measured in docs/benchmarks.md, "Cairn's own client in the
+// comparison").
 //
 // Threading: one thread (the client's io thread) uses it.
 #pragma once

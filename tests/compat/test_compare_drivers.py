@@ -10,29 +10,18 @@ import unittest
 
 import confluent_kafka
 
-from kafka_helpers import BrokerTestCase
+from kafka_helpers import BrokerTestCase, consume_assigned
 
 CONNECTIONS = 2
 RECORD_BYTES = 100
 RECORDS = 2001  # not a multiple of CONNECTIONS: the first connection sends one more
 
 
-def read_partition(bootstrap, topic, partition):
-    """Every record value in the partition, in offset order."""
-    consumer = confluent_kafka.Consumer({"bootstrap.servers": bootstrap, "group.id": "unused",
-                                         "enable.auto.commit": False})
-    consumer.assign([confluent_kafka.TopicPartition(topic, partition, confluent_kafka.OFFSET_BEGINNING)])
+def high_watermark(bootstrap, topic, partition):
+    consumer = confluent_kafka.Consumer({"bootstrap.servers": bootstrap, "group.id": "unused"})
     _, high = consumer.get_watermark_offsets(confluent_kafka.TopicPartition(topic, partition), timeout=20)
-    values = []
-    while len(values) < high:
-        message = consumer.poll(10)
-        if message is None:
-            break
-        if message.error():
-            raise AssertionError(message.error())
-        values.append(message.value())
     consumer.close()
-    return values
+    return high
 
 
 class CompareDriversTest(BrokerTestCase):
@@ -57,12 +46,17 @@ class CompareDriversTest(BrokerTestCase):
 
     def check_partitions(self, topic, leading_records):
         """Each connection's records, in its own partition, after `leading_records`."""
+        expected = {p: RECORDS // CONNECTIONS + (1 if p < RECORDS % CONNECTIONS else 0) for p in range(CONNECTIONS)}
+        total = RECORDS + len(leading_records) * CONNECTIONS
+        consumed = consume_assigned(self.broker, topic, CONNECTIONS, total)
         for partition in range(CONNECTIONS):
-            values = read_partition(self.broker.bootstrap, topic, partition)
-            expected = RECORDS // CONNECTIONS + (1 if partition < RECORDS % CONNECTIONS else 0)
+            records = consumed[partition]
+            self.assertEqual(high_watermark(self.broker.bootstrap, topic, partition), len(records))
+            self.assertEqual([offset for offset, _, _ in records], list(range(len(records))))
+            values = [value for _, _, value in records]
             self.assertEqual(values[:len(leading_records)], leading_records)
             body = values[len(leading_records):]
-            self.assertEqual(len(body), expected, "partition %d" % partition)
+            self.assertEqual(len(body), expected[partition], "partition %d" % partition)
             self.assertEqual({len(v) for v in body}, {RECORD_BYTES})
 
     def test_librdkafka_driver_writes_exactly_the_records_it_reports(self):
