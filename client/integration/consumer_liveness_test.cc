@@ -176,6 +176,7 @@ TEST_CASE("Consumer: a commit is the first to learn that the group went on witho
   auto a = MakeConsumer(a_config);
   REQUIRE(a->Subscribe({topic}, &a_events).ok());
   PollUntilDone({a.get()}, [&] { return a->Assignment().size() == 2; });
+  INFO("A's rebalance callbacks: " << absl::StrJoin(a_events.log, " | "));
   REQUIRE(a_events.log == std::vector<std::string>{"assigned unheard-0,unheard-1"});
   ProduceSpread(broker, topic, 2, 0, 6);
   std::vector<ConsumerRecord> read;
