@@ -184,6 +184,7 @@ TEST_CASE("TopicConfig: without overrides the log config is the broker's") {
   CHECK(topic.min_cleanable_dirty_ratio == broker.min_cleanable_dirty_ratio);
   CHECK(topic.max_batch_bytes == broker.max_batch_bytes);
   CHECK(topic.max_decompressed_bytes == broker.max_decompressed_bytes);
+  CHECK(topic.preallocate);  // log.preallocate's default reaches every log
   CHECK(topic.segment_bytes == 1073741824);
   CHECK(topic.retention_ms == 604800000);
 }

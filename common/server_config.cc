@@ -141,6 +141,9 @@ void DefineLogKeys(ConfigDef& def) {
                       V::AtLeast(1))
       .Define("log.index.interval.bytes", Type::kInt, "4096",
               "Bytes between two offset index entries.", V::AtLeast(0))
+      .Define("log.preallocate", Type::kBool, "true",
+              "Zero the active segment ahead of small durable writes, so each overwrites allocated space "
+              "instead of growing the file (docs/format/segment.md).")
       .Define("log.index.size.max.bytes", Type::kInt, "10485760",
               "Largest offset index file, in bytes.", V::AtLeast(4))
       .Define("log.cleanup.policy", Type::kList, "delete",
@@ -400,6 +403,7 @@ void SetLogSettings(const Config& config, ServerConfig& out) {
       std::find(policy.begin(), policy.end(), "compact") != policy.end();
   out.log_cleaner_delete_retention_ms = config.GetLong("log.cleaner.delete.retention.ms");
   out.log_cleaner_min_cleanable_ratio = config.GetDouble("log.cleaner.min.cleanable.ratio");
+  out.log_preallocate = config.GetBool("log.preallocate");
   out.log_retention_check_interval_ms = config.GetLong("log.retention.check.interval.ms");
   out.log_flush_offset_checkpoint_interval_ms = config.GetLong("log.flush.offset.checkpoint.interval.ms");
   out.log_flush_interval_messages = config.GetLong("log.flush.interval.messages");

@@ -74,6 +74,7 @@ struct ServerConfig {
   int64_t log_roll_ms = 0;
   int32_t log_index_interval_bytes = 0;
   int32_t log_index_size_max_bytes = 0;
+  bool log_preallocate = true;
   bool log_cleanup_policy_delete = true;
   bool log_cleanup_policy_compact = false;
   int64_t log_cleaner_delete_retention_ms = 0;

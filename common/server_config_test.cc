@@ -46,6 +46,7 @@ TEST_CASE("ServerConfig: no config runs a single node on 127.0.0.1:9092 with dat
   CHECK(config->log_roll_ms == 604800000);
   CHECK(config->log_index_interval_bytes == 4096);
   CHECK(config->log_index_size_max_bytes == 10485760);
+  CHECK(config->log_preallocate);
   CHECK(config->log_cleanup_policy_delete);
   CHECK_FALSE(config->log_cleanup_policy_compact);
   CHECK(config->log_cleaner_delete_retention_ms == 86400000);
@@ -151,6 +152,13 @@ TEST_CASE("ServerConfig: overrides win over the file") {
   REQUIRE(config.ok());
   CHECK(config->num_partitions == 6);
   CHECK_FALSE(config->auto_create_topics_enable);
+}
+
+TEST_CASE("ServerConfig: log.preallocate can be turned off and takes only a boolean") {
+  absl::StatusOr<ServerConfig> config = Load("log.preallocate=false\n", {});
+  REQUIRE(config.ok());
+  CHECK_FALSE(config->log_preallocate);
+  CHECK(ErrorOf("log.preallocate=sometimes").find("'log.preallocate'") != std::string::npos);
 }
 
 TEST_CASE("ServerConfig: single-key range errors name the key") {

@@ -124,7 +124,10 @@ std::unique_ptr<CompactionJob> PartitionLog::PrepareCompaction(bool force) {
   std::vector<std::shared_ptr<Segment>> inputs;
   int64_t total = 0, dirty = 0;
   for (const auto& [base, segment] : segments_) {
-    if (segment == active() || segment->next_offset() > durable_offset_ || segment->empty()) break;
+    if (segment == active() || segment->next_offset() > durable_offset_ || segment->empty() ||
+        segment == preallocator_.segment()) {
+      break;
+    }
     inputs.push_back(segment);
     total += static_cast<int64_t>(segment->size_bytes());
     if (segment->next_offset() > cleaned_offset_) dirty += static_cast<int64_t>(segment->size_bytes());

@@ -14,6 +14,7 @@ LogConfig LogConfigFromServer(const ServerConfig& server) {
   config.delete_retention_ms = server.log_cleaner_delete_retention_ms;
   config.min_cleanable_dirty_ratio = server.log_cleaner_min_cleanable_ratio;
   config.max_batch_bytes = server.message_max_bytes;
+  config.preallocate = server.log_preallocate;
   return config;
 }
 

@@ -28,6 +28,9 @@ struct LogConfig {
   double min_cleanable_dirty_ratio = 0.5;
   // max.message.bytes: the largest batch accepted.
   int64_t max_batch_bytes = 1048588;
+  // log.preallocate: zero the active segment ahead of small durable writes
+  // (storage/segment_preallocator.h). Off unless the broker turns it on.
+  bool preallocate = false;
   // Cap on a batch's decompressed records (compaction, timestamp lookup).
   int64_t max_decompressed_bytes = 64LL << 20;
 };

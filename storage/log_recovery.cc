@@ -7,6 +7,8 @@
 // tail, and is truncated with a warning, only if it lies after the recovery
 // point, in the last non-empty segment, with no valid batch after it. Any
 // other bad batch is reported as DataLoss with file and position.
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/check.h"
 #include "common/logging.h"
@@ -17,6 +19,25 @@
 #include "storage/segment_files.h"
 
 namespace cairn::storage {
+namespace {
+
+// Whether bytes [from, to) of `file` are all zero: space preallocated past the
+// last batch (storage/segment_preallocator.h) rather than a torn write.
+absl::StatusOr<bool> OnlyZeroes(io::File& file, uint64_t from, uint64_t to) {
+  Buffer chunk(std::min<uint64_t>(to - from, 1 << 20));
+  for (uint64_t at = from; at < to;) {
+    MutableByteSpan window(chunk.data(), std::min<uint64_t>(chunk.size(), to - at));
+    ASSIGN_OR_RETURN(size_t read, file.Read(at, window));
+    if (read == 0) return true;  // the file ended sooner
+    for (size_t i = 0; i < read; ++i) {
+      if (window[i] != 0) return false;
+    }
+    at += read;
+  }
+  return true;
+}
+
+}  // namespace
 
 class LogRecovery {
  public:
@@ -149,8 +170,14 @@ class LogRecovery {
         return absl::DataLossError(absl::StrCat("corrupt log ", file->path(), " at position ",
                                                 reader.error_position(), ": ", batch.status().message()));
       }
-      CAIRN_LOG(kWarning) << "truncating torn tail of " << file->path() << " at position " << reader.error_position()
-                          << " (" << file_size - reader.error_position() << " bytes): " << batch.status().message();
+      ASSIGN_OR_RETURN(bool preallocated, OnlyZeroes(*file, reader.error_position(), file_size));
+      if (preallocated) {
+        CAIRN_LOG(kInfo) << "dropping " << file_size - reader.error_position() << " preallocated bytes after the last "
+                         << "batch of " << file->path();
+      } else {
+        CAIRN_LOG(kWarning) << "truncating torn tail of " << file->path() << " at position " << reader.error_position()
+                            << " (" << file_size - reader.error_position() << " bytes): " << batch.status().message();
+      }
       RETURN_IF_ERROR(file->Truncate(reader.error_position()));
       torn = true;
       break;

@@ -14,6 +14,7 @@ absl::Status PartitionLog::DeleteSegment(int64_t base_offset) {
   if (it == segments_.end()) return absl::NotFoundError(absl::StrCat("no segment at ", base_offset));
   std::shared_ptr<Segment> segment = it->second;
   segments_.erase(it);
+  if (segment == preallocator_.segment()) preallocator_.Forget();
   // Readers still holding the segment keep reading the unlinked file.
   RETURN_IF_ERROR(segment->RemoveIndexFiles(*fs_));
   RETURN_IF_ERROR(fs_->Remove(segment->path()));
@@ -79,6 +80,8 @@ absl::Status PartitionLog::TruncateTo(Offset offset) {
   if (!failure_.ok()) return failure_;
   const int64_t target = offset.value();
   if (target >= log_end_offset_) return absl::OkStatus();
+  // A cut must neither meet zeroed space nor leave it behind.
+  RETURN_IF_ERROR(preallocator_.Trim());
   if (target <= segments_.begin()->first) {
     // Nothing survives: restart the log empty at `target`.
     RETURN_IF_ERROR(PersistRecoveryPoint(std::min(recovery_point_, target)));
@@ -115,6 +118,8 @@ absl::Status PartitionLog::TruncateTo(Offset offset) {
 absl::Status PartitionLog::CloseCleanly() {
   if (!idle()) return absl::FailedPreconditionError("close while writes are in flight");
   if (!failure_.ok()) return failure_;
+  // The next Open then finds the file ending at its last batch.
+  RETURN_IF_ERROR(preallocator_.Trim());
   RETURN_IF_ERROR(active()->WriteIndexFiles(*fs_));
   // The producer state as of the log end; Open uses it only if the log still
   // ends exactly there, and deletes it once loaded.

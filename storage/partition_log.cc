@@ -20,7 +20,11 @@
 namespace cairn::storage {
 
 PartitionLog::PartitionLog(io::FileSystem* fs, std::string dir, LogConfig config, const Clock* clock)
-    : fs_(fs), dir_(std::move(dir)), config_(config), clock_(clock) {}
+    : fs_(fs),
+      dir_(std::move(dir)),
+      config_(config),
+      clock_(clock),
+      preallocator_(fs, [this] { OnPreallocationProgress(); }) {}
 
 PartitionLog::~PartitionLog() {
   *alive_ = false;
@@ -235,7 +239,17 @@ absl::Status PartitionLog::MaybeRoll(int64_t last_offset, uint64_t bytes) {
 absl::Status PartitionLog::Roll(int64_t new_base_offset) {
   ASSIGN_OR_RETURN(std::shared_ptr<Segment> segment, CreateSegment(new_base_offset));
   segments_[new_base_offset] = std::move(segment);
-  return absl::OkStatus();
+  // With nothing in flight, no completion would come to trim the old
+  // segment's zeroes, and writes to the new one would wait for ever.
+  return TrimClosedPreallocation();
+}
+
+absl::Status PartitionLog::TrimClosedPreallocation() {
+  const std::shared_ptr<Segment>& zeroed = preallocator_.segment();
+  if (zeroed == nullptr || zeroed == active() || preallocator_.busy() || zeroed->next_offset() > durable_offset_) {
+    return absl::OkStatus();
+  }
+  return preallocator_.Trim();
 }
 
 absl::StatusOr<std::shared_ptr<Segment>> PartitionLog::CreateSegment(int64_t base_offset) {
@@ -253,6 +267,13 @@ void PartitionLog::IssueWrites() {
   if (first == writes_.end()) return;
   std::shared_ptr<PendingWrite> write = *first;
   if (write->segment->base_offset() > durable_offset_) return;  // the write barrier
+  // Nor may a write pass an older segment's zeroes that await their trim, or
+  // land where a zeroing write is still being copied in.
+  if (const std::shared_ptr<Segment>& zeroed = preallocator_.segment(); zeroed != nullptr) {
+    if (zeroed != write->segment ? zeroed->base_offset() < write->segment->base_offset() : preallocator_.writing()) {
+      return;
+    }
+  }
   // Coalesce the queued writes that continue it in the same segment.
   auto last = std::next(first);
   size_t total = write->data.size();
@@ -276,6 +297,7 @@ void PartitionLog::IssueWrites() {
   }
   write->issued = true;
   write->issued_at = std::chrono::steady_clock::now();
+  last_write_bytes_ = write->data.size();
   write_in_flight_ = true;
   ++flush_count_;
   write->segment->file()->WriteDurablyAt(write->position, write->data,
@@ -316,6 +338,26 @@ void PartitionLog::OnWriteDone(PendingWrite* write, absl::Status status) {
   if (!*alive) return;  // a callback destroyed the log (e.g. deleted its topic)
   acknowledging_ = false;
   if (failure_.ok()) IssueWrites();
+  // After the writes: a zeroing write queued behind them delays none.
+  MaybePreallocate();
+  RunIdleTasks();
+}
+
+void PartitionLog::MaybePreallocate() {
+  if (!config_.preallocate || !failure_.ok()) return;
+  // Like its writes, a segment's zeroing waits until every earlier segment is
+  // durable, so a crash leaves zeroes only at the end of the last one.
+  const std::shared_ptr<Segment> segment = active();
+  if (segment->base_offset() > durable_offset_) return;
+  preallocator_.MaybeStart(segment, last_write_bytes_, config_.segment_bytes);
+}
+
+void PartitionLog::OnPreallocationProgress() {
+  const std::shared_ptr<bool> alive = alive_;
+  CloseOutDurableSegments();  // a closed segment whose zeroing just ended is trimmed
+  if (!*alive) return;
+  if (failure_.ok()) IssueWrites();
+  MaybePreallocate();
   RunIdleTasks();
 }
 
@@ -323,10 +365,15 @@ void PartitionLog::CloseOutDurableSegments() {
   if (!failure_.ok()) return;
   // Closed segments that became wholly durable get their index files, and the
   // recovery point moves to the first segment still being written.
+  // Until its zeroes are trimmed, a closed segment counts as open.
+  if (absl::Status trimmed = TrimClosedPreallocation(); !trimmed.ok()) {
+    GoOffline(trimmed);
+    return;
+  }
   int64_t first_open_base = active()->base_offset();
   for (auto it = segments_.find(SegmentFor(recovery_point_)->base_offset()); it != segments_.end(); ++it) {
     const std::shared_ptr<Segment>& segment = it->second;
-    if (segment == active() || segment->next_offset() > durable_offset_) {
+    if (segment == active() || segment->next_offset() > durable_offset_ || segment == preallocator_.segment()) {
       first_open_base = segment->base_offset();
       break;
     }

@@ -35,6 +35,7 @@
 #include "storage/log_config.h"
 #include "storage/producer_state.h"
 #include "storage/segment.h"
+#include "storage/segment_preallocator.h"
 
 namespace cairn::storage {
 
@@ -235,7 +236,14 @@ class PartitionLog {
   // log, so callers check alive_ afterwards.
   void GoOffline(absl::Status status);
   void RunIdleTasks();
-  bool idle() const { return writes_.empty(); }
+  bool idle() const { return writes_.empty() && !preallocator_.busy(); }
+  // Zeroes the active segment ahead of its writes when due (log.preallocate).
+  void MaybePreallocate();
+  void OnPreallocationProgress();
+  // Trims the zeroes of a segment that is no longer active once its batches
+  // are durable and its zeroing has ended; until then no later segment is
+  // written (segment_preallocator.h).
+  absl::Status TrimClosedPreallocation();
   absl::Status PersistEpochs();
   absl::Status PersistRecoveryPoint(int64_t offset);
   // Rebuilds the producer state by replaying every batch header of the log.
@@ -286,6 +294,10 @@ class PartitionLog {
   bool acknowledging_ = false;
   int64_t flush_count_ = 0;
   FlushObserver flush_observer_;
+  // Bytes of the last durable write issued: only small ones are worth
+  // zeroing ahead of.
+  uint64_t last_write_bytes_ = 0;
+  SegmentPreallocator preallocator_;
   // Offset up to which the last compaction cleaned.
   int64_t cleaned_offset_ = 0;
   absl::Status failure_;
