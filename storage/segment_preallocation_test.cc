@@ -49,7 +49,7 @@ bool ZeroesFrom(const Buffer& contents, uint64_t from) {
   return true;
 }
 
-TEST_CASE("Preallocation: small writes get a step of synced zeroes ahead; reads stop at the batches") {
+TEST_CASE("Preallocation: small writes get a step of synced zeroes ahead, and reads stop at the batches") {
   LogFixture f;
   Preallocating(f);
   f.AppendDurably(Values({"first"}));

@@ -136,9 +136,20 @@ class ZeroCopyFetch(BrokerTestCase):
         return sock, size
 
     def segment_bytes(self, topic, partition, base=0):
+        """The batches of a segment file. The active segment's file may run
+        on in preallocated zeroes (docs/format/segment.md), which end it."""
         path = os.path.join(self.broker.dir, "data", "%s-%d" % (topic, partition), "%020d.log" % base)
         with open(path, "rb") as f:
-            return f.read()
+            data = f.read()
+        end = 0
+        while end + 12 <= len(data):
+            length = struct.unpack(">i", data[end + 8:end + 12])[0]
+            if length <= 0:
+                self.assertEqual(data[end:], bytes(len(data) - end), "%s: neither a batch nor zeroes at %d" % (path, end))
+                break
+            end += 12 + length
+        self.assertLessEqual(end, len(data))
+        return data[:end]
 
     def check_deleted_topic_mid_send(self, topic, version):
         partitions = [0, 1, 2]
