@@ -157,6 +157,42 @@ TEST_CASE("Preallocation: follower truncation cuts through the zeroed segment an
   CHECK(f.ReadValues() == Values({"v0", "v1", "v2", "v3", "w4", "w5"}));
 }
 
+// The window the barrier on older segments closes: a roll while the old
+// segment's last zeroing step is in flight. A write to the new segment issued
+// before the old one is trimmed could leave zeroes in a segment that is no
+// longer the last, which recovery must report as DataLoss. A crash after
+// each prefix of the completions, keeping unsynced writes (a process crash).
+TEST_CASE("Preallocation: no write reaches a new segment before the old one's zeroes are trimmed") {
+  const std::string chunk(60 << 10, 'c');  // below kSmallWriteBytes once framed
+  for (int steps = 0; steps <= 8; ++steps) {
+    CAPTURE(steps);
+    LogFixture f;
+    f.config.segment_bytes = static_cast<int64_t>(kStep + kStep / 8);
+    Preallocating(f);
+    f.AppendDurably(Values({"first"}));  // the first step, settled
+    // Small writes until the one whose completion starts the last step.
+    int appended = 1;
+    while (f.scheduler.pending() == 0) {
+      REQUIRE(appended < 20);
+      auto [info, outcome] = f.Append({{std::nullopt, chunk}});
+      REQUIRE(info.ok());
+      ++appended;
+      while (!outcome->done) REQUIRE(f.scheduler.RunOne());
+    }
+    // A batch larger than what is left rolls to a new segment at once.
+    auto [info, outcome] = f.Append({{std::nullopt, std::string(kStep * 5 / 8, 'x')}});
+    REQUIRE(info.ok());
+    REQUIRE(f.log->segment_base_offsets().size() == 2);
+    for (int i = 0; i < steps && f.scheduler.RunOne(); ++i) {
+    }
+    const bool large_acknowledged = outcome->done;
+    f.disk.Crash(SimDisk::CrashMode::kKeepUnsynced);
+    f.OpenOrFail();
+    CHECK(f.log->log_end_offset() >= Offset(appended + (large_acknowledged ? 1 : 0)));
+    CHECK(f.log->log_end_offset() <= Offset(appended + 1));
+  }
+}
+
 // Appends small batches across rolls while completions run in random order,
 // crashes at a random step, and checks that recovery keeps every
 // acknowledged record, in order, with nothing after the last batch of any
