@@ -40,8 +40,13 @@ class KafkaPipeline final : public Pipeline {
     bench.linger_ms = linger_ms_;
     bench.batch_bytes = 1000000;
     bench.in_flight_bytes = 4 * options.window_bytes;  // never the limit: the runner's window is
+    KafkaSettings settings = ProducerSettings(Bootstrap(options), bench);
+    // librdkafka alone among the drivers' clients leaves Nagle's algorithm on
+    // (libnats and hiredis set TCP_NODELAY, as does the Java Kafka client), so a
+    // request could wait in the kernel for the previous one's acknowledgement.
+    settings.push_back({"socket.nagle.disable", "true"});
     absl::StatusOr<rd_kafka_t*> client = NewKafkaClient(
-        RD_KAFKA_PRODUCER, ProducerSettings(Bootstrap(options), bench),
+        RD_KAFKA_PRODUCER, settings,
         [](rd_kafka_conf_t* conf, void* self) {
           rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery);
           rd_kafka_conf_set_opaque(conf, self);
