@@ -114,16 +114,10 @@ absl::Status Setup(const CompareOptions& options) {
   return (*admin)->CreateTopic(std::move(topic)).get();
 }
 
-absl::StatusOr<std::unique_ptr<Pipeline>> Open(const CompareOptions& options, int index) {
-  auto pipeline = std::make_unique<ProducerPipeline>();
-  if (absl::Status s = pipeline->Connect(options, index); !s.ok()) return s;
-  return pipeline;
-}
-
 }  // namespace
 }  // namespace cairn::bench::compare
 
 int main(int argc, char** argv) {
-  return cairn::bench::compare::CompareMain(argc, argv,
-                                            {"cairn", cairn::bench::compare::Setup, cairn::bench::compare::Open});
+  namespace compare = cairn::bench::compare;
+  return compare::CompareMain(argc, argv, {"cairn", compare::Setup, compare::OpenConnected<compare::ProducerPipeline>});
 }

@@ -118,12 +118,6 @@ absl::Status Setup(const CompareOptions& options) {
   return CreateTopic(Bootstrap(options), Topic(options), options.connections);
 }
 
-absl::StatusOr<std::unique_ptr<Pipeline>> Open(const CompareOptions& options, int index) {
-  auto pipeline = std::make_unique<KafkaPipeline>();
-  if (absl::Status s = pipeline->Connect(options, index); !s.ok()) return s;
-  return pipeline;
-}
-
 }  // namespace
 }  // namespace cairn::bench::compare
 
@@ -133,6 +127,6 @@ int main(int argc, char** argv) {
   if (const char* linger = std::getenv("CAIRN_COMPARE_LINGER_MS")) {
     cairn::bench::compare::KafkaPipeline::set_linger_ms(std::atoi(linger));
   }
-  return cairn::bench::compare::CompareMain(argc, argv,
-                                            {"cairn", cairn::bench::compare::Setup, cairn::bench::compare::Open});
+  namespace compare = cairn::bench::compare;
+  return compare::CompareMain(argc, argv, {"cairn", compare::Setup, compare::OpenConnected<compare::KafkaPipeline>});
 }

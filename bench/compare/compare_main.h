@@ -40,6 +40,15 @@ struct CompareSystem {
   std::function<absl::StatusOr<std::unique_ptr<Pipeline>>(const CompareOptions&, int index)> open;
 };
 
+// A CompareSystem::open for a Pipeline type with `absl::Status Connect(const
+// CompareOptions&, int index)`: a fresh one, connected.
+template <typename ConnectingPipeline>
+absl::StatusOr<std::unique_ptr<Pipeline>> OpenConnected(const CompareOptions& options, int index) {
+  auto pipeline = std::make_unique<ConnectingPipeline>();
+  if (absl::Status s = pipeline->Connect(options, index); !s.ok()) return s;
+  return pipeline;
+}
+
 // Parses the flags, runs setup and the load, prints the JSON; the exit status.
 int CompareMain(int argc, char** argv, const CompareSystem& system);
 

@@ -110,15 +110,10 @@ class NatsPipeline final : public Pipeline {
   std::vector<uint64_t> taken_;  // the runner's side of the swap
 };
 
-absl::StatusOr<std::unique_ptr<Pipeline>> Open(const CompareOptions& options, int index) {
-  auto pipeline = std::make_unique<NatsPipeline>();
-  if (absl::Status s = pipeline->Connect(options, index); !s.ok()) return s;
-  return pipeline;
-}
-
 }  // namespace
 }  // namespace cairn::bench::compare
 
 int main(int argc, char** argv) {
-  return cairn::bench::compare::CompareMain(argc, argv, {"nats", nullptr, cairn::bench::compare::Open});
+  namespace compare = cairn::bench::compare;
+  return compare::CompareMain(argc, argv, {"nats", nullptr, compare::OpenConnected<compare::NatsPipeline>});
 }

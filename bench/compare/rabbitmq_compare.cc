@@ -100,15 +100,10 @@ class RabbitPipeline final : public Pipeline {
   uint64_t acked_ = 0;  // every tag up to this one is acknowledged
 };
 
-absl::StatusOr<std::unique_ptr<Pipeline>> Open(const CompareOptions& options, int index) {
-  auto pipeline = std::make_unique<RabbitPipeline>();
-  if (absl::Status s = pipeline->Connect(options, index); !s.ok()) return s;
-  return pipeline;
-}
-
 }  // namespace
 }  // namespace cairn::bench::compare
 
 int main(int argc, char** argv) {
-  return cairn::bench::compare::CompareMain(argc, argv, {"rabbitmq", nullptr, cairn::bench::compare::Open});
+  namespace compare = cairn::bench::compare;
+  return compare::CompareMain(argc, argv, {"rabbitmq", nullptr, compare::OpenConnected<compare::RabbitPipeline>});
 }
