@@ -18,10 +18,10 @@ using testing::Values;
 
 constexpr uint64_t kStep = SegmentPreallocator::kStepBytes;
 
-LogFixture& Preallocating(LogFixture& f) {
+// Opens the fixture's log with log.preallocate on (LogConfig's default is off).
+void OpenPreallocating(LogFixture& f) {
   f.config.preallocate = true;
   f.OpenOrFail();
-  return f;
 }
 
 // Bytes of the batches in a segment file: the file parsed as back-to-back
@@ -51,7 +51,7 @@ bool ZeroesFrom(const Buffer& contents, uint64_t from) {
 
 TEST_CASE("Preallocation: small writes get a step of synced zeroes ahead, and reads stop at the batches") {
   LogFixture f;
-  Preallocating(f);
+  OpenPreallocating(f);
   f.AppendDurably(Values({"first"}));
   const uint64_t first_bytes = static_cast<uint64_t>(f.log->size_bytes());
   for (int i = 0; i < 20; ++i) f.AppendDurably({"value-" + std::to_string(i)});
@@ -71,7 +71,7 @@ TEST_CASE("Preallocation: small writes get a step of synced zeroes ahead, and re
 TEST_CASE("Preallocation: writes of 64 KiB or more are not zeroed ahead, and the setting is off by default") {
   SUBCASE("large writes") {
     LogFixture f;
-    Preallocating(f);
+    OpenPreallocating(f);
     f.AppendDurably({std::string(SegmentPreallocator::kSmallWriteBytes, 'x')});
     f.AppendDurably({std::string(SegmentPreallocator::kSmallWriteBytes, 'y')});
     CHECK(f.disk.Contents(SegmentLog(0))->size() == static_cast<uint64_t>(f.log->size_bytes()));
@@ -87,7 +87,7 @@ TEST_CASE("Preallocation: writes of 64 KiB or more are not zeroed ahead, and the
 TEST_CASE("Preallocation: zeroing stops at segment.bytes") {
   LogFixture f;
   f.config.segment_bytes = 3000;
-  Preallocating(f);
+  OpenPreallocating(f);
   f.AppendDurably(Values({"a"}));
   f.AppendDurably(Values({"b"}));
   CHECK(f.disk.Contents(SegmentLog(0))->size() == 3000);
@@ -96,7 +96,7 @@ TEST_CASE("Preallocation: zeroing stops at segment.bytes") {
 TEST_CASE("Preallocation: a rolled segment is trimmed to its batches, durably, before the next one is written") {
   LogFixture f;
   f.config.segment_bytes = 1000;
-  Preallocating(f);
+  OpenPreallocating(f);
   std::vector<std::string> expected;
   for (int i = 0; i < 40; ++i) {
     expected.push_back("record-" + std::to_string(i) + std::string(40, '.'));
@@ -122,7 +122,7 @@ TEST_CASE("Preallocation: a rolled segment is trimmed to its batches, durably, b
 
 TEST_CASE("Preallocation: a clean close trims the active segment, and reopening finds the batches as they were") {
   LogFixture f;
-  Preallocating(f);
+  OpenPreallocating(f);
   for (int i = 0; i < 10; ++i) f.AppendDurably({"v" + std::to_string(i)});
   REQUIRE(f.disk.Contents(SegmentLog(0))->size() > static_cast<uint64_t>(f.log->size_bytes()));
   REQUIRE(f.log->CloseCleanly().ok());
@@ -135,7 +135,7 @@ TEST_CASE("Preallocation: a clean close trims the active segment, and reopening 
 
 TEST_CASE("Preallocation: a full disk stops the zeroing, never the appends") {
   LogFixture f;
-  Preallocating(f);
+  OpenPreallocating(f);
   f.disk.SetCapacity(f.disk.bytes_stored() + 16 * 1024);  // room for batches, not for a step
   for (int i = 0; i < 20; ++i) f.AppendDurably({"r" + std::to_string(i)});
   CHECK(f.log->health().ok());
@@ -145,7 +145,7 @@ TEST_CASE("Preallocation: a full disk stops the zeroing, never the appends") {
 
 TEST_CASE("Preallocation: follower truncation cuts through the zeroed segment and appends resume") {
   LogFixture f;
-  Preallocating(f);
+  OpenPreallocating(f);
   for (int i = 0; i < 6; ++i) f.AppendDurably({"v" + std::to_string(i)});
   REQUIRE(f.log->TruncateTo(Offset(4)).ok());
   CHECK(f.disk.DurableContents(SegmentLog(0))->size() == static_cast<uint64_t>(f.log->size_bytes()));
@@ -168,7 +168,7 @@ TEST_CASE("Preallocation: no write reaches a new segment before the old one's ze
     CAPTURE(steps);
     LogFixture f;
     f.config.segment_bytes = static_cast<int64_t>(kStep + kStep / 8);
-    Preallocating(f);
+    OpenPreallocating(f);
     f.AppendDurably(Values({"first"}));  // the first step, settled
     // Small writes until the one whose completion starts the last step.
     int appended = 1;
@@ -201,7 +201,7 @@ void CrashAtRandomStep(uint64_t seed, int64_t segment_bytes, uint64_t max_value_
   CAPTURE(seed);
   LogFixture f(seed);
   f.config.segment_bytes = segment_bytes;
-  Preallocating(f);
+  OpenPreallocating(f);
   f.scheduler.set_reorder(true);
   std::mt19937_64 random(seed);
   std::vector<std::string> appended;
