@@ -60,14 +60,19 @@ def tables(runs, present):
                 ms(run["latency_p99_ms"]), ms(run["latency_p999_ms"]), ms(run["latency_max_ms"]), sync_text,
                 ratio if system != "cairn" else "1"))
     lines += ["", "| system | offered load | achieved | p50 / p99 / p999 / max ms (median round) | p99 of each round, "
-              "ms | system p99 ÷ Cairn p99 |", "|---|---|---|---|---|---|"]
+              "ms (the host's steal in it) | system p99 ÷ Cairn p99 |", "|---|---|---|---|---|---|"]
     cairn_rate = runs.get("cairn-rate")
     for system in present:
         run = runs.get("%s-rate" % system)
         if run is None:
             continue
         ratio = "%.2f×" % (run["latency_p99_ms"] / cairn_rate["latency_p99_ms"]) if cairn_rate else "–"
-        rounds = ", ".join(ms(p99) for p99 in run.get("rounds_p99_ms", [run["latency_p99_ms"]]))
+        p99s = run.get("rounds_p99_ms", [run["latency_p99_ms"]])
+        steals = run.get("rounds_steal_percent")
+        if steals:
+            rounds = ", ".join("%s (%.0f%%)" % (ms(p99), steal) for p99, steal in zip(p99s, steals))
+        else:
+            rounds = ", ".join(ms(p99) for p99 in p99s)
         lines.append("| %s | %.0f records/s of %d B | %.0f records/s | %s / %s / %s / %s | %s | %s |" % (
             TITLES[system], run["offered_records_per_s"], run["record_bytes"], run["records_per_s"],
             ms(run["latency_p50_ms"]), ms(run["latency_p99_ms"]), ms(run["latency_p999_ms"]),
@@ -146,7 +151,9 @@ def section(table, checks, cfg, args, runs):
              "incompressible records. The throughput runs drive one system at a time. The fixed load runs in "
              "rounds once every server is up: each round drives every system in turn, the order shifted by one "
              "each round, so that a busy spell of this shared machine falls on all alike; each system's figures "
-             "are from its round with the median p99. Before every run and round, `sync` writes back the dirty "
+             "are from its round with the median p99. Each round also records how much of the CPUs' time the "
+             "hypervisor stole from this virtual machine during it (`steal` in /proc/stat): rounds in a spell of "
+             "steal have longer tails whichever system runs. Before every run and round, `sync` writes back the dirty "
              "pages left so far, so that a system that acknowledges before fsync does not have the kernel write "
              "its data back during the next system's run. Latency runs from a record's send (at the fixed load: its "
              "scheduled send) to its acknowledgement. Server fsyncs are counted with `perf` on "

@@ -189,13 +189,20 @@ throughput() {
 # cpu_ticks PID: user + system CPU time the process has used, in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
+# host_ticks: "STEAL TOTAL" of all CPUs since boot (/proc/stat). Steal is
+# time a virtual CPU was ready but the hypervisor ran someone else: on a
+# shared host it comes in spells, and a round in one has a longer tail
+# whatever the system, so each round records it.
+host_ticks() { awk '$1 == "cpu" {print $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9; exit}' /proc/stat; }
+
 # fixed_load SYSTEM ROUND: one round at the fixed offered load.
 fixed_load() {
   local system=$1 round=$2 out="$work/results/rounds/$1-rate-$2.json"
   settle
   log "$system: fixed load round $round of $rate_rounds, $rate records/s of 1024 B for $rate_seconds s"
-  local other before=()
+  local other before=() host_before
   for other in "${started[@]}"; do before+=("$(cpu_ticks "${pid_of[$other]}")"); done
+  host_before=$(host_ticks)
   run_driver "$out" "$bin/${driver_of[$system]}" --port "${port_of[$system]}" --name "cmp-rate-$round" \
     --record-bytes 1024 --rate "$rate" --seconds "$rate_seconds" --connections "$connections" \
     --window-bytes "$window_bytes"
@@ -205,7 +212,17 @@ fixed_load() {
     i=$(( i + 1 ))
   done
   echo "   server CPU during the round (of one core): ${used[*]}" >&2
-  /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("   p50 %.2f ms, p99 %.2f ms, max %.2f ms" % (d["latency_p50_ms"], d["latency_p99_ms"], d["latency_max_ms"]))' "$out" >&2
+  /usr/bin/python3 - "$out" $host_before $(host_ticks) >&2 <<'PY'
+import json, sys
+path, steal0, total0, steal1, total1 = sys.argv[1], *map(int, sys.argv[2:])
+with open(path) as f:
+    d = json.load(f)
+d["host_steal_percent"] = round(100.0 * (steal1 - steal0) / max(1, total1 - total0), 1)
+with open(path, "w") as f:
+    json.dump(d, f, indent=1)
+print("   p50 %.2f ms, p99 %.2f ms, max %.2f ms; the host stole %.1f%% of the CPUs' time" % (
+    d["latency_p50_ms"], d["latency_p99_ms"], d["latency_max_ms"], d["host_steal_percent"]))
+PY
 }
 
 # started_system SYSTEM DRIVER PORT PID: records a server that is up, then
