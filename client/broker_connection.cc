@@ -1,7 +1,9 @@
 #include "client/broker_connection.h"
 
 #include <algorithm>
+#include <memory>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "client/kafka_error.h"
@@ -25,6 +27,25 @@ constexpr int16_t kApiVersionsKey = static_cast<int16_t>(kafka::ApiKey::kApiVers
 // The first ApiVersions we try; a broker that lacks it answers in v0 with
 // UNSUPPORTED_VERSION and its ranges, which is all we need.
 constexpr int16_t kApiVersionsFirstTry = 3;
+
+// The pieces of a frame whose encoder spliced record batches out
+// (kafka::Writer::SpliceRecords): the encoded bytes around each batch, and the
+// batch itself, none of them copied.
+std::vector<io::Connection::Piece> SplicedFrame(Buffer encoded, const std::vector<kafka::Writer::Splice>& splices,
+                                                const std::shared_ptr<const void>& batches_owner) {
+  const auto head = std::make_shared<const Buffer>(std::move(encoded));
+  const ByteSpan bytes(*head);
+  std::vector<io::Connection::Piece> pieces;
+  pieces.reserve(2 * splices.size() + 1);
+  size_t from = 0;
+  for (const kafka::Writer::Splice& splice : splices) {
+    pieces.emplace_back(io::Connection::SharedBytes{bytes.subspan(from, splice.offset - from), head});
+    pieces.emplace_back(io::Connection::SharedBytes{splice.bytes, batches_owner});
+    from = splice.offset;
+  }
+  pieces.emplace_back(io::Connection::SharedBytes{bytes.subspan(from), head});
+  return pieces;
+}
 }  // namespace
 
 BrokerConnection::BrokerConnection(io::Shard& shard, int32_t node_id, BrokerAddress address,
@@ -154,7 +175,11 @@ void BrokerConnection::Write(int16_t api_key, int16_t version, BodyEncoder encod
   kafka::Writer w(frame);
   kafka::EncodeRequestHeader(header, w);
   std::move(encode)(w, version);
-  connection_->Send(std::move(frame));
+  if (w.splices().empty()) {
+    connection_->Send(std::move(frame));
+  } else {
+    connection_->SendPieces(SplicedFrame(std::move(frame), w.splices(), w.splice_owner()));
+  }
   if (expects_response) {
     in_flight_.push_back({header.correlation_id, api_key, version, deadline_ms, std::move(done)});
   } else {

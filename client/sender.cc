@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -23,6 +24,32 @@ bool SuggestsStaleMetadata(int16_t code) {
          code == kafka_error::kNotLeaderOrFollower || code == 74 /* FENCED_LEADER_EPOCH */ ||
          code == 75 /* UNKNOWN_LEADER_EPOCH */;
 }
+
+// Batches of at least this many bytes go to the socket from where they were
+// built instead of being copied into the request frame; a smaller one costs
+// less to copy than to send as a piece of its own.
+constexpr size_t kSpliceMinBytes = 4096;
+
+// A Produce request whose frame borrows its batches (kafka::Writer's
+// splicing): alive until the connection has written them, or dropped them,
+// then the batches' buffers go back to the spares for the next batches.
+struct BorrowedProduce {
+  BorrowedProduce(kafka::ProduceRequest r, std::shared_ptr<SpareBuffers> s, size_t size)
+      : request(std::move(r)), spare(std::move(s)), batch_size(size) {}
+  ~BorrowedProduce() {
+    for (auto& topic : request.topic_data) {
+      for (auto& partition : topic.partition_data) {
+        if (partition.records) spare->Keep(std::move(*partition.records), batch_size);
+      }
+    }
+  }
+  BorrowedProduce(const BorrowedProduce&) = delete;
+  BorrowedProduce& operator=(const BorrowedProduce&) = delete;
+
+  kafka::ProduceRequest request;
+  std::shared_ptr<SpareBuffers> spare;
+  size_t batch_size;
+};
 
 }  // namespace
 
@@ -387,15 +414,13 @@ bool Sender::SendTo(int32_t leader, std::vector<std::pair<TopicPartition, Partit
   raw.api_key = kProduceKey;
   raw.expects_response = config_.acks != Acks::kNone;
   raw.deadline_ms = now_ms + config_.client.request_timeout_ms;
-  raw.encode = [request = std::move(request), spare = spare_buffers_, batch_size = config_.batch_size](
-                   kafka::Writer& w, int16_t version) mutable {
-    request.Encode(w, version);
-    // The frame holds a copy now; retries encode the batch again.
-    for (auto& topic : request.topic_data) {
-      for (auto& partition : topic.partition_data) {
-        if (partition.records) spare->Keep(std::move(*partition.records), batch_size);
-      }
-    }
+  // Retries encode their batches again, so the request is free to go once
+  // written.
+  raw.encode = [produce = std::make_shared<const BorrowedProduce>(std::move(request), spare_buffers_,
+                                                                  config_.batch_size)](kafka::Writer& w,
+                                                                                       int16_t version) {
+    w.SpliceRecords(kSpliceMinBytes, produce);
+    produce->request.Encode(w, version);
   };
   raw.done = [this, sent = std::move(sent)](absl::Status status, int16_t version, ByteSpan body) mutable {
     OnProduceResponse(version, std::move(sent), std::move(status), body);

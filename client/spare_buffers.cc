@@ -7,6 +7,7 @@
 namespace cairn::client {
 
 Buffer SpareBuffers::Take() {
+  absl::MutexLock lock(&mu_);
   if (buffers_.empty()) return {};
   Buffer buffer = std::move(buffers_.back());
   buffers_.pop_back();
@@ -15,9 +16,15 @@ Buffer SpareBuffers::Take() {
 }
 
 void SpareBuffers::Keep(Buffer buffer, size_t batch_size) {
+  absl::MutexLock lock(&mu_);
   if (buffers_.size() < kMaxCount && buffer.capacity() <= 2 * batch_size + kBatchHeaderBytes) {
     buffers_.push_back(std::move(buffer));
   }
+}
+
+size_t SpareBuffers::count() const {
+  absl::MutexLock lock(&mu_);
+  return buffers_.size();
 }
 
 }  // namespace cairn::client

@@ -3,12 +3,16 @@
 // every 4 KiB (measured in docs/benchmarks.md, "Cairn's own client in the
 // comparison").
 //
-// Threading: one thread (the client's io thread) uses it.
+// Threading: thread-safe. The io thread takes and keeps buffers; a batch
+// sent without copying it (client/sender.cc) comes back whenever the
+// connection lets go of it, which at shutdown may be on another thread.
 #pragma once
 
 #include <cstddef>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "common/bytes.h"
 
 namespace cairn::client {
@@ -24,10 +28,11 @@ class SpareBuffers {
   // `batch_size` (one oversized batch must not pin its memory for good).
   void Keep(Buffer buffer, size_t batch_size);
 
-  size_t count() const { return buffers_.size(); }
+  size_t count() const;
 
  private:
-  std::vector<Buffer> buffers_;
+  mutable absl::Mutex mu_;
+  std::vector<Buffer> buffers_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace cairn::client

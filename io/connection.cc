@@ -78,11 +78,16 @@ struct Connection::State : std::enable_shared_from_this<State> {
     std::array<uint8_t, kFrameHeaderBytes> header{};
     bool is_header = false;
     Buffer bytes;
+    const uint8_t* borrowed = nullptr;         // set: `size` bytes kept alive by `owner`
+    std::shared_ptr<const void> owner;
     std::shared_ptr<const SendFile> file;  // set: a file range at `offset`
     uint64_t offset = 0;
     uint64_t size = 0;
     uint64_t done = 0;  // bytes already written
-    const uint8_t* data() const { return is_header ? header.data() : bytes.data(); }
+    const uint8_t* data() const {
+      if (is_header) return header.data();
+      return borrowed != nullptr ? borrowed : bytes.data();
+    }
   };
 
   State(Shard& owner, asio::ip::tcp::socket s, std::string peer_name, std::string local_name)
@@ -602,6 +607,12 @@ void Connection::SendPieces(std::vector<Piece> pieces) {
     if (Buffer* bytes = std::get_if<Buffer>(&piece)) {
       chunk.size = bytes->size();
       chunk.bytes = std::move(*bytes);
+    } else if (SharedBytes* shared = std::get_if<SharedBytes>(&piece)) {
+      CAIRN_CHECK(shared->bytes.empty() || shared->owner != nullptr)
+          << "borrowed bytes without an owner, to " << s.peer;
+      chunk.size = shared->bytes.size();
+      chunk.borrowed = shared->bytes.data();
+      chunk.owner = std::move(shared->owner);
     } else {
       FileRange& range = std::get<FileRange>(piece);
       CAIRN_CHECK(range.file != nullptr) << "file range without a file, to " << s.peer;

@@ -108,8 +108,16 @@ class Connection {
     uint64_t offset = 0;
     uint64_t length = 0;
   };
-  // One piece of a frame's payload: owned bytes or a file range.
-  using Piece = std::variant<Buffer, FileRange>;
+  // Bytes the frame borrows rather than owns (a client's record batch, sent
+  // without copying it into the frame): `owner` keeps them alive and
+  // unchanged until they are written or the connection drops them; it is
+  // released on the shard's thread (or wherever the Connection is destroyed).
+  struct SharedBytes {
+    ByteSpan bytes;
+    std::shared_ptr<const void> owner;
+  };
+  // One piece of a frame's payload: owned bytes, borrowed bytes or a file range.
+  using Piece = std::variant<Buffer, SharedBytes, FileRange>;
 
   // Closes the socket if still open, without calling the handler (not even a
   // pending OnClose). Safe inside a Handler callback.
@@ -134,7 +142,7 @@ class Connection {
   void Send(Buffer payload);
   // Queues one frame whose payload is the bytes of `pieces`, in order (a
   // gather send): the size prefix is their total, computed up front; owned
-  // bytes go out with writev (consecutive ones in one call), file ranges
+  // and borrowed bytes go out with writev (consecutive ones in one call), file ranges
   // with sendfile(2). A frame is never sent with fewer bytes than its size
   // prefix says: a range reaching past the end of its file closes the
   // connection with DataLoss, before any byte of the frame is sent when the

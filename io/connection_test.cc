@@ -374,6 +374,35 @@ TEST_CASE("Connection: SendPieces with more owned pieces than one writev takes k
   CHECK(client.ReadFrame() == expected);
 }
 
+TEST_CASE("Connection: SendPieces sends borrowed bytes in place among owned ones, and lets go of "
+          "their owner once they are written") {
+  constexpr size_t kBorrowed = 8 << 20;  // more than the socket buffers hold
+  auto owned_elsewhere = std::make_shared<const Buffer>(Pattern(kBorrowed, 5));
+  const std::weak_ptr<const Buffer> watch = owned_elsewhere;
+  Server server({}, [&](Server& s, size_t i, const Buffer&) {
+    const Buffer& bytes = *owned_elsewhere;
+    std::vector<Connection::Piece> pieces;
+    pieces.emplace_back(Buffer{'h', 'e', 'a', 'd'});
+    pieces.emplace_back(Connection::SharedBytes{ByteSpan(bytes).subspan(1), owned_elsewhere});
+    pieces.emplace_back(Connection::SharedBytes{});  // nothing borrowed, no owner needed
+    pieces.emplace_back(Connection::SharedBytes{ByteSpan(bytes).first(3), owned_elsewhere});
+    pieces.emplace_back(Buffer{'t'});
+    owned_elsewhere.reset();  // from here on the connection alone holds it
+    s.connection(i)->SendPieces(std::move(pieces));
+  });
+  Client client(server.port(), /*receive_buffer=*/64 << 10);
+  REQUIRE(client.connected());
+  client.Write(Frame(Buffer{1}));
+  REQUIRE(server.WaitUntil([](const auto& r) { return !r.empty() && r[0].frames.size() == 1; }));
+  CHECK(server.Run([&] { return server.connection(0)->queued_bytes(); }) > size_t{1} << 20);
+  CHECK(!watch.expired());  // still queued: the bytes must stay
+  const Buffer expected = Pattern(kBorrowed, 5);
+  CHECK(client.ReadFrame() == Concat({Buffer{'h', 'e', 'a', 'd'}, Slice(expected, 1, kBorrowed - 1),
+                                      Slice(expected, 0, 3), Buffer{'t'}}));
+  CHECK(Eventually([&] { return watch.expired(); }));
+  CHECK(server.Snapshot(0).closes.empty());
+}
+
 TEST_CASE("Connection: queued_bytes counts file ranges until the peer reads them, and OnDrained "
           "follows") {
   constexpr uint64_t kRange = 16 << 20;

@@ -4,7 +4,9 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "common/record_batch.h"
 #include "proto/kafka/codec.h"
@@ -179,6 +181,63 @@ TEST_CASE("Known bytes: Produce v7 request header and body carry a record batch 
   CHECK(decoded == request);
   REQUIRE(decoded.topic_data[0].partition_data[0].records.has_value());
   CHECK(ValidateRecordBatch(*decoded.topic_data[0].partition_data[0].records).ok());
+}
+
+// The frame a splicing sender puts on the wire: the buffer with each spliced
+// batch inserted at its offset.
+Buffer Reassemble(const Buffer& head, const std::vector<Writer::Splice>& splices) {
+  Buffer out;
+  size_t from = 0;
+  for (const Writer::Splice& splice : splices) {
+    REQUIRE(splice.offset >= from);
+    out.insert(out.end(), head.begin() + static_cast<ptrdiff_t>(from), head.begin() + static_cast<ptrdiff_t>(splice.offset));
+    out.insert(out.end(), splice.bytes.begin(), splice.bytes.end());
+    from = splice.offset;
+  }
+  out.insert(out.end(), head.begin() + static_cast<ptrdiff_t>(from), head.end());
+  return out;
+}
+
+TEST_CASE("Splicing: a Produce request with its batches spliced out is, reassembled, the bytes of the "
+          "whole encoding, classic and compact; small and null batches stay inline") {
+  const std::pair<std::optional<std::string>, std::optional<std::string>> big_kv[] = {
+      {"k", std::string(3000, 'v')}, {std::nullopt, std::string(200, 'w')}};
+  const std::pair<std::optional<std::string>, std::optional<std::string>> small_kv[] = {{"k", "v"}};
+  const Buffer big = MakeRecordBatch(big_kv);
+  const Buffer small = MakeRecordBatch(small_kv);
+  REQUIRE(big.size() >= 1024);
+  REQUIRE(small.size() < 1024);
+  ProduceRequest request;
+  request.acks = -1;
+  request.timeout_ms = 30000;
+  auto& first = request.topic_data.emplace_back();
+  first.name = "a";
+  first.partition_data.push_back({.index = 0, .records = big});
+  first.partition_data.push_back({.index = 1, .records = small});
+  first.partition_data.push_back({.index = 2, .records = std::nullopt});
+  auto& second = request.topic_data.emplace_back();
+  second.name = "b";
+  second.partition_data.push_back({.index = 5, .records = big});
+  const auto owner = std::make_shared<int>(7);
+
+  for (int16_t version : {3, 7, 9}) {
+    CAPTURE(version);
+    Buffer whole;
+    Writer plain(whole);
+    request.Encode(plain, version);
+    CHECK(plain.splices().empty());
+
+    Buffer head;
+    Writer spliced(head);
+    spliced.SpliceRecords(1024, owner);
+    request.Encode(spliced, version);
+    REQUIRE(spliced.splices().size() == 2);  // the two big batches, not the small or the null one
+    CHECK(spliced.splices()[0].bytes.data() == request.topic_data[0].partition_data[0].records->data());
+    CHECK(spliced.splices()[1].bytes.data() == request.topic_data[1].partition_data[0].records->data());
+    CHECK(spliced.splice_owner() == owner);
+    CHECK(head.size() == whole.size() - 2 * big.size());
+    CHECK(Reassemble(head, spliced.splices()) == whole);
+  }
 }
 
 TEST_CASE("Known bytes: request header v2 keeps unknown tagged fields in tag order") {

@@ -34,14 +34,35 @@ void Writer::WriteNullableString(const std::optional<std::string>& s, bool compa
   }
 }
 
-void Writer::WriteBytes(ByteSpan b, bool compact) {
-  CAIRN_CHECK(b.size() < 0x7fffffffu) << "bytes of " << b.size();
+void Writer::WriteBytesLength(size_t size, bool compact) {
+  CAIRN_CHECK(size < 0x7fffffffu) << "bytes of " << size;
   if (compact) {
-    WriteUnsignedVarint(static_cast<uint32_t>(b.size() + 1));
+    WriteUnsignedVarint(static_cast<uint32_t>(size + 1));
   } else {
-    WriteInt32(static_cast<int32_t>(b.size()));
+    WriteInt32(static_cast<int32_t>(size));
   }
+}
+
+void Writer::WriteBytes(ByteSpan b, bool compact) {
+  WriteBytesLength(b.size(), compact);
   WriteRaw(b);
+}
+
+void Writer::WriteRecords(ByteSpan b, bool compact) {
+  if (splice_min_bytes_ == 0 || b.size() < splice_min_bytes_) return WriteBytes(b, compact);
+  WriteBytesLength(b.size(), compact);
+  splices_.push_back({out_->size(), b});
+}
+
+void Writer::WriteNullableRecords(const std::optional<Buffer>& b, bool compact) {
+  if (b.has_value()) return WriteRecords(*b, compact);
+  WriteNullableBytes(std::nullopt, compact);
+}
+
+void Writer::SpliceRecords(size_t min_bytes, std::shared_ptr<const void> owner) {
+  CAIRN_CHECK(min_bytes > 0 && owner != nullptr);
+  splice_min_bytes_ = min_bytes;
+  splice_owner_ = std::move(owner);
 }
 
 void Writer::WriteNullableBytes(const std::optional<Buffer>& b, bool compact) {

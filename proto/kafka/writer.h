@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -41,6 +42,9 @@ class Writer {
   void WriteNullableString(const std::optional<std::string>& s, bool compact);
   void WriteBytes(ByteSpan b, bool compact);
   void WriteNullableBytes(const std::optional<Buffer>& b, bool compact);
+  // A `records` field (a record batch set). Like bytes, unless splicing is on.
+  void WriteRecords(ByteSpan b, bool compact);
+  void WriteNullableRecords(const std::optional<Buffer>& b, bool compact);
   void WriteArrayLength(size_t count, bool compact);
   void WriteNullArray(bool compact);
   void WriteRaw(ByteSpan b) { out_->insert(out_->end(), b.begin(), b.end()); }
@@ -51,8 +55,27 @@ class Writer {
   // The common case: an empty section.
   void WriteEmptyTaggedFields() { out_->push_back(0); }
 
+  // Splicing, for a sender that sends record batches where they lie instead
+  // of copying them into the message (client/broker_connection.cc): once
+  // SpliceRecords(min_bytes, owner) was called, a records field of at least
+  // `min_bytes` has only its length prefix written to the buffer, and its
+  // bytes are noted in splices(). They belong right after the first
+  // `offset` bytes of the buffer, and `owner` keeps them valid.
+  struct Splice {
+    size_t offset = 0;
+    ByteSpan bytes;
+  };
+  void SpliceRecords(size_t min_bytes, std::shared_ptr<const void> owner);
+  const std::vector<Splice>& splices() const { return splices_; }
+  const std::shared_ptr<const void>& splice_owner() const { return splice_owner_; }
+
  private:
+  void WriteBytesLength(size_t size, bool compact);
+
   Buffer* out_;
+  size_t splice_min_bytes_ = 0;  // 0: splicing is off
+  std::shared_ptr<const void> splice_owner_;
+  std::vector<Splice> splices_;
 };
 
 }  // namespace cairn::kafka

@@ -459,7 +459,7 @@ def emit_encode_value(out, f, expr, w, flex):
         return
     if f.kind == 'prim':
         if f.elem in ('string', 'bytes', 'records'):
-            suffix = 'String' if f.elem == 'string' else 'Bytes'
+            suffix = {'string': 'String', 'bytes': 'Bytes', 'records': 'Records'}[f.elem]
             empty = 'std::string_view()' if f.elem == 'string' else 'ByteSpan()'
             view = 'std::string_view' if f.elem == 'string' else 'ByteSpan'
             if not f.nullable:
