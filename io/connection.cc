@@ -78,7 +78,7 @@ struct Connection::State : std::enable_shared_from_this<State> {
     std::array<uint8_t, kFrameHeaderBytes> header{};
     bool is_header = false;
     Buffer bytes;
-    const uint8_t* borrowed = nullptr;         // set: `size` bytes kept alive by `owner`
+    const uint8_t* borrowed = nullptr;  // set: `size` bytes kept alive by `owner`
     std::shared_ptr<const void> owner;
     std::shared_ptr<const SendFile> file;  // set: a file range at `offset`
     uint64_t offset = 0;

@@ -190,7 +190,8 @@ Buffer Reassemble(const Buffer& head, const std::vector<Writer::Splice>& splices
   size_t from = 0;
   for (const Writer::Splice& splice : splices) {
     REQUIRE(splice.offset >= from);
-    out.insert(out.end(), head.begin() + static_cast<ptrdiff_t>(from), head.begin() + static_cast<ptrdiff_t>(splice.offset));
+    out.insert(out.end(), head.begin() + static_cast<ptrdiff_t>(from),
+               head.begin() + static_cast<ptrdiff_t>(splice.offset));
     out.insert(out.end(), splice.bytes.begin(), splice.bytes.end());
     from = splice.offset;
   }
