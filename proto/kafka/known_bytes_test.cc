@@ -200,7 +200,7 @@ Buffer Reassemble(const Buffer& head, const std::vector<Writer::Splice>& splices
 }
 
 TEST_CASE("Splicing: a Produce request with its batches spliced out is, reassembled, the bytes of the "
-          "whole encoding, classic and compact; small and null batches stay inline") {
+          "whole encoding, classic and compact, with small and null batches left inline") {
   const std::pair<std::optional<std::string>, std::optional<std::string>> big_kv[] = {
       {"k", std::string(3000, 'v')}, {std::nullopt, std::string(200, 'w')}};
   const std::pair<std::optional<std::string>, std::optional<std::string>> small_kv[] = {{"k", "v"}};
