@@ -13,6 +13,8 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -59,6 +61,15 @@ class ClientCore {
   // DeadlineExceeded after request.timeout.ms.
   template <typename Response, typename Request>
   void Call(int32_t node_id, Request request, absl::AnyInvocable<void(absl::StatusOr<Response>) &&> done);
+  // Each records field's bytes in a response decoded by CallKeepingRecords.
+  using RecordsInPlace = std::span<const std::optional<ByteSpan>>;
+  // Like Call, but record batches are not copied out of the response frame
+  // (kafka::Reader::KeepRecordsInPlace): the response's records fields are
+  // null, and `records` has each one's bytes (nullopt for a null), in the
+  // order they appear in the message. They are valid during the call only.
+  template <typename Response, typename Request>
+  void CallKeepingRecords(int32_t node_id, Request request,
+                          absl::AnyInvocable<void(absl::StatusOr<Response>, RecordsInPlace records) &&> done);
   // The untyped form (Produce with acks=0 has no response to decode).
   void Submit(int32_t node_id, BrokerConnection::Request request);
 
@@ -83,6 +94,11 @@ class ClientCore {
   void OnBrokerReady(std::function<void(int32_t)> listener) { ready_listeners_.push_back(std::move(listener)); }
 
  private:
+  // A request that encodes `request` in the version the connection picks,
+  // due within request.timeout.ms; its `done` is the caller's to set.
+  template <typename Request>
+  BrokerConnection::Request Encoding(Request request) const;
+
   ClientCore(ClientConfig config, std::vector<BrokerAddress> bootstrap, std::unique_ptr<io::Shard> shard);
   void StartTicking();
   int32_t PickAnyNode();
@@ -104,12 +120,18 @@ class ClientCore {
   std::vector<std::function<void(int32_t)>> ready_listeners_;
 };
 
-template <typename Response, typename Request>
-void ClientCore::Call(int32_t node_id, Request request, absl::AnyInvocable<void(absl::StatusOr<Response>) &&> done) {
+template <typename Request>
+BrokerConnection::Request ClientCore::Encoding(Request request) const {
   BrokerConnection::Request raw;
   raw.api_key = static_cast<int16_t>(Request::kApiKey);
   raw.encode = [request = std::move(request)](kafka::Writer& w, int16_t version) { request.Encode(w, version); };
   raw.deadline_ms = SteadyNowMs() + config_.request_timeout_ms;
+  return raw;
+}
+
+template <typename Response, typename Request>
+void ClientCore::Call(int32_t node_id, Request request, absl::AnyInvocable<void(absl::StatusOr<Response>) &&> done) {
+  BrokerConnection::Request raw = Encoding(std::move(request));
   raw.done = [done = std::move(done)](absl::Status status, int16_t version, ByteSpan body) mutable {
     if (!status.ok()) {
       std::move(done)(std::move(status));
@@ -121,6 +143,27 @@ void ClientCore::Call(int32_t node_id, Request request, absl::AnyInvocable<void(
       return;
     }
     std::move(done)(std::move(response));
+  };
+  Submit(node_id, std::move(raw));
+}
+
+template <typename Response, typename Request>
+void ClientCore::CallKeepingRecords(int32_t node_id, Request request,
+                                    absl::AnyInvocable<void(absl::StatusOr<Response>, RecordsInPlace) &&> done) {
+  BrokerConnection::Request raw = Encoding(std::move(request));
+  raw.done = [done = std::move(done)](absl::Status status, int16_t version, ByteSpan body) mutable {
+    if (!status.ok()) {
+      std::move(done)(std::move(status), {});
+      return;
+    }
+    kafka::Reader r(body);
+    r.KeepRecordsInPlace();
+    Response response;
+    if (absl::Status decoded = kafka::DecodeExact(r, version, &response); !decoded.ok()) {
+      std::move(done)(std::move(decoded), {});
+      return;
+    }
+    std::move(done)(std::move(response), r.records_in_place());
   };
   Submit(node_id, std::move(raw));
 }

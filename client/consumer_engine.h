@@ -127,7 +127,7 @@ class ConsumerEngine {
   void Pump();
   void SendFetches();
   void OnFetchResponse(int32_t node, const std::map<TopicPartition, PlannedPartition>& planned,
-                       absl::StatusOr<kafka::FetchResponse> response);
+                       absl::StatusOr<kafka::FetchResponse> response, ClientCore::RecordsInPlace records);
   void LookUpCommitted();
   void LookUpResets();
   void ResetByPolicy(const TopicPartition& tp);

@@ -4,6 +4,7 @@
 #include "client/consumer_engine.h"
 #include "client/fetch_records.h"
 #include "client/kafka_error.h"
+#include "common/check.h"
 
 namespace cairn::client {
 namespace {
@@ -229,16 +230,19 @@ void ConsumerEngine::SendFetches() {
       planned[pp.tp] = pp;
     }
     fetching_nodes_.insert(node);
-    core_->Call<kafka::FetchResponse>(node, std::move(request),
-                                      [this, node, planned = std::move(planned)](
-                                          absl::StatusOr<kafka::FetchResponse> response) {
-                                        OnFetchResponse(node, planned, std::move(response));
-                                      });
+    // The records are decoded straight from the response frame.
+    core_->CallKeepingRecords<kafka::FetchResponse>(
+        node, std::move(request),
+        [this, node, planned = std::move(planned)](absl::StatusOr<kafka::FetchResponse> response,
+                                                   ClientCore::RecordsInPlace records) {
+          OnFetchResponse(node, planned, std::move(response), records);
+        });
   }
 }
 
 void ConsumerEngine::OnFetchResponse(int32_t node, const std::map<TopicPartition, PlannedPartition>& planned,
-                                     absl::StatusOr<kafka::FetchResponse> response) {
+                                     absl::StatusOr<kafka::FetchResponse> response,
+                                     ClientCore::RecordsInPlace records) {
   fetching_nodes_.erase(node);
   if (!response.ok() || response->error_code != 0) {
     if (!response.ok() && absl::IsCancelled(response.status())) return;  // shutting down
@@ -247,8 +251,11 @@ void ConsumerEngine::OnFetchResponse(int32_t node, const std::map<TopicPartition
     return;
   }
   bool got_records = false;
+  size_t next_records = 0;  // one entry of `records` per partition, in order
   for (auto& t : response->responses) {
     for (auto& pd : t.partitions) {
+      CAIRN_CHECK(next_records < records.size()) << "a Fetch partition without its records field";
+      const std::optional<ByteSpan> bytes = records[next_records++];
       const TopicPartition tp{t.topic, pd.partition_index};
       auto asked = planned.find(tp);
       ConsumerAssignment::Partition* p = assignment_.Find(tp);
@@ -284,13 +291,12 @@ void ConsumerEngine::OnFetchResponse(int32_t node, const std::map<TopicPartition
         continue;
       }
       p->high_watermark = pd.high_watermark;
-      if (!pd.records.has_value() || pd.records->empty()) continue;
-      const Buffer& bytes = *pd.records;
+      if (!bytes.has_value() || bytes->empty()) continue;
       // A batch decompresses to at most a few times fetch.max.bytes; the cap
       // only stops a lying batch from exhausting memory.
       const size_t cap = static_cast<size_t>(std::max(limits_.max_bytes, limits_.partition_max_bytes)) * 16 + (1 << 20);
       absl::StatusOr<FetchedRecords> fetched =
-          DecodeFetchedRecords(tp.topic, tp.partition, ByteSpan(bytes.data(), bytes.size()), asked->second.fetch_offset, cap);
+          DecodeFetchedRecords(tp.topic, tp.partition, *bytes, asked->second.fetch_offset, cap);
       if (!fetched.ok()) {
         pending_error_ = fetched.status();
         continue;

@@ -26,11 +26,16 @@ Buffer EncodeToBuffer(const Message& message, int16_t version) {
 }
 
 template <typename Message>
-absl::Status DecodeExact(ByteSpan bytes, int16_t version, Message* out, DecodeLimits limits = {}) {
-  Reader r(bytes, limits);
+absl::Status DecodeExact(Reader& r, int16_t version, Message* out) {
   if (absl::Status s = out->Decode(r, version); !s.ok()) return s;
   if (absl::Status s = r.ExpectEnd(); !s.ok()) return internal::FieldError(s, Message::kName);
   return absl::OkStatus();
+}
+
+template <typename Message>
+absl::Status DecodeExact(ByteSpan bytes, int16_t version, Message* out, DecodeLimits limits = {}) {
+  Reader r(bytes, limits);
+  return DecodeExact(r, version, out);
 }
 
 }  // namespace cairn::kafka

@@ -283,6 +283,67 @@ TEST_CASE("Known bytes: Fetch v12 response writes only non-default tagged fields
   CHECK(decoded.responses[0].partitions[0].diverging_epoch.epoch == -1);
 }
 
+TEST_CASE("Records in place: a Fetch response decoded without copying its batches gives each "
+          "partition's records as a view of the input, in order, nulls included, in every version") {
+  const std::pair<std::optional<std::string>, std::optional<std::string>> kv1[] = {{"k", "v"}};
+  const std::pair<std::optional<std::string>, std::optional<std::string>> kv2[] = {{std::nullopt, "w"}};
+  FetchResponse response;
+  auto& a = response.responses.emplace_back();
+  a.topic = "a";
+  a.partitions.push_back({.partition_index = 0, .records = MakeRecordBatch(kv1)});
+  a.partitions.push_back({.partition_index = 1, .records = std::nullopt});
+  auto& b = response.responses.emplace_back();
+  b.topic = "b";
+  b.partitions.push_back({.partition_index = 7, .records = Buffer{}});
+  b.partitions.push_back({.partition_index = 3, .records = MakeRecordBatch(kv2)});
+
+  for (int16_t version : {4, 11, 12}) {
+    CAPTURE(version);
+    const Buffer bytes = EncodeToBuffer(response, version);
+    FetchResponse copied;
+    REQUIRE(DecodeExact(bytes, version, &copied).ok());
+
+    Reader r(bytes);
+    r.KeepRecordsInPlace();
+    FetchResponse in_place;
+    REQUIRE(DecodeExact(r, version, &in_place).ok());
+    const auto& views = r.records_in_place();
+    REQUIRE(views.size() == 4);
+    size_t k = 0;
+    for (size_t t = 0; t < copied.responses.size(); ++t) {
+      for (size_t p = 0; p < copied.responses[t].partitions.size(); ++p, ++k) {
+        CAPTURE(k);
+        const std::optional<Buffer>& expected = copied.responses[t].partitions[p].records;
+        CHECK(!in_place.responses[t].partitions[p].records.has_value());  // left out of the message
+        REQUIRE(views[k].has_value() == expected.has_value());
+        if (!expected) continue;
+        CHECK(Buffer(views[k]->begin(), views[k]->end()) == *expected);
+        if (!expected->empty()) {  // a view into the input, not a copy
+          CHECK(views[k]->data() >= bytes.data());
+          CHECK(views[k]->data() + views[k]->size() <= bytes.data() + bytes.size());
+        }
+        // Everything else decodes as before.
+        in_place.responses[t].partitions[p].records = expected;
+      }
+    }
+    CHECK(in_place == copied);
+  }
+}
+
+TEST_CASE("Records in place: a records length past the end of the input is rejected") {
+  // Fetch v4 partition with records length 100 and 3 bytes left.
+  FetchResponse response;
+  response.responses.emplace_back().partitions.push_back({.partition_index = 0, .records = Buffer(100, 1)});
+  Buffer bytes = EncodeToBuffer(response, 4);
+  bytes.resize(bytes.size() - 97);
+  Reader r(bytes);
+  r.KeepRecordsInPlace();
+  FetchResponse decoded;
+  const absl::Status status = DecodeExact(r, 4, &decoded);
+  CHECK(absl::IsInvalidArgument(status));
+  CHECK_MESSAGE(status.message().find("exceeds") != std::string_view::npos, status);
+}
+
 TEST_CASE("Known bytes: FindCoordinator v0 and JoinGroup v0 are the small legacy layouts") {
   FindCoordinatorRequest find{.key = "g"};
   CHECK(EncodeToBuffer(find, 0) == Buffer{0x00, 0x01, 'g'});

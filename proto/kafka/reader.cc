@@ -133,18 +133,44 @@ absl::Status Reader::ReadNullableString(std::optional<std::string>* out, bool co
 }
 
 absl::Status Reader::ReadBytes(Buffer* out, bool compact) {
-  int64_t length = 0;
-  if (absl::Status s = ReadLength<int32_t>(*this, compact, &length); !s.ok()) return s;
-  if (length < 0) return absl::InvalidArgumentError("null bytes in a non-nullable field");
-  if (static_cast<uint64_t>(length) > data_.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("bytes length ", length, " exceeds the ", data_.size(), " bytes left"));
-  }
-  out->assign(data_.begin(), data_.begin() + length);
-  data_ = data_.subspan(static_cast<size_t>(length));
+  std::optional<ByteSpan> bytes;
+  if (absl::Status s = ReadNullableSpan(compact, &bytes); !s.ok()) return s;
+  if (!bytes.has_value()) return absl::InvalidArgumentError("null bytes in a non-nullable field");
+  out->assign(bytes->begin(), bytes->end());
   return absl::OkStatus();
 }
 
 absl::Status Reader::ReadNullableBytes(std::optional<Buffer>* out, bool compact) {
+  std::optional<ByteSpan> bytes;
+  if (absl::Status s = ReadNullableSpan(compact, &bytes); !s.ok()) return s;
+  if (bytes.has_value()) {
+    out->emplace(bytes->begin(), bytes->end());
+  } else {
+    out->reset();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Reader::ReadRecords(Buffer* out, bool compact) {
+  if (!keep_records_in_place_) return ReadBytes(out, compact);
+  std::optional<ByteSpan> bytes;
+  if (absl::Status s = ReadNullableSpan(compact, &bytes); !s.ok()) return s;
+  if (!bytes.has_value()) return absl::InvalidArgumentError("null bytes in a non-nullable field");
+  out->clear();
+  records_in_place_.push_back(bytes);
+  return absl::OkStatus();
+}
+
+absl::Status Reader::ReadNullableRecords(std::optional<Buffer>* out, bool compact) {
+  if (!keep_records_in_place_) return ReadNullableBytes(out, compact);
+  std::optional<ByteSpan> bytes;
+  if (absl::Status s = ReadNullableSpan(compact, &bytes); !s.ok()) return s;
+  out->reset();
+  records_in_place_.push_back(bytes);
+  return absl::OkStatus();
+}
+
+absl::Status Reader::ReadNullableSpan(bool compact, std::optional<ByteSpan>* out) {
   int64_t length = 0;
   if (absl::Status s = ReadLength<int32_t>(*this, compact, &length); !s.ok()) return s;
   if (length < 0) {
@@ -154,7 +180,7 @@ absl::Status Reader::ReadNullableBytes(std::optional<Buffer>* out, bool compact)
   if (static_cast<uint64_t>(length) > data_.size()) {
     return absl::InvalidArgumentError(absl::StrCat("bytes length ", length, " exceeds the ", data_.size(), " bytes left"));
   }
-  out->emplace(data_.begin(), data_.begin() + length);
+  *out = data_.first(static_cast<size_t>(length));
   data_ = data_.subspan(static_cast<size_t>(length));
   return absl::OkStatus();
 }

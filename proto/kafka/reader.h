@@ -61,6 +61,19 @@ class Reader {
   // BYTES / COMPACT_BYTES (also RECORDS, which is nullable bytes on the wire).
   absl::Status ReadBytes(Buffer* out, bool compact);
   absl::Status ReadNullableBytes(std::optional<Buffer>* out, bool compact);
+  // A `records` field (a record batch set): like bytes, unless records are
+  // kept in place.
+  absl::Status ReadRecords(Buffer* out, bool compact);
+  absl::Status ReadNullableRecords(std::optional<Buffer>* out, bool compact);
+
+  // Records in place, for a caller that decodes the record batches while the
+  // message's bytes are still alive (the client's Fetch) and so need not copy
+  // them: after KeepRecordsInPlace(), each records field read is left empty
+  // (null if nullable), and its bytes, or nullopt for a null, are appended to
+  // records_in_place() instead: one entry per records field, in the order
+  // the fields were read.
+  void KeepRecordsInPlace() { keep_records_in_place_ = true; }
+  const std::vector<std::optional<ByteSpan>>& records_in_place() const { return records_in_place_; }
 
   // ARRAY / COMPACT_ARRAY length. Sets *count to -1 for a null array (an error
   // unless `nullable`). A count is accepted only if it is at most the bytes
@@ -83,9 +96,13 @@ class Reader {
  private:
   absl::Status Need(size_t n) const;
   absl::Status ReadStringBody(size_t length, std::string* out);
+  // BYTES / COMPACT_BYTES, nullable, as a view of the input.
+  absl::Status ReadNullableSpan(bool compact, std::optional<ByteSpan>* out);
 
   ByteSpan data_;
   DecodeLimits limits_;
+  bool keep_records_in_place_ = false;
+  std::vector<std::optional<ByteSpan>> records_in_place_;
 };
 
 // Checks strict UTF-8 (no overlong forms, no surrogates, nothing past U+10FFFF).

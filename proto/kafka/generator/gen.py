@@ -383,6 +383,10 @@ class Out:
 
 # ------------------------------------------------------------------- decoding
 
+# Reader/Writer method suffix per length-prefixed type (ReadRecords, WriteNullableBytes...).
+ACCESSOR_SUFFIX = {'string': 'String', 'bytes': 'Bytes', 'records': 'Records'}
+
+
 def nullable_mode(f):
     """'never', 'always' or a runtime condition string."""
     if not f.nullable:
@@ -401,7 +405,7 @@ def emit_decode_value(out, f, target, r, flex):
         return
     if f.kind == 'prim':
         if f.elem in ('string', 'bytes', 'records'):
-            suffix = 'String' if f.elem == 'string' else 'Bytes'
+            suffix = ACCESSOR_SUFFIX[f.elem]
             if mode == 'never' and not f.nullable:
                 call = f'{r}.Read{suffix}(&{target}, {flex})'
             elif mode == 'always':
@@ -459,7 +463,7 @@ def emit_encode_value(out, f, expr, w, flex):
         return
     if f.kind == 'prim':
         if f.elem in ('string', 'bytes', 'records'):
-            suffix = {'string': 'String', 'bytes': 'Bytes', 'records': 'Records'}[f.elem]
+            suffix = ACCESSOR_SUFFIX[f.elem]
             empty = 'std::string_view()' if f.elem == 'string' else 'ByteSpan()'
             view = 'std::string_view' if f.elem == 'string' else 'ByteSpan'
             if not f.nullable:
