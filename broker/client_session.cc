@@ -37,7 +37,7 @@ ClientSession::~ClientSession() {
 
 void ClientSession::Start(io::Connection::Limits connection_limits) { connection_->Start(this, connection_limits); }
 
-void ClientSession::OnFrame(Buffer frame) {
+void ClientSession::OnFrame(ReadBuffer frame) {
   const size_t bytes = frame.size();
   if (resources_.budget != nullptr && !resources_.budget->Acquire(bytes, this)) {
     // Hold the frame (the connection reads no more) until our turn comes.
@@ -62,8 +62,8 @@ void ClientSession::OnBudgetGranted() {
 void ClientSession::DispatchGranted() {
   if (!pending_granted_) return;
   pending_granted_ = false;
-  Buffer frame = std::move(pending_frame_);
-  pending_frame_ = Buffer();
+  ReadBuffer frame = std::move(pending_frame_);
+  pending_frame_ = ReadBuffer();
   const size_t bytes = frame.size();
   if (closed_ || !connection_->is_open()) {
     Uncharge(bytes);
@@ -97,7 +97,7 @@ void ClientSession::Uncharge(size_t bytes) {
   if (resources_.budget != nullptr && bytes > 0) resources_.budget->Release(bytes);
 }
 
-void ClientSession::Dispatch(Buffer frame, size_t charged_bytes) {
+void ClientSession::Dispatch(ReadBuffer frame, size_t charged_bytes) {
   kafka::Reader reader(frame);
   Request request;
   if (absl::Status decoded = kafka::DecodeRequestHeader(reader, &request.header); !decoded.ok()) {

@@ -50,7 +50,7 @@ class ClientSession : public io::Connection::Handler, private MemoryBudget::Wait
   void Start(io::Connection::Limits connection_limits);
 
   // io::Connection::Handler
-  void OnFrame(Buffer frame) override;
+  void OnFrame(ReadBuffer frame) override;
   void OnClose(absl::Status reason) override;
   void OnDrained() override;
 
@@ -69,7 +69,7 @@ class ClientSession : public io::Connection::Handler, private MemoryBudget::Wait
   void OnBudgetGranted() override;
 
   void DispatchGranted();
-  void Dispatch(Buffer frame, size_t charged_bytes);
+  void Dispatch(ReadBuffer frame, size_t charged_bytes);
   void Complete(const std::shared_ptr<Slot>& slot, Reply reply);
   void SendReadyResponses();
   void Finish(const Slot& slot);  // releases its charge, applies its throttle
@@ -89,7 +89,7 @@ class ClientSession : public io::Connection::Handler, private MemoryBudget::Wait
   bool closed_ = false;
   // A frame read but not yet charged: waiting for the budget, or granted and
   // waiting for its dispatch on the next turn.
-  Buffer pending_frame_;
+  ReadBuffer pending_frame_;
   bool waiting_for_budget_ = false;
   bool pending_granted_ = false;
   bool drain_armed_ = false;

@@ -18,7 +18,7 @@ class ShardContext;
 
 struct Request {
   kafka::RequestHeader header;
-  Buffer frame;       // the whole request frame; `body` points into it
+  ReadBuffer frame;   // the whole request frame; `body` points into it
   ByteSpan body;      // the request body, after the header
   std::string peer;   // client address, for logs
   int16_t version() const { return header.api_version; }

@@ -187,7 +187,7 @@ void BrokerConnection::Write(int16_t api_key, int16_t version, BodyEncoder encod
   }
 }
 
-void BrokerConnection::OnFrame(Buffer frame) {
+void BrokerConnection::OnFrame(ReadBuffer frame) {
   if (frame.size() < 4 || in_flight_.empty()) {
     Fail(absl::InternalError("unexpected response frame"));
     return;

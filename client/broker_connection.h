@@ -93,7 +93,7 @@ class BrokerConnection final : private io::Connection::Handler {
   void Later(absl::AnyInvocable<void() &&> task);
 
   // io::Connection::Handler
-  void OnFrame(Buffer frame) override;
+  void OnFrame(ReadBuffer frame) override;
   void OnClose(absl::Status reason) override;
 
   io::Shard& shard_;

@@ -19,7 +19,7 @@ struct ControllerRpcClient::Channel : io::Connection::Handler {
 
   Channel(ControllerRpcClient& c, PeerAddress a) : client(c), address(std::move(a)) {}
 
-  void OnFrame(Buffer frame) override {
+  void OnFrame(ReadBuffer frame) override {
     absl::StatusOr<DecodedEnvelope> envelope = DecodeEnvelope(frame);
     if (!envelope.ok() || !envelope->reply || envelope->cluster_id != client.cluster_id_) {
       CAIRN_LOG(kWarning) << "controller rpc: unexpected frame from node " << address.id << "; reconnecting";

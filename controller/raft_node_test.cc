@@ -302,7 +302,7 @@ TEST_CASE("RaftTransport: another cluster's envelope or a garbled frame closes t
 
   // Bytes that are no Envelope at all, on a raw connection.
   struct Watch : io::Connection::Handler {
-    void OnFrame(Buffer) override {}
+    void OnFrame(ReadBuffer) override {}
     void OnClose(absl::Status) override { closed = true; }
     std::atomic<bool> closed{false};
   } watch;

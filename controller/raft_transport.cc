@@ -17,7 +17,7 @@ struct RaftTransport::Peer : io::Connection::Handler {
 
   // Peers never answer on our outbound connection (they reply over their
   // own), but a frame there is handled like any inbound one.
-  void OnFrame(Buffer frame) override { transport.Deliver(*connection, nullptr, frame); }
+  void OnFrame(ReadBuffer frame) override { transport.Deliver(*connection, nullptr, frame); }
   void OnClose(absl::Status reason) override {
     CAIRN_LOG(kInfo) << "raft transport: connection to node " << address.id << " closed: "
                      << reason;
@@ -38,7 +38,7 @@ struct RaftTransport::Inbound : io::Connection::Handler {
   Inbound(RaftTransport& t, std::unique_ptr<io::Connection> c)
       : transport(t), connection(std::move(c)) {}
 
-  void OnFrame(Buffer frame) override {
+  void OnFrame(ReadBuffer frame) override {
     if (!transport.Deliver(*connection, this, frame)) transport.Bury(this);
   }
   void OnClose(absl::Status) override { transport.Bury(this); }
@@ -164,7 +164,7 @@ void RaftTransport::Accept(std::unique_ptr<io::Connection> connection) {
   inbound.connection->Start(&inbound, options_.limits);
 }
 
-bool RaftTransport::Deliver(io::Connection& connection, Inbound* inbound, const Buffer& frame) {
+bool RaftTransport::Deliver(io::Connection& connection, Inbound* inbound, ByteSpan frame) {
   absl::StatusOr<DecodedEnvelope> envelope = DecodeEnvelope(frame);
   absl::Status refusal;
   if (!envelope.ok()) {

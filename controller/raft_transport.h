@@ -104,7 +104,7 @@ class RaftTransport {
   // Returns false (after closing `connection`) for a frame to refuse.
   // `inbound` is null for frames on our own outbound connections, where
   // requests are not expected.
-  bool Deliver(io::Connection& connection, Inbound* inbound, const Buffer& frame);
+  bool Deliver(io::Connection& connection, Inbound* inbound, ByteSpan frame);
   void Bury(Inbound* inbound);
 
   io::Shard& shard_;

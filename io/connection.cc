@@ -155,9 +155,9 @@ struct Connection::State : std::enable_shared_from_this<State> {
   size_t read_begin = 0;
   size_t read_end = 0;
   bool in_body = false;  // `frame` is sized from a parsed header
-  Buffer frame;
+  ReadBuffer frame;  // not zero-filled: the socket fills every byte first
   size_t frame_filled = 0;
-  std::deque<Buffer> ready;  // complete frames not delivered yet
+  std::deque<ReadBuffer> ready;  // complete frames not delivered yet
   uint64_t frames_completed = 0;
   // A frame has begun arriving and is not complete (the slowloris clock).
   bool partial = false;
@@ -213,7 +213,7 @@ void Connection::State::OnRead(bool direct, const asio::error_code& ec, size_t b
     CAIRN_DCHECK(frame_filled <= frame.size());
     if (frame_filled == frame.size()) {
       ready.push_back(std::move(frame));
-      frame = Buffer();
+      frame = ReadBuffer();
       in_body = false;
       ++frames_completed;
       last_activity = Clock::now();
@@ -238,7 +238,7 @@ bool Connection::State::Parse() {
                          limits.max_frame_bytes, " bytes")));
         return false;
       }
-      frame = Buffer(static_cast<size_t>(size));
+      frame = ReadBuffer(static_cast<size_t>(size));
       frame_filled = 0;
       in_body = true;
     }
@@ -248,7 +248,7 @@ bool Connection::State::Parse() {
     frame_filled += take;
     if (frame_filled < frame.size()) return true;  // the buffer is drained
     ready.push_back(std::move(frame));
-    frame = Buffer();
+    frame = ReadBuffer();
     in_body = false;
     ++frames_completed;
     last_activity = Clock::now();
@@ -273,7 +273,7 @@ void Connection::State::DeliverFrames() {
   auto self = shared_from_this();  // the handler may destroy the Connection
   delivering = true;
   while (!closed && !paused && handler != nullptr && !ready.empty()) {
-    Buffer next = std::move(ready.front());
+    ReadBuffer next = std::move(ready.front());
     ready.pop_front();
     handler->OnFrame(std::move(next));
   }

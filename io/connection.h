@@ -85,8 +85,10 @@ class Connection {
    public:
     virtual ~Handler() = default;
     // One complete frame: the payload without its size prefix. Never called
-    // while reading is paused, nor after the connection closed.
-    virtual void OnFrame(Buffer frame) = 0;
+    // while reading is paused, nor after the connection closed. A ReadBuffer,
+    // not zero-filled, because the socket fills each byte before this sees
+    // it (the zeroing was 5% of a consumer's CPU profile).
+    virtual void OnFrame(ReadBuffer frame) = 0;
     // Called exactly once when the connection closes (unless the Connection is
     // destroyed first), after which the handler is never called again:
     //   OK              Close() was called;

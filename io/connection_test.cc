@@ -155,7 +155,7 @@ TEST_CASE("Connection: while paused no frame is delivered and the client is push
 
 TEST_CASE("Connection: PauseReading inside OnFrame stops delivery at once and ResumeReading "
           "delivers the queued frames in order") {
-  Server server({}, [](Server& s, size_t i, const Buffer& frame) {
+  Server server({}, [](Server& s, size_t i, ByteSpan frame) {
     if (frame[0] == 9) s.connection(i)->PauseReading();
   });
   Client client(server.port());
@@ -181,7 +181,7 @@ TEST_CASE("Connection: PauseReading inside OnFrame stops delivery at once and Re
 TEST_CASE("Connection: queued_bytes grows while the client does not read and drains when it does") {
   constexpr size_t kResponseBytes = 1 << 20;
   constexpr uint32_t kRequests = 16;
-  Server server({}, [](Server& s, size_t i, const Buffer& frame) {
+  Server server({}, [](Server& s, size_t i, ByteSpan frame) {
     s.connection(i)->Send(Pattern(kResponseBytes, LoadBigEndian<uint32_t>(frame.data())));
   });
   // A small receive buffer: the kernel holds little of what the client leaves unread.
@@ -209,7 +209,7 @@ TEST_CASE("Connection: queued_bytes grows while the client does not read and dra
 TEST_CASE("Connection: OnDrained comes once the client reads the queue down to the low-water mark") {
   constexpr size_t kResponseBytes = 1 << 20;
   constexpr uint32_t kRequests = 16;
-  Server server({}, [](Server& s, size_t i, const Buffer& frame) {
+  Server server({}, [](Server& s, size_t i, ByteSpan frame) {
     s.connection(i)->Send(Pattern(kResponseBytes, LoadBigEndian<uint32_t>(frame.data())));
   });
   Client client(server.port(), /*receive_buffer=*/64 << 10);
@@ -315,7 +315,7 @@ TEST_CASE("Connection: SendPieces sends owned bytes and file ranges in order, in
   const Buffer other_contents = Pattern(1000, 43);
   RealFile real(contents);
   RealFile other(other_contents);
-  Server server({}, [&](Server& s, size_t i, const Buffer&) {
+  Server server({}, [&](Server& s, size_t i, ByteSpan) {
     Connection& c = *s.connection(i);
     const auto file = Dup(*real.file);
     c.Send(Buffer{'a'});
@@ -358,7 +358,7 @@ TEST_CASE("Connection: SendPieces sends owned bytes and file ranges in order, in
 
 TEST_CASE("Connection: SendPieces with more owned pieces than one writev takes keeps their order") {
   constexpr size_t kPieces = 200;  // Asio writes at most 64 buffers per call
-  Server server({}, [](Server& s, size_t i, const Buffer&) {
+  Server server({}, [](Server& s, size_t i, ByteSpan) {
     std::vector<Connection::Piece> pieces;
     for (uint32_t k = 0; k < kPieces; ++k) pieces.emplace_back(Pattern(1 + k % 7, k));
     s.connection(i)->SendPieces(std::move(pieces));
@@ -379,7 +379,7 @@ TEST_CASE("Connection: SendPieces sends borrowed bytes in place among owned ones
   constexpr size_t kBorrowed = 8 << 20;  // more than the socket buffers hold
   auto owned_elsewhere = std::make_shared<const Buffer>(Pattern(kBorrowed, 5));
   const std::weak_ptr<const Buffer> watch = owned_elsewhere;
-  Server server({}, [&](Server& s, size_t i, const Buffer&) {
+  Server server({}, [&](Server& s, size_t i, ByteSpan) {
     const Buffer& bytes = *owned_elsewhere;
     std::vector<Connection::Piece> pieces;
     pieces.emplace_back(Buffer{'h', 'e', 'a', 'd'});
@@ -408,7 +408,7 @@ TEST_CASE("Connection: queued_bytes counts file ranges until the peer reads them
   constexpr uint64_t kRange = 16 << 20;
   const Buffer contents = Pattern(kRange, 9);
   RealFile real(contents);
-  Server server({}, [&](Server& s, size_t i, const Buffer&) {
+  Server server({}, [&](Server& s, size_t i, ByteSpan) {
     std::vector<Connection::Piece> pieces;
     pieces.emplace_back(Buffer{'h', 'e', 'a', 'd'});
     pieces.emplace_back(Connection::FileRange{Dup(*real.file), 0, kRange});
@@ -437,7 +437,7 @@ TEST_CASE("Connection: a file unlinked while its range is queued is still sent w
   const Buffer contents = Pattern(kRange, 11);
   auto real = std::make_unique<RealFile>(contents);
   const std::string path = real->path;
-  Server server({}, [&](Server& s, size_t i, const Buffer&) {
+  Server server({}, [&](Server& s, size_t i, ByteSpan) {
     std::vector<Connection::Piece> pieces;
     pieces.emplace_back(Connection::FileRange{Dup(*real->file), 0, kRange});
     pieces.emplace_back(Buffer{'e', 'n', 'd'});
@@ -462,7 +462,7 @@ TEST_CASE("Connection: a file truncated while its range is queued closes the con
   constexpr uint64_t kTruncatedSize = 1 << 20;
   const Buffer contents = Pattern(kRange, 12);
   RealFile real(contents);
-  Server server({}, [&](Server& s, size_t i, const Buffer&) {
+  Server server({}, [&](Server& s, size_t i, ByteSpan) {
     std::vector<Connection::Piece> pieces;
     pieces.emplace_back(Connection::FileRange{Dup(*real.file), 0, kRange});
     s.connection(i)->SendPieces(std::move(pieces));
@@ -492,7 +492,7 @@ TEST_CASE("Connection: a file truncated while its range is queued closes the con
 TEST_CASE("Connection: a range already past the end of its file closes with DataLoss before any "
           "byte of the frame") {
   RealFile real(Pattern(4096, 5));
-  Server server({}, [&](Server& s, size_t i, const Buffer&) {
+  Server server({}, [&](Server& s, size_t i, ByteSpan) {
     Connection& c = *s.connection(i);
     std::vector<Connection::Piece> pieces;
     pieces.emplace_back(Buffer{'p'});
@@ -536,7 +536,7 @@ TEST_CASE("SendFile: a file without descriptor cannot be duplicated, a duplicate
 // ------------------------------------------------------------------ closing and lifetime
 
 TEST_CASE("Connection: Close inside OnFrame is safe and OnClose runs exactly once with OK") {
-  Server server({}, [](Server& s, size_t i, const Buffer&) {
+  Server server({}, [](Server& s, size_t i, ByteSpan) {
     Connection& c = *s.connection(i);
     c.Close();
     c.Close();
@@ -565,7 +565,7 @@ TEST_CASE("Connection: Close inside OnFrame is safe and OnClose runs exactly onc
 
 TEST_CASE("Connection: destroying the Connection inside OnFrame closes the socket and calls the "
           "handler no more") {
-  Server server({}, [](Server& s, size_t i, const Buffer&) {
+  Server server({}, [](Server& s, size_t i, ByteSpan) {
     s.connection(i)->Send(Buffer{'x'});
     s.DestroyConnection(i);
   });

@@ -49,9 +49,9 @@ struct Dialer : Connection::Handler {
     return future.get();
   }
 
-  void OnFrame(Buffer frame) override {
+  void OnFrame(ReadBuffer frame) override {
     std::lock_guard lock(mu);
-    frames.push_back(std::move(frame));
+    frames.emplace_back(frame.begin(), frame.end());
   }
   void OnClose(absl::Status reason) override {
     std::lock_guard lock(mu);

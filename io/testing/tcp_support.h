@@ -220,7 +220,7 @@ struct Record {
 class Server {
  public:
   // (server, connection index, frame): runs on the shard after recording.
-  using FrameHook = std::function<void(Server&, size_t, const Buffer&)>;
+  using FrameHook = std::function<void(Server&, size_t, ByteSpan)>;
 
   explicit Server(Connection::Limits limits = {}, FrameHook on_frame = nullptr, uint16_t port = 0)
       : limits_(limits), on_frame_(std::move(on_frame)) {
@@ -290,11 +290,11 @@ class Server {
   class Handler final : public Connection::Handler {
    public:
     Handler(Server& server, size_t index) : server_(server), index_(index) {}
-    void OnFrame(Buffer frame) override {
+    void OnFrame(ReadBuffer frame) override {
       CAIRN_CHECK(Shard::Current() == server_.shard_.get());
       {
         std::lock_guard lock(server_.mu_);
-        server_.records_[index_].frames.push_back(frame);
+        server_.records_[index_].frames.emplace_back(frame.begin(), frame.end());
       }
       server_.changed_.notify_all();
       if (server_.on_frame_) server_.on_frame_(server_, index_, frame);
@@ -348,8 +348,8 @@ class Server {
   std::vector<Record> records_;
 };
 
-inline void Echo(Server& server, size_t i, const Buffer& frame) {
-  if (Connection* c = server.connection(i)) c->Send(frame);
+inline void Echo(Server& server, size_t i, ByteSpan frame) {
+  if (Connection* c = server.connection(i)) c->Send(Buffer(frame.begin(), frame.end()));
 }
 
 // A file without a kernel descriptor, like the simulated disk's.
