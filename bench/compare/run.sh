@@ -96,6 +96,13 @@ if [[ $build == 1 ]]; then
 fi
 bin="$build_dir/bench/compare"
 cairnd="${CAIRND:-$build_dir/app/cairnd}"
+# A driver is only configured when its client library was installed before
+# cmake last ran, so with --no-build one may be missing: say so before any
+# server starts, not halfway through the run.
+for target in "${targets[@]}"; do
+  [[ $target == cairnd ]] && path="$cairnd" || path="$bin/$target"
+  [[ -x "$path" ]] || { echo "$path is missing: run without --no-build" >&2; exit 1; }
+done
 
 # --- 3. servers ---------------------------------------------------------------
 work="$(mktemp -d "$tmp_parent/cairn-compare.XXXXXX")"
