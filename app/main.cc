@@ -137,9 +137,10 @@ int Run(int argc, char** argv) {
       config.smp > 0 ? config.smp : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   // Request frames and the batches copied out of them are freed and
   // allocated again at the rate requests arrive; keeping the freed memory
-  // saves the page faults of fetching it from the kernel each time. Each
-  // shard's allocator keeps up to its share of queued.max.request.bytes,
-  // what the shard may hold in request frames anyway.
+  // saves the page faults of fetching it from the kernel each time. Each of
+  // glibc's heaps (it gives threads their own as far as it can) keeps up to
+  // a shard's share of queued.max.request.bytes, what a shard may hold in
+  // request frames anyway.
   constexpr int64_t kUnboundedShare = int64_t{256} << 20;
   RetainFreedMemory(static_cast<size_t>(
       config.queued_max_request_bytes > 0 ? config.queued_max_request_bytes / shard_count : kUnboundedShare));

@@ -4,8 +4,8 @@
 // 128 KiB or more are separate mappings, and free space over 2 MiB at the
 // top of a heap is trimmed. A broker that receives 1 MB Produce requests
 // back to back then pays, for every request, page faults and zeroed pages
-// for its frame and for the copy of its batches (about a third of cairnd's
-// CPU at full speed, docs/benchmarks.md "Freed memory kept for reuse").
+// for its frame and for the copy of its batches (about a quarter of
+// cairnd's CPU at full speed, docs/benchmarks.md "Freed memory kept for reuse").
 #pragma once
 
 #include <cstddef>
