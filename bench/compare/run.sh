@@ -328,8 +328,10 @@ for round in $(seq "$rate_rounds"); do
   done
 done
 for system in "${started[@]}"; do
-  /usr/bin/python3 "$root/bench/compare/median_round.py" "$work/results/rounds/$system-rate-"*.json \
-    > "$work/results/$system-rate.json"
+  # In round order (a glob would put round 10 before round 2).
+  round_files=()
+  for round in $(seq "$rate_rounds"); do round_files+=("$work/results/rounds/$system-rate-$round.json"); done
+  /usr/bin/python3 "$root/bench/compare/median_round.py" "${round_files[@]}" > "$work/results/$system-rate.json"
 done
 
 for system in "${started[@]}"; do
