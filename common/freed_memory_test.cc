@@ -7,18 +7,11 @@
 #include <thread>
 #include <vector>
 
+#include "common/testing/sanitizers.h"
 #include "doctest/doctest.h"
 
 namespace cairn {
 namespace {
-
-// The sanitizers bring an allocator of their own, which mallopt does not
-// reach; scripts/test.sh runs this case in the optimised build.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
 
 long MinorFaults() {
   rusage usage{};
@@ -65,8 +58,10 @@ Rounds FaultsOfRepeatedRounds() {
   return rounds;
 }
 
+// Not under the sanitizers: they bring an allocator of their own, which
+// mallopt does not reach.
 TEST_CASE("RetainFreedMemory: freed 1 MB buffers are reused without new page faults" *
-          doctest::skip(kSanitized)) {
+          doctest::skip(testing::kSanitized)) {
   // Without it glibc unmaps or trims them each round: 20 rounds x 8 MiB is
   // about 40 000 faults here.
   RetainFreedMemory(size_t{64} << 20);

@@ -309,6 +309,13 @@ Buffer Concat(std::initializer_list<Buffer> parts) {
   return out;
 }
 
+// The client sends one frame, and the server's handler has run for it.
+void SendOneFrame(Client& client, Server& server) {
+  REQUIRE(client.connected());
+  client.Write(Frame(Buffer{1}));
+  REQUIRE(server.WaitUntil([](const auto& r) { return !r.empty() && r[0].frames.size() == 1; }));
+}
+
 TEST_CASE("Connection: SendPieces sends owned bytes and file ranges in order, interleaved, with "
           "plain sends before and after") {
   const Buffer contents = Pattern(9 << 20, 42);
@@ -391,9 +398,7 @@ TEST_CASE("Connection: SendPieces sends borrowed bytes in place among owned ones
     s.connection(i)->SendPieces(std::move(pieces));
   });
   Client client(server.port(), /*receive_buffer=*/64 << 10);
-  REQUIRE(client.connected());
-  client.Write(Frame(Buffer{1}));
-  REQUIRE(server.WaitUntil([](const auto& r) { return !r.empty() && r[0].frames.size() == 1; }));
+  SendOneFrame(client, server);
   CHECK(server.Run([&] { return server.connection(0)->queued_bytes(); }) > size_t{1} << 20);
   CHECK(!watch.expired());  // still queued: the bytes must stay
   const Buffer expected = Pattern(kBorrowed, 5);
@@ -415,9 +420,7 @@ TEST_CASE("Connection: queued_bytes counts file ranges until the peer reads them
     s.connection(i)->SendPieces(std::move(pieces));
   });
   Client client(server.port(), /*receive_buffer=*/64 << 10);
-  REQUIRE(client.connected());
-  client.Write(Frame(Buffer{1}));
-  REQUIRE(server.WaitUntil([](const auto& r) { return !r.empty() && r[0].frames.size() == 1; }));
+  SendOneFrame(client, server);
   const size_t queued = server.Run([&] {
     server.connection(0)->NotifyWhenDrained(1 << 20);
     return server.connection(0)->queued_bytes();
@@ -444,10 +447,8 @@ TEST_CASE("Connection: a file unlinked while its range is queued is still sent w
     s.connection(i)->SendPieces(std::move(pieces));
   });
   Client client(server.port(), /*receive_buffer=*/64 << 10);
-  REQUIRE(client.connected());
-  client.Write(Frame(Buffer{1}));
+  SendOneFrame(client, server);
   // The socket is full and most of the range still queued...
-  REQUIRE(server.WaitUntil([](const auto& r) { return !r.empty() && r[0].frames.size() == 1; }));
   REQUIRE(server.Run([&] { return server.connection(0)->queued_bytes(); }) > size_t{8} << 20);
   // ...when the file goes: closed by its owner and unlinked (retention).
   real.reset();
@@ -468,9 +469,7 @@ TEST_CASE("Connection: a file truncated while its range is queued closes the con
     s.connection(i)->SendPieces(std::move(pieces));
   });
   Client client(server.port(), /*receive_buffer=*/64 << 10);
-  REQUIRE(client.connected());
-  client.Write(Frame(Buffer{1}));
-  REQUIRE(server.WaitUntil([](const auto& r) { return !r.empty() && r[0].frames.size() == 1; }));
+  SendOneFrame(client, server);
   REQUIRE(server.Run([&] { return server.connection(0)->queued_bytes(); }) > size_t{8} << 20);
   REQUIRE(truncate(real.path.c_str(), kTruncatedSize) == 0);
   const auto [received, ended] = client.ReadToEnd();
@@ -588,9 +587,7 @@ TEST_CASE("Connection: destroying the Connection inside OnFrame closes the socke
 TEST_CASE("Connection: the peer closing gives OnClose(Unavailable)") {
   Server server;
   Client client(server.port());
-  REQUIRE(client.connected());
-  client.Write(Frame(Buffer{1}));
-  REQUIRE(server.WaitUntil([](const auto& r) { return !r.empty() && r[0].frames.size() == 1; }));
+  SendOneFrame(client, server);
   client.Close();
   REQUIRE(server.WaitForClose(0));
   const Record record = server.Snapshot(0);

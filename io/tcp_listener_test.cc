@@ -2,6 +2,7 @@
 // out of descriptors, address in use, bad hosts, Close.
 #include <doctest/doctest.h>
 
+#include "common/testing/sanitizers.h"
 #include "io/testing/tcp_support.h"
 
 namespace cairn::io {
@@ -26,16 +27,11 @@ TEST_CASE("TcpListener: two listeners on one port on two shards both accept (SO_
   CHECK(Eventually([&] { return first.accepted() + second.accepted() == attempts; }));
 }
 
-// The sanitizers' runtime needs descriptors of its own (UBSan's vptr check
-// probes memory through a pipe) and reports false errors at the lowered limit.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-
+// Not under the sanitizers: their runtime needs descriptors of its own
+// (UBSan's vptr check probes memory through a pipe) and reports false
+// errors at the lowered limit.
 TEST_CASE("TcpListener: out of descriptors it backs off instead of spinning and accepts once "
-          "descriptors are free again" * doctest::skip(kSanitized)) {
+          "descriptors are free again" * doctest::skip(cairn::testing::kSanitized)) {
   Server server;
   // The client sockets exist before the limit drops; connecting needs no new
   // descriptor, accepting does.
