@@ -45,11 +45,22 @@ def admin_ready(admin_port):
         return False
 
 
+def first_ephemeral_port():
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        return int(f.read().split()[0])
+
+
 class Cluster:
     def __init__(self, overrides=()):
         self.dir = tempfile.mkdtemp(prefix="cairn-quorum-")
+        # Every port below the kernel's ephemeral range. While a node is
+        # down, any client connection on this machine (this test's own, to
+        # the other nodes) may be given the node's port as its local port,
+        # and the restarted node then exits: "listen on 127.0.0.1:39022:
+        # address already in use" in one ASan run, with offsets up to 30000.
+        highest_offset = first_ephemeral_port() - 1 - max(19643 + n for n in ALL_NODES)
         while True:
-            self.offset = random.randrange(1000, 30000, 10)
+            self.offset = random.randrange(1000, highest_offset, 10)
             if ports_free([p + self.offset for n in ALL_NODES for p in (19091 + n, 19191 + n, 19643 + n)]):
                 break
         self.env = dict(os.environ, CLUSTER_DIR=self.dir, PORT_OFFSET=str(self.offset),
