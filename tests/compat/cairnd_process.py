@@ -1,5 +1,6 @@
 """Starts and stops a real cairnd for the compatibility tests."""
 import os
+import random
 import shutil
 import signal
 import socket
@@ -13,10 +14,27 @@ CAIRND = os.environ.get("CAIRND", "build/release/app/cairnd")
 HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
+def first_ephemeral_port():
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        return int(f.read().split()[0])
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nothing is bound to, below the kernel's ephemeral range.
+    Tests restart a broker on its old port; a port from the ephemeral range
+    could meanwhile become the local port of any outgoing connection on this
+    machine, and the restarted broker would fail with "address already in
+    use" (seen in the quorum test, tests/process/test_controller_quorum.py)."""
+    highest = first_ephemeral_port() - 1
+    lowest = min(10000, highest // 2)
+    while True:
+        port = random.randint(lowest, highest)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 class Cairnd:
