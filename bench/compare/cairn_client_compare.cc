@@ -31,6 +31,14 @@ int64_t LingerMs() {
   return linger == nullptr ? 0 : std::atoll(linger);
 }
 
+// Produce requests in flight per partition: the client's default (5) unless
+// CAIRN_COMPARE_MAX_IN_FLIGHT says otherwise. With 1 and linger.ms 0, records
+// gather in the client while their partition's request is out.
+int MaxInFlight() {
+  const char* in_flight = std::getenv("CAIRN_COMPARE_MAX_IN_FLIGHT");
+  return in_flight == nullptr ? client::ProducerConfig{}.max_in_flight_per_partition : std::atoi(in_flight);
+}
+
 client::ClientConfig ClientConfigFor(const CompareOptions& options) {
   client::ClientConfig config;
   config.bootstrap_servers = absl::StrCat(options.host, ":", options.port);
@@ -50,6 +58,7 @@ class ProducerPipeline final : public Pipeline {
     client::ProducerConfig config;
     config.client = ClientConfigFor(options);
     config.linger_ms = LingerMs();
+    config.max_in_flight_per_partition = MaxInFlight();
     config.batch_size = 1000000;  // as the librdkafka driver's batch.size
     // Never the limit: the runner's window is.
     config.buffer_memory = static_cast<size_t>(4 * options.window_bytes);
