@@ -62,5 +62,29 @@ TEST_CASE("ProducerGate: CompleteAll returns a batch's tickets and bytes at once
   CHECK(gate.AwaitCompleted(tickets[5], absl::ZeroDuration()));
 }
 
+TEST_CASE("ProducerGate: AwaitCompleted with an endless timeout returns once the ticket completes") {
+  ProducerGate gate(1 << 20);
+  const uint64_t ticket = *gate.Admit(1, absl::ZeroDuration());
+  std::thread completer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    gate.Complete(ticket, 1);
+  });
+  CHECK(gate.AwaitCompleted(ticket, absl::FromChrono(std::chrono::milliseconds::max())));
+  completer.join();
+  CHECK(gate.AwaitCompleted(ticket, absl::InfiniteDuration()));
+}
+
+TEST_CASE("ProducerGate: Close wakes a blocked Admit, which fails") {
+  ProducerGate gate(100);
+  REQUIRE(gate.Admit(100, absl::ZeroDuration()).ok());
+  std::thread closer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    gate.Close();
+  });
+  const absl::StatusOr<uint64_t> blocked = gate.Admit(50, absl::Seconds(30));
+  closer.join();
+  CHECK(blocked.status().code() == absl::StatusCode::kFailedPrecondition);
+}
+
 }  // namespace
 }  // namespace cairn::client
