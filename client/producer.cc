@@ -28,6 +28,10 @@ int64_t WallClockMs() {
 struct Producer::Inbox {
   std::mutex mu;
   std::vector<Sender::Outgoing> records;
+  // The io thread's side of the swap, emptied by each drain but keeping its
+  // capacity, so the two vectors stop growing (and moving their records)
+  // once they reach the size of a typical burst.
+  std::vector<Sender::Outgoing> draining;
 };
 
 absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(const ProducerConfig& config) {
@@ -97,12 +101,13 @@ void Producer::Send(ProducerRecord record, DeliveryCallback done) {
 }
 
 void Producer::DeliverInbox() {
-  std::vector<Sender::Outgoing> records;
+  std::vector<Sender::Outgoing>& records = inbox_->draining;
   {
     std::lock_guard lock(inbox_->mu);
     records.swap(inbox_->records);
   }
-  sender_->Enqueue(std::move(records));
+  sender_->Enqueue(records);
+  records.clear();
 }
 
 std::future<absl::StatusOr<RecordMetadata>> Producer::Send(ProducerRecord record) {

@@ -77,14 +77,21 @@ size_t Sender::TotalInFlight() const {
   return total;
 }
 
-void Sender::Enqueue(std::vector<Outgoing> records) {
+void Sender::Enqueue(std::vector<Outgoing>& records) {
+  // Records mostly come in runs of one topic: look it up once per run.
+  std::deque<std::pair<std::optional<int32_t>, PendingRecord>>* topic_records = nullptr;
+  const std::string* run_topic = nullptr;
   for (Outgoing& out : records) {
     if (closing_) {
       CompleteRecord(out.record, {out.topic, out.partition.value_or(-1)}, absl::CancelledError("producer closed"), -1);
       continue;
     }
-    topics_.insert(out.topic);
-    waiting_[out.topic].emplace_back(out.partition, std::move(out.record));
+    if (run_topic == nullptr || *run_topic != out.topic) {
+      topics_.insert(out.topic);
+      topic_records = &waiting_[out.topic];
+      run_topic = &out.topic;
+    }
+    topic_records->emplace_back(out.partition, std::move(out.record));
   }
   Drain();
 }
@@ -188,6 +195,10 @@ void Sender::AssignWaitingRecords(int64_t now_ms) {
       continue;
     }
     const int32_t partition_count = static_cast<int32_t>(metadata->partitions.size());
+    // Consecutive records mostly go to one partition (explicit, or the
+    // sticky one): find its queue once per run.
+    int32_t run_partition = -1;
+    PartitionQueue* run_queue = nullptr;
     while (!records.empty()) {
       auto [explicit_partition, record] = std::move(records.front());
       records.pop_front();
@@ -202,10 +213,14 @@ void Sender::AssignWaitingRecords(int64_t now_ms) {
       const int32_t partition = explicit_partition.has_value()
                                     ? *explicit_partition
                                     : ChoosePartition(topic, record.key, partition_count, record.reserved_bytes);
-      auto& queue = partitions_[TopicPartition{topic, partition}];
-      if (!queue) queue = std::make_unique<PartitionQueue>();
+      if (run_queue == nullptr || partition != run_partition) {
+        auto& queue = partitions_[TopicPartition{topic, partition}];
+        if (!queue) queue = std::make_unique<PartitionQueue>();
+        run_partition = partition;
+        run_queue = queue.get();
+      }
       const size_t bytes = record.reserved_bytes;
-      queue->Append(std::move(record), bytes, config_.batch_size, now_ms);
+      run_queue->Append(std::move(record), bytes, config_.batch_size, now_ms);
     }
     it = waiting_.erase(it);
   }

@@ -38,8 +38,9 @@ class Sender {
     std::optional<int32_t> partition;
     PendingRecord record;
   };
-  // Takes records in the order sent, then drains once for all of them.
-  void Enqueue(std::vector<Outgoing> records);
+  // Takes records in the order sent (moving each out of `records`), then
+  // drains once for all of them.
+  void Enqueue(std::vector<Outgoing>& records);
   // Sends batches holding records up to `ticket` without waiting for linger.
   void FlushUpTo(uint64_t ticket);
   // Stops sending (shutdown): answers that still arrive only requeue.
