@@ -5,12 +5,13 @@
 #pragma once
 
 #include <cstddef>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <mutex>
 #include <span>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace cairn::client {
@@ -39,16 +40,25 @@ class ProducerGate {
 
  private:
   const size_t capacity_bytes_;
-  mutable absl::Mutex mu_;
-  size_t used_bytes_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t last_ticket_ ABSL_GUARDED_BY(mu_) = 0;
+  // std::mutex rather than absl::Mutex, taken once per record: Debian's
+  // Abseil is built with absl::Mutex's deadlock detection on, which tripled
+  // the cost of an uncontended lock and serialised every lock in the
+  // process on one global graph (docs/benchmarks.md, "The producer's
+  // buffer gate").
+  mutable std::mutex mu_;
+  // Signalled when memory or tickets are released, and on Close; only
+  // when someone waits (waiters_).
+  mutable std::condition_variable changed_;
+  mutable int waiters_ = 0;  // guarded by mu_
+  size_t used_bytes_ = 0;  // guarded by mu_
+  uint64_t last_ticket_ = 0;  // guarded by mu_
   // Whether each ticket from lowest_incomplete_ to last_ticket_ has completed:
   // completing one is O(1), and the front is dropped as it completes, so the
   // window spans only the records still held. (An ordered set of incomplete
   // tickets cost a tree erase per record under the lock that Admit takes.)
-  uint64_t lowest_incomplete_ ABSL_GUARDED_BY(mu_) = 1;
-  std::deque<bool> completed_ ABSL_GUARDED_BY(mu_);
-  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t lowest_incomplete_ = 1;  // guarded by mu_
+  std::deque<bool> completed_;  // guarded by mu_
+  bool closed_ = false;  // guarded by mu_
 };
 
 }  // namespace cairn::client

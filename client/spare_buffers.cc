@@ -7,7 +7,7 @@
 namespace cairn::client {
 
 Buffer SpareBuffers::Take() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (buffers_.empty()) return {};
   Buffer buffer = std::move(buffers_.back());
   buffers_.pop_back();
@@ -16,14 +16,14 @@ Buffer SpareBuffers::Take() {
 }
 
 void SpareBuffers::Keep(Buffer buffer, size_t batch_size) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (buffers_.size() < kMaxCount && buffer.capacity() <= 2 * batch_size + kBatchHeaderBytes) {
     buffers_.push_back(std::move(buffer));
   }
 }
 
 size_t SpareBuffers::count() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   return buffers_.size();
 }
 

@@ -9,10 +9,9 @@
 #pragma once
 
 #include <cstddef>
+#include <mutex>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "common/bytes.h"
 
 namespace cairn::client {
@@ -31,8 +30,8 @@ class SpareBuffers {
   size_t count() const;
 
  private:
-  mutable absl::Mutex mu_;
-  std::vector<Buffer> buffers_ ABSL_GUARDED_BY(mu_);
+  mutable std::mutex mu_;  // not absl::Mutex: see client/producer_gate.h
+  std::vector<Buffer> buffers_;  // guarded by mu_
 };
 
 }  // namespace cairn::client
