@@ -4,8 +4,8 @@
 // Flush waits on (every record sent before Flush has completed).
 #pragma once
 
-#include <cstddef>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <mutex>
