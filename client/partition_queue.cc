@@ -31,11 +31,11 @@ size_t EstimateRecordBytes(const std::optional<std::string>& key, const std::opt
   return bytes;
 }
 
-void PartitionQueue::Append(PendingRecord record, size_t record_bytes, size_t batch_size, int64_t now_ms) {
+void PartitionQueue::Append(PendingRecord record, size_t record_bytes, size_t batch_size, int64_t created_ms) {
   if (WouldStartBatch(record_bytes, batch_size)) {
     if (has_open_batch()) queued_.back()->closed = true;
     auto batch = std::make_unique<ProducerBatch>();
-    batch->created_ms = now_ms;
+    batch->created_ms = created_ms;
     queued_.push_back(std::move(batch));
   }
   ProducerBatch& batch = *queued_.back();

@@ -64,7 +64,10 @@ class PartitionQueue {
 
   // Adds a record to the open batch, or starts a new one when it would pass
   // `batch_size` bytes (a record larger than batch_size gets a batch alone).
-  void Append(PendingRecord record, size_t record_bytes, size_t batch_size, int64_t now_ms);
+  // A new batch's linger.ms and delivery.timeout.ms count from `created_ms`
+  // (the Sender passes its first record's Send time, as the Java client
+  // does: the record may reach the io thread up to linger.ms later).
+  void Append(PendingRecord record, size_t record_bytes, size_t batch_size, int64_t created_ms);
 
   // The next batch to send, moved to the in-flight list (and given its
   // sequence when idempotent), or nullptr: nothing ready, the in-flight limit

@@ -9,6 +9,7 @@
 #include "client/client_core.h"
 #include "client/kafka_error.h"
 #include "client/producer_gate.h"
+#include "client/producer_inbox.h"
 #include "client/sender.h"
 #include "io/shard.h"
 
@@ -21,18 +22,6 @@ int64_t WallClockMs() {
 }
 
 }  // namespace
-
-// Only the Send that finds the inbox empty posts a task, so a burst of sends
-// wakes the io thread once and is assigned and batched in one drain rather
-// than one per record.
-struct Producer::Inbox {
-  std::mutex mu;
-  std::vector<Sender::Outgoing> records;
-  // The io thread's side of the swap, emptied by each drain but keeping its
-  // capacity, so the two vectors stop growing (and moving their records)
-  // once they reach the size of a typical burst.
-  std::vector<Sender::Outgoing> draining;
-};
 
 absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(const ProducerConfig& config) {
   if (config.enable_idempotence && config.acks != Acks::kAll) {
@@ -47,7 +36,7 @@ absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(const ProducerConfig&
   // The Sender owns io::Timers, which are created on their shard's thread.
   std::promise<void> created;
   producer->core_->Post([p = producer.get(), &created] {
-    p->sender_ = std::make_unique<Sender>(*p->core_, p->config_, *p->gate_);
+    p->sender_ = std::make_unique<Sender>(*p->core_, p->config_, *p->gate_, *p->inbox_, [p] { p->WakeSender(); });
     created.set_value();
   });
   created.get_future().wait();
@@ -58,7 +47,7 @@ Producer::Producer(ProducerConfig config, std::unique_ptr<ClientCore> core)
     : config_(std::move(config)),
       core_(std::move(core)),
       gate_(std::make_unique<ProducerGate>(config_.buffer_memory)),
-      inbox_(std::make_unique<Inbox>()) {}
+      inbox_(std::make_unique<ProducerInbox>(config_.batch_size)) {}
 
 Producer::~Producer() { Close(std::chrono::milliseconds(config_.delivery_timeout_ms)); }
 
@@ -91,23 +80,18 @@ void Producer::Send(ProducerRecord record, DeliveryCallback done) {
   pending.send_id = *ticket;
   pending.reserved_bytes = bytes;
   pending.done = std::move(done);
-  bool first;
-  {
-    std::lock_guard lock(inbox_->mu);
-    first = inbox_->records.empty();
-    inbox_->records.push_back({std::move(record.topic), record.partition, std::move(pending)});
-  }
-  if (first) core_->Post([this] { DeliverInbox(); });
+  // Due in a batch by its linger.ms; the inbox says whether the io thread
+  // must be woken for that (client/producer_inbox.h).
+  const int64_t due_ms = pending.enqueued_ms + config_.linger_ms;
+  if (inbox_->Push({std::move(record.topic), record.partition, std::move(pending)}, due_ms)) WakeSender();
 }
 
-void Producer::DeliverInbox() {
-  std::vector<Sender::Outgoing>& records = inbox_->draining;
-  {
-    std::lock_guard lock(inbox_->mu);
-    records.swap(inbox_->records);
-  }
-  sender_->Enqueue(records);
-  records.clear();
+void Producer::WakeSender() {
+  // Posted, and checked there: the Sender is destroyed on the io thread at
+  // shutdown, possibly before a wake posted earlier runs.
+  core_->Post([this] {
+    if (sender_ != nullptr) sender_->Drain();
+  });
 }
 
 std::future<absl::StatusOr<RecordMetadata>> Producer::Send(ProducerRecord record) {

@@ -21,6 +21,7 @@ namespace cairn::client {
 
 class ClientCore;
 class ProducerGate;
+class ProducerInbox;
 class Sender;
 
 class Producer {
@@ -52,8 +53,8 @@ class Producer {
  private:
   Producer(ProducerConfig config, std::unique_ptr<ClientCore> core);
 
-  // Hands the records in the inbox to the Sender, on the io thread.
-  void DeliverInbox();
+  // Makes the Sender drain soon, on the io thread.
+  void WakeSender();
 
   const ProducerConfig config_;
   std::unique_ptr<ClientCore> core_;
@@ -61,8 +62,7 @@ class Producer {
   std::unique_ptr<Sender> sender_;  // io thread only
   bool closed_ = false;
   // Records sent by application threads and not yet taken by the io thread.
-  struct Inbox;
-  std::unique_ptr<Inbox> inbox_;
+  std::unique_ptr<ProducerInbox> inbox_;
 };
 
 }  // namespace cairn::client

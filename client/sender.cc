@@ -53,10 +53,13 @@ struct BorrowedProduce {
 
 }  // namespace
 
-Sender::Sender(ClientCore& core, const ProducerConfig& config, ProducerGate& gate)
+Sender::Sender(ClientCore& core, const ProducerConfig& config, ProducerGate& gate, ProducerInbox& inbox,
+               absl::AnyInvocable<void()> wake)
     : core_(core),
       config_(config),
       gate_(gate),
+      inbox_(inbox),
+      wake_(std::move(wake)),
       idempotent_(config.enable_idempotence),
       wake_timer_(core.shard()) {
   core_.OnBrokerReady([this](int32_t) { Drain(); });
@@ -77,11 +80,12 @@ size_t Sender::TotalInFlight() const {
   return total;
 }
 
-void Sender::Enqueue(std::vector<Outgoing>& records) {
+void Sender::TakeInbox() {
+  inbox_.TakeAll(incoming_);
   // Records mostly come in runs of one topic: look it up once per run.
   std::deque<std::pair<std::optional<int32_t>, PendingRecord>>* topic_records = nullptr;
   const std::string* run_topic = nullptr;
-  for (Outgoing& out : records) {
+  for (OutgoingRecord& out : incoming_) {
     if (closing_) {
       CompleteRecord(out.record, {out.topic, out.partition.value_or(-1)}, absl::CancelledError("producer closed"), -1);
       continue;
@@ -93,7 +97,7 @@ void Sender::Enqueue(std::vector<Outgoing>& records) {
     }
     topic_records->emplace_back(out.partition, std::move(out.record));
   }
-  Drain();
+  incoming_.clear();
 }
 
 void Sender::FlushUpTo(uint64_t ticket) {
@@ -104,11 +108,18 @@ void Sender::FlushUpTo(uint64_t ticket) {
 void Sender::BeginClose() {
   closing_ = true;
   wake_timer_.Cancel();
+  wake_at_ms_ = INT64_MAX;
+  // No timer will take the inbox now: records that relied on it are failed
+  // by the Drain this wakes.
+  if (inbox_.Promise(INT64_MAX)) wake_();
 }
 
 void Sender::FailAll(const absl::Status& why) {
   closing_ = true;
   wake_timer_.Cancel();
+  inbox_.TakeAll(incoming_);
+  for (OutgoingRecord& out : incoming_) CompleteRecord(out.record, {out.topic, out.partition.value_or(-1)}, why, -1);
+  incoming_.clear();
   for (auto& [tp, queue] : partitions_) {
     for (auto& batch : queue->TakeAll()) Complete(std::move(batch), tp, why, -1);
   }
@@ -220,7 +231,8 @@ void Sender::AssignWaitingRecords(int64_t now_ms) {
         run_queue = queue.get();
       }
       const size_t bytes = record.reserved_bytes;
-      run_queue->Append(std::move(record), bytes, config_.batch_size, now_ms);
+      const int64_t sent_ms = std::min(now_ms, record.enqueued_ms);
+      run_queue->Append(std::move(record), bytes, config_.batch_size, sent_ms);
     }
     it = waiting_.erase(it);
   }
@@ -241,7 +253,11 @@ void Sender::ExpireBatches(int64_t now_ms) {
 }
 
 void Sender::Drain() {
-  if (draining_ || closing_) return;
+  // A Drain from inside a callback of this one returns here; the outer one
+  // takes the records that callback sent, or wakes for them (Promise below).
+  if (draining_) return;
+  TakeInbox();
+  if (closing_) return;
   draining_ = true;
   const int64_t now_ms = SteadyNowMs();
   AssignWaitingRecords(now_ms);
@@ -309,6 +325,7 @@ void Sender::Drain() {
   if (idempotent_ && producer_id_state_ == ProducerIdState::kNone) wake_ms = std::min(wake_ms, producer_id_retry_ms_);
   ScheduleWake(wake_ms, now_ms);
   draining_ = false;
+  if (inbox_.Promise(wake_at_ms_)) wake_();
 }
 
 void Sender::ScheduleWake(int64_t wake_ms, int64_t now_ms) {

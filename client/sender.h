@@ -16,10 +16,12 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
 #include "client/client_core.h"
 #include "client/config.h"
 #include "client/partition_queue.h"
 #include "client/producer_gate.h"
+#include "client/producer_inbox.h"
 #include "client/spare_buffers.h"
 #include "common/topic_partition.h"
 #include "io/timer.h"
@@ -29,18 +31,13 @@ namespace cairn::client {
 
 class Sender {
  public:
-  Sender(ClientCore& core, const ProducerConfig& config, ProducerGate& gate);
+  // `wake` makes Drain run soon on the io thread (posted, never inline).
+  Sender(ClientCore& core, const ProducerConfig& config, ProducerGate& gate, ProducerInbox& inbox,
+         absl::AnyInvocable<void()> wake);
 
-  // A record admitted by the gate (ticket and bytes in `record`), on its way
-  // to the io thread.
-  struct Outgoing {
-    std::string topic;
-    std::optional<int32_t> partition;
-    PendingRecord record;
-  };
-  // Takes records in the order sent (moving each out of `records`), then
-  // drains once for all of them.
-  void Enqueue(std::vector<Outgoing>& records);
+  // Takes the inbox's records, sends what is ready, and tells the inbox when
+  // it will be looked at next (its promise: this Sender's timer).
+  void Drain();
   // Sends batches holding records up to `ticket` without waiting for linger.
   void FlushUpTo(uint64_t ticket);
   // Stops sending (shutdown): answers that still arrive only requeue.
@@ -55,7 +52,8 @@ class Sender {
   };
   enum class ProducerIdState { kNone, kRequesting, kReady };
 
-  void Drain();
+  // Moves the inbox's records to waiting_ (or fails them once closing).
+  void TakeInbox();
   // Why records waited in vain for `topic`'s metadata.
   absl::Status MissingTopicStatus(const std::string& topic) const;
   void AssignWaitingRecords(int64_t now_ms);
@@ -92,7 +90,10 @@ class Sender {
   ClientCore& core_;
   const ProducerConfig config_;
   ProducerGate& gate_;
+  ProducerInbox& inbox_;
+  absl::AnyInvocable<void()> wake_;
   const bool idempotent_;
+  std::vector<OutgoingRecord> incoming_;  // TakeInbox's buffer, kept for its capacity
 
   std::map<TopicPartition, std::unique_ptr<PartitionQueue>> partitions_;
   // Records whose topic has no metadata yet (partition unknown), per topic.
