@@ -80,22 +80,31 @@ size_t Sender::TotalInFlight() const {
   return total;
 }
 
-void Sender::TakeInbox() {
+void Sender::TakeInbox(int64_t now_ms) {
   inbox_.TakeAll(incoming_);
-  // Records mostly come in runs of one topic: look it up once per run.
-  std::deque<std::pair<std::optional<int32_t>, PendingRecord>>* topic_records = nullptr;
+  // Records mostly come in runs of one topic: look it up once per run. A
+  // record whose topic has metadata, and no earlier record waiting for it,
+  // goes straight to its partition's queue.
   const std::string* run_topic = nullptr;
+  const TopicMetadata* metadata = nullptr;
+  QueueCache cache;
   for (OutgoingRecord& out : incoming_) {
     if (closing_) {
       CompleteRecord(out.record, {out.topic, out.partition.value_or(-1)}, absl::CancelledError("producer closed"), -1);
       continue;
     }
     if (run_topic == nullptr || *run_topic != out.topic) {
-      topics_.insert(out.topic);
-      topic_records = &waiting_[out.topic];
       run_topic = &out.topic;
+      topics_.insert(out.topic);
+      auto waiting = waiting_.find(out.topic);
+      metadata = waiting == waiting_.end() || waiting->second.empty() ? core_.metadata().FindTopic(out.topic) : nullptr;
+      cache = {};
     }
-    topic_records->emplace_back(out.partition, std::move(out.record));
+    if (metadata != nullptr) {
+      Assign(out.topic, static_cast<int32_t>(metadata->partitions.size()), out.partition, out.record, now_ms, cache);
+    } else {
+      waiting_[out.topic].emplace_back(out.partition, std::move(out.record));
+    }
   }
   incoming_.clear();
 }
@@ -206,36 +215,37 @@ void Sender::AssignWaitingRecords(int64_t now_ms) {
       continue;
     }
     const int32_t partition_count = static_cast<int32_t>(metadata->partitions.size());
-    // Consecutive records mostly go to one partition (explicit, or the
-    // sticky one): find its queue once per run.
-    int32_t run_partition = -1;
-    PartitionQueue* run_queue = nullptr;
+    QueueCache cache;
     while (!records.empty()) {
       auto [explicit_partition, record] = std::move(records.front());
       records.pop_front();
-      if (explicit_partition.has_value() && (*explicit_partition < 0 || *explicit_partition >= partition_count)) {
-        CompleteRecord(record, {topic, *explicit_partition},
-                 KafkaErrorStatus(kafka_error::kUnknownTopicOrPartition,
-                                  absl::StrCat("partition ", *explicit_partition, " of '", topic, "' does not exist (",
-                                               partition_count, " partitions)")),
-                 -1);
-        continue;
-      }
-      const int32_t partition = explicit_partition.has_value()
-                                    ? *explicit_partition
-                                    : ChoosePartition(topic, record.key, partition_count, record.reserved_bytes);
-      if (run_queue == nullptr || partition != run_partition) {
-        auto& queue = partitions_[TopicPartition{topic, partition}];
-        if (!queue) queue = std::make_unique<PartitionQueue>();
-        run_partition = partition;
-        run_queue = queue.get();
-      }
-      const size_t bytes = record.reserved_bytes;
-      const int64_t sent_ms = std::min(now_ms, record.enqueued_ms);
-      run_queue->Append(std::move(record), bytes, config_.batch_size, sent_ms);
+      Assign(topic, partition_count, explicit_partition, record, now_ms, cache);
     }
     it = waiting_.erase(it);
   }
+}
+
+void Sender::Assign(const std::string& topic, int32_t partition_count, std::optional<int32_t> explicit_partition,
+                    PendingRecord& record, int64_t now_ms, QueueCache& cache) {
+  if (explicit_partition.has_value() && (*explicit_partition < 0 || *explicit_partition >= partition_count)) {
+    CompleteRecord(record, {topic, *explicit_partition},
+                   KafkaErrorStatus(kafka_error::kUnknownTopicOrPartition,
+                                    absl::StrCat("partition ", *explicit_partition, " of '", topic,
+                                                 "' does not exist (", partition_count, " partitions)")),
+                   -1);
+    return;
+  }
+  const int32_t partition = explicit_partition.has_value()
+                                ? *explicit_partition
+                                : ChoosePartition(topic, record.key, partition_count, record.reserved_bytes);
+  if (cache.queue == nullptr || partition != cache.partition) {
+    auto& queue = partitions_[TopicPartition{topic, partition}];
+    if (!queue) queue = std::make_unique<PartitionQueue>();
+    cache = {partition, queue.get()};
+  }
+  const size_t bytes = record.reserved_bytes;
+  const int64_t sent_ms = std::min(now_ms, record.enqueued_ms);
+  cache.queue->Append(std::move(record), bytes, config_.batch_size, sent_ms);
 }
 
 void Sender::ExpireBatches(int64_t now_ms) {
@@ -256,10 +266,10 @@ void Sender::Drain() {
   // A Drain from inside a callback of this one returns here; the outer one
   // takes the records that callback sent, or wakes for them (Promise below).
   if (draining_) return;
-  TakeInbox();
+  const int64_t now_ms = SteadyNowMs();
+  TakeInbox(now_ms);
   if (closing_) return;
   draining_ = true;
-  const int64_t now_ms = SteadyNowMs();
   AssignWaitingRecords(now_ms);
   ExpireBatches(now_ms);
 

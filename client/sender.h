@@ -52,8 +52,19 @@ class Sender {
   };
   enum class ProducerIdState { kNone, kRequesting, kReady };
 
-  // Moves the inbox's records to waiting_ (or fails them once closing).
-  void TakeInbox();
+  // A partition's queue, looked up once per run of records bound for it.
+  struct QueueCache {
+    int32_t partition = -1;
+    PartitionQueue* queue = nullptr;
+  };
+  // Moves the inbox's records to their partitions' queues, or to waiting_
+  // while their topic has no metadata (or fails them once closing).
+  void TakeInbox(int64_t now_ms);
+  // Puts `record` in its partition's queue: `explicit_partition`, or one the
+  // partitioner chooses among `partition_count`. Fails it when the explicit
+  // partition does not exist.
+  void Assign(const std::string& topic, int32_t partition_count, std::optional<int32_t> explicit_partition,
+              PendingRecord& record, int64_t now_ms, QueueCache& cache);
   // Why records waited in vain for `topic`'s metadata.
   absl::Status MissingTopicStatus(const std::string& topic) const;
   void AssignWaitingRecords(int64_t now_ms);
