@@ -266,10 +266,13 @@ void Sender::Drain() {
   // A Drain from inside a callback of this one returns here; the outer one
   // takes the records that callback sent, or wakes for them (Promise below).
   if (draining_) return;
-  const int64_t now_ms = SteadyNowMs();
-  TakeInbox(now_ms);
-  if (closing_) return;
   draining_ = true;
+  const int64_t now_ms = SteadyNowMs();
+  TakeInbox(now_ms);  // fails the records once closing
+  if (closing_) {
+    draining_ = false;
+    return;
+  }
   AssignWaitingRecords(now_ms);
   ExpireBatches(now_ms);
 
