@@ -10,6 +10,7 @@ import random
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -20,6 +21,8 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(REPO, "tests", "compat"))
+from cairnd_process import first_ephemeral_port  # noqa: E402
 SCRIPT = os.path.join(REPO, "deploy", "local-cluster.sh")
 HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 NODES = (1, 2, 3)
@@ -43,11 +46,6 @@ def admin_ready(admin_port):
             return r.status == 200
     except Exception:  # not up yet, or still registering
         return False
-
-
-def first_ephemeral_port():
-    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
-        return int(f.read().split()[0])
 
 
 class Cluster:
