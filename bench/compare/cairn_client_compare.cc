@@ -24,19 +24,24 @@ namespace cairn::bench::compare {
 namespace {
 
 // linger.ms of every producer: 0 sends a partition's records as soon as one
-// of its 5 in-flight slots is free, so batches grow only while the broker is
+// of its in-flight slots is free, so batches grow only while the broker is
 // busy (CAIRN_COMPARE_LINGER_MS overrides it).
 int64_t LingerMs() {
   const char* linger = std::getenv("CAIRN_COMPARE_LINGER_MS");
   return linger == nullptr ? 0 : std::atoll(linger);
 }
 
-// Produce requests in flight per partition: the client's default (5) unless
-// CAIRN_COMPARE_MAX_IN_FLIGHT says otherwise. With 1 and linger.ms 0, records
-// gather in the client while their partition's request is out.
-int MaxInFlight() {
-  const char* in_flight = std::getenv("CAIRN_COMPARE_MAX_IN_FLIGHT");
-  return in_flight == nullptr ? client::ProducerConfig{}.max_in_flight_per_partition : std::atoi(in_flight);
+// Produce requests in flight per partition (CAIRN_COMPARE_MAX_IN_FLIGHT
+// overrides it). At a fixed offered load, 1: with linger.ms 0 a record goes
+// out at once when its partition has nothing in flight, and otherwise
+// gathers in the client until the response comes, so every request meets an
+// idle log and is one durable write. With 5 most records would be requests of
+// their own, queued at the broker behind their partition's write
+// (docs/benchmarks.md, "The fixed-load p99 taken apart again"). Running as
+// fast as it can, the client's default of 5 keeps the logs busy.
+int MaxInFlight(const CompareOptions& options) {
+  if (const char* in_flight = std::getenv("CAIRN_COMPARE_MAX_IN_FLIGHT")) return std::atoi(in_flight);
+  return options.rate > 0 ? 1 : client::ProducerConfig{}.max_in_flight_per_partition;
 }
 
 client::ClientConfig ClientConfigFor(const CompareOptions& options) {
@@ -58,7 +63,7 @@ class ProducerPipeline final : public Pipeline {
     client::ProducerConfig config;
     config.client = ClientConfigFor(options);
     config.linger_ms = LingerMs();
-    config.max_in_flight_per_partition = MaxInFlight();
+    config.max_in_flight_per_partition = MaxInFlight(options);
     config.batch_size = 1000000;  // as the librdkafka driver's batch.size
     // Never the limit: the runner's window is.
     config.buffer_memory = static_cast<size_t>(4 * options.window_bytes);

@@ -81,7 +81,7 @@ if [[ ${#missing[@]} -gt 0 ]]; then
 fi
 
 # --- 2. build -----------------------------------------------------------------
-targets=(cairnd cairn_compare baselines_compare)
+targets=(cairnd cairn_client_compare cairn_compare baselines_compare)
 has redis && targets+=(redis_compare)
 has nats && targets+=(nats_compare)
 has rabbitmq && targets+=(rabbitmq_compare)
@@ -187,7 +187,7 @@ throughput() {
     settle
     log "$system: $size B records, $total_bytes, $connections connections, $window_bytes window each"
     run_driver "$work/results/$system-$size.json" "$bin/${driver_of[$system]}" --port "${port_of[$system]}" \
-      --name "cmp-$size" --record-bytes "$size" --total-bytes "$total_bytes" --connections "$connections" \
+      --name "cmp-$system-$size" --record-bytes "$size" --total-bytes "$total_bytes" --connections "$connections" \
       --window-bytes "$window_bytes" --server-pid "${pid_of[$system]}" --perf-data "$work/perf.data"
     /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("   %.0f records/s, %.1f MB/s, p50 %.2f ms, p99 %.2f ms, fsyncs %d" % (d["records_per_s"], d["mb_per_s"], d["latency_p50_ms"], d["latency_p99_ms"], d.get("server_fsyncs", -1)))' "$work/results/$system-$size.json" >&2
   done
@@ -210,7 +210,7 @@ fixed_load() {
   local other before=() host_before
   for other in "${started[@]}"; do before+=("$(cpu_ticks "${pid_of[$other]}")"); done
   host_before=$(host_ticks)
-  run_driver "$out" "$bin/${driver_of[$system]}" --port "${port_of[$system]}" --name "cmp-rate-$round" \
+  run_driver "$out" "$bin/${driver_of[$system]}" --port "${port_of[$system]}" --name "cmp-$system-rate-$round" \
     --record-bytes 1024 --rate "$rate" --seconds "$rate_seconds" --connections "$connections" \
     --window-bytes "$window_bytes"
   local i=0 used=()
@@ -252,7 +252,11 @@ if has cairn; then
     kill -0 "$pid" || { cat "$work/cairn.log" >&2; exit 1; }
     sleep 0.1
   done
-  started_system cairn cairn_compare "$port" "$pid"
+  # Cairn's row: its own client (client/), as each peer's is its own client
+  # library. The same broker through librdkafka, the client most Kafka
+  # applications use, is a row of its own.
+  started_system cairn cairn_client_compare "$port" "$pid"
+  started_system cairn_librdkafka cairn_compare "$port" "$pid"
 fi
 
 if has redis; then

@@ -26,19 +26,20 @@ def high_watermark(bootstrap, topic, partition):
 
 class CompareDriversTest(BrokerTestCase):
 
-    def run_driver(self, variable, topic):
+    def run_driver(self, variable, topic, paced=False):
+        """Throughput mode, or (paced) RECORDS spread over one second at the fixed-load mode's schedule."""
         driver = os.environ.get(variable)
         if not driver:
             self.fail(variable + " is not set (tests/CMakeLists.txt sets it)")
         port = self.broker.bootstrap.rsplit(":", 1)[1]
+        load = ["--rate", str(RECORDS), "--seconds", "1"] if paced else ["--total-bytes", str(RECORDS * RECORD_BYTES)]
         result = subprocess.run([driver, "--port", port, "--name", topic, "--connections", str(CONNECTIONS),
-                                 "--record-bytes", str(RECORD_BYTES), "--total-bytes", str(RECORDS * RECORD_BYTES),
-                                 "--window-bytes", "8K"],
+                                 "--record-bytes", str(RECORD_BYTES), "--window-bytes", "8K"] + load,
                                 capture_output=True, timeout=120)
         self.assertEqual(result.returncode, 0, result.stderr.decode())
         report = json.loads(result.stdout)
         self.assertEqual(report["system"], "cairn")
-        self.assertEqual(report["mode"], "throughput")
+        self.assertEqual(report["mode"], "rate" if paced else "throughput")
         self.assertEqual(report["records"], RECORDS)
         self.assertGreater(report["records_per_s"], 0)
         self.assertLessEqual(report["latency_p50_ms"], report["latency_max_ms"])
@@ -67,6 +68,12 @@ class CompareDriversTest(BrokerTestCase):
         self.run_driver("CAIRN_CLIENT_COMPARE", "cmp-cairn-client")
         # One record per connection connects before the clock starts.
         self.check_partitions("cmp-cairn-client", [b"warm-up"])
+
+    def test_cairn_client_driver_at_a_fixed_load_writes_exactly_the_records_it_reports(self):
+        # Paced, the driver keeps one request in flight per partition, so
+        # records gather in the client while it is out.
+        self.run_driver("CAIRN_CLIENT_COMPARE", "cmp-cairn-client-paced", paced=True)
+        self.check_partitions("cmp-cairn-client-paced", [b"warm-up"])
 
 
 if __name__ == "__main__":

@@ -73,5 +73,41 @@ class ReportTableTest(unittest.TestCase):
         self.assertIn("| 5.11, 9.57 |", self.fixed_load_row(run))
 
 
+class ReportVerdictTest(unittest.TestCase):
+    """Cairn's own client is the row the goals judge; the librdkafka row is shown, not judged, and is no peer."""
+
+    @staticmethod
+    def run_figures(records_per_s, p99):
+        return {"records_per_s": records_per_s, "mb_per_s": records_per_s / 1000.0, "latency_p50_ms": p99 / 2,
+                "latency_p99_ms": p99, "latency_p999_ms": p99 + 1, "latency_max_ms": p99 + 2,
+                "offered_records_per_s": 20000, "record_bytes": 1024}
+
+    def runs(self):
+        runs = {}
+        for system, records_per_s, p99 in (("cairn", 900000, 2.0), ("cairn_librdkafka", 800000, 2.5),
+                                           ("nats", 100000, 2.2)):
+            for key in ("100", "1024", "rate"):
+                runs["%s-%s" % (system, key)] = self.run_figures(records_per_s, p99)
+        return runs
+
+    def test_goals_compare_cairns_own_client_with_the_peers_only(self):
+        present = ["cairn", "cairn_librdkafka", "nats"]
+        self.assertEqual(report.peers(present), ["nats"])
+        checks = report.verdicts(self.runs(), present)
+        self.assertEqual(checks, [
+            "- Throughput, 100 B, Cairn ÷ NATS JetStream = 9.00 (goal ≥ 2): met",
+            "- Throughput, 1024 B, Cairn ÷ NATS JetStream = 9.00 (goal ≥ 2): met",
+            "- p99 at the fixed load, Cairn 2.00 ms vs NATS JetStream 2.20 ms (goal: lower): met",
+        ])
+
+    def test_the_librdkafka_row_shows_its_figures_and_ratios_to_cairn(self):
+        lines = report.tables(self.runs(), ["cairn", "cairn_librdkafka", "nats"])
+        rdkafka = [line for line in lines if line.startswith("| Cairn through librdkafka |")]
+        self.assertEqual(len(rdkafka), 3, lines)
+        self.assertIn("| 1024 B | 800000 | 800.0 |", rdkafka[1])
+        self.assertTrue(rdkafka[1].endswith("| 1.12× |"), rdkafka[1])
+        self.assertTrue(rdkafka[2].endswith("| 1.25× |"), rdkafka[2])
+
+
 if __name__ == "__main__":
     unittest.main()
