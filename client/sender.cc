@@ -476,6 +476,11 @@ bool Sender::SendTo(int32_t leader, std::vector<std::pair<TopicPartition, Partit
 
 void Sender::OnProduceResponse(int16_t version, std::vector<InFlightBatch> batches, absl::Status status,
                                ByteSpan body) {
+  // The callbacks wait until Drain has sent what the answered batches held
+  // back (with one request in flight per partition, the records that arrived
+  // meanwhile): a callback that wakes the application's thread could
+  // otherwise delay that send by the woken thread's turn on this CPU.
+  ++deferring_completions_;
   const int64_t retry_at = SteadyNowMs() + config_.client.retry_backoff_ms;
   auto retry_all = [&](const absl::Status& why) {
     for (const InFlightBatch& sent : batches) {
@@ -520,6 +525,15 @@ void Sender::OnProduceResponse(int16_t version, std::vector<InFlightBatch> batch
     }
   }
   if (!closing_) Drain();
+  if (--deferring_completions_ == 0) RunDeferredCompletions();
+}
+
+void Sender::RunDeferredCompletions() {
+  // Taken out first: nothing is deferred now, so whatever the callbacks
+  // complete in turn runs at once rather than growing the list being run.
+  std::vector<absl::AnyInvocable<void() &&>> completions;
+  completions.swap(deferred_completions_);
+  for (auto& completion : completions) std::move(completion)();
 }
 
 void Sender::HandlePartitionResult(const InFlightBatch& sent, int16_t error_code, const std::string& error_message,
@@ -561,12 +575,26 @@ void Sender::Deliver(PendingRecord& record, const TopicPartition& tp, absl::Stat
 // The callbacks first, then the gate: Flush returns only after callbacks ran.
 void Sender::CompleteRecord(PendingRecord& record, const TopicPartition& tp, absl::StatusOr<int64_t> offset,
                             int64_t log_append_time_ms) {
+  if (deferring_completions_ > 0) {
+    deferred_completions_.push_back([this, record = std::move(record), tp, offset = std::move(offset),
+                                     log_append_time_ms]() mutable {
+      CompleteRecord(record, tp, std::move(offset), log_append_time_ms);
+    });
+    return;
+  }
   Deliver(record, tp, std::move(offset), log_append_time_ms);
   gate_.Complete(record.send_id, record.reserved_bytes);
 }
 
 void Sender::Complete(std::unique_ptr<ProducerBatch> batch, const TopicPartition& tp,
                       absl::StatusOr<int64_t> base_offset, int64_t log_append_time_ms) {
+  if (deferring_completions_ > 0) {
+    deferred_completions_.push_back([this, batch = std::move(batch), tp, base_offset = std::move(base_offset),
+                                     log_append_time_ms]() mutable {
+      Complete(std::move(batch), tp, std::move(base_offset), log_append_time_ms);
+    });
+    return;
+  }
   std::vector<uint64_t> tickets;
   tickets.reserve(batch->records.size());
   size_t bytes = 0;

@@ -77,7 +77,8 @@ class Sender {
   void HandlePartitionResult(const InFlightBatch& sent, int16_t error_code, const std::string& error_message,
                              int64_t base_offset, int64_t log_append_time_ms);
   // Runs the callbacks of a finished batch (offsets base_offset + i) and
-  // returns its memory to the gate.
+  // returns its memory to the gate; while a Produce response is handled,
+  // queues that for RunDeferredCompletions instead.
   void Complete(std::unique_ptr<ProducerBatch> batch, const TopicPartition& tp, absl::StatusOr<int64_t> base_offset,
                 int64_t log_append_time_ms);
   void CompleteRecord(PendingRecord& record, const TopicPartition& tp, absl::StatusOr<int64_t> offset,
@@ -86,6 +87,9 @@ class Sender {
   void Deliver(PendingRecord& record, const TopicPartition& tp, absl::StatusOr<int64_t> offset,
                int64_t log_append_time_ms);
   void ScheduleWake(int64_t wake_ms, int64_t now_ms);
+  // Runs, in the order they were queued, the completions Complete and
+  // CompleteRecord queued while deferring_completions_ was above zero.
+  void RunDeferredCompletions();
   // The partition of a record without an explicit one: murmur2 of the key,
   // else the topic's sticky partition (moved on when the record would start
   // a new batch there).
@@ -137,6 +141,11 @@ class Sender {
   int64_t wake_at_ms_ = INT64_MAX;
   bool draining_ = false;
   bool closing_ = false;
+  // Above zero while a Produce response is handled: completions wait in
+  // deferred_completions_ (in order, so a partition's callbacks still run in
+  // offset order) until the next requests are on their way.
+  int deferring_completions_ = 0;
+  std::vector<absl::AnyInvocable<void() &&>> deferred_completions_;
 };
 
 }  // namespace cairn::client
