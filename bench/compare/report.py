@@ -178,7 +178,8 @@ def section(table, checks, cfg, args, runs):
         first.get("connections", 0), first.get("window_records", 0), first.get("records", 0)))
     lines += [""] + table + [""]
     if base:
-        lines.append("Physical baselines, same run: write+fdatasync of %d B in one file at %d B per sync "
+        lines.append("Physical baselines, same run, measured right after Cairn's throughput runs and before the "
+                     "other systems': write+fdatasync of %d B in one file at %d B per sync "
                      "(Cairn's bytes per fsync at 1 KiB): **%.1f MB/s**; loopback TCP, one connection, 1 MiB "
                      "writes: **%.0f MB/s**." % (base["fsync_bytes"], base["fsync_bytes_per_sync"],
                                                    base["fsync_mb_per_s"], base["loopback_mb_per_s"]))

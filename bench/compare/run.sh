@@ -8,7 +8,8 @@
 #      and drives it at 100 B and 1 KiB (same bytes, connections and window
 #      for all); then, every server still up, drives each at one fixed
 #      offered load, in interleaved rounds; then stops them all;
-#   4. measures write+fdatasync at Cairn's bytes per fsync and loopback TCP;
+#   4. right after Cairn's runs, measures write+fdatasync at Cairn's bytes
+#      per fsync and loopback TCP;
 #   5. writes the table (Markdown, JSON) and the plot, prints ratios to Cairn.
 # Every server it started is stopped on exit, error or Ctrl-C.
 set -euo pipefail
@@ -259,6 +260,20 @@ if has cairn; then
   started_system cairn_librdkafka cairn_compare "$port" "$pid"
 fi
 
+# --- 4. physical baselines ------------------------------------------------------
+# Right after Cairn's throughput runs, before the other systems write: this
+# disk takes synced writes into new files more slowly once a few GiB have
+# gone in since files were last deleted (docs/benchmarks.md, "This machine's
+# disk slows down as fresh space fills"), so the baseline is measured in
+# the state Cairn's runs met, not after every system's.
+bytes_per_sync=1048576
+[[ -f "$work/results/cairn-1024.json" ]] &&
+  bytes_per_sync=$(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["server_bytes_per_fsync"] or 1048576)' "$work/results/cairn-1024.json")
+settle
+log "baselines: write+fdatasync of $total_bytes at $bytes_per_sync B per sync; loopback TCP"
+"$bin/baselines_compare" --dir "$work" --bytes "$total_bytes" --bytes-per-sync "$bytes_per_sync" \
+  --loopback-bytes 4G > "$work/results/baselines.json"
+
 if has redis; then
   port=$(free_port)
   mkdir -p "$work/redis"
@@ -349,15 +364,6 @@ for system in "${started[@]}"; do
     stop_server "${pid_of[$system]}"
   fi
 done
-
-# --- 4. physical baselines ------------------------------------------------------
-bytes_per_sync=1048576
-[[ -f "$work/results/cairn-1024.json" ]] &&
-  bytes_per_sync=$(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["server_bytes_per_fsync"] or 1048576)' "$work/results/cairn-1024.json")
-settle
-log "baselines: write+fdatasync of $total_bytes at $bytes_per_sync B per sync; loopback TCP"
-"$bin/baselines_compare" --dir "$work" --bytes "$total_bytes" --bytes-per-sync "$bytes_per_sync" \
-  --loopback-bytes 4G > "$work/results/baselines.json"
 
 # --- 5. report --------------------------------------------------------------------
 mkdir -p "$out_dir"
