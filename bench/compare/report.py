@@ -119,12 +119,20 @@ def verdicts(runs, present):
     return out
 
 
+def axis_label(system):
+    """A system's name on the plot's axis, broken onto two lines so five fit side by side."""
+    words = TITLES[system].split(" ")
+    if len(words) == 1:
+        return words[0]
+    return " ".join(words[:-1]) + "\n" + words[-1] if len(words) > 2 else "\n".join(words)
+
+
 def plot(runs, present, path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.6))
     width = 0.38
     for i, size in enumerate(("100", "1024")):
         values = [runs.get("%s-%s" % (s, size), {}).get("mb_per_s", 0) for s in present]
@@ -134,14 +142,14 @@ def plot(runs, present, path):
     if base:
         left.axhline(base["fsync_mb_per_s"], color="grey", linestyle="--",
                      label="write+fdatasync, %d B/sync" % base["fsync_bytes_per_sync"])
-    left.set_xticks(range(len(present)), [TITLES[s] + ("\n(ack before fsync)" if "before" in ACKS[s] else "")
+    left.set_xticks(range(len(present)), [axis_label(s) + ("\n(ack before\nfsync)" if "before" in ACKS[s] else "")
                                           for s in present], fontsize=8)
     left.set_ylabel("record MB/s (produce, acknowledged)")
     left.set_title("Throughput")
     left.legend(fontsize=8)
     p99 = [runs.get("%s-rate" % s, {}).get("latency_p99_ms", 0) for s in present]
     right.bar(range(len(present)), p99, 0.6, color="tab:red")
-    right.set_xticks(range(len(present)), [TITLES[s] for s in present], fontsize=8)
+    right.set_xticks(range(len(present)), [axis_label(s) for s in present], fontsize=8)
     rate = runs.get("cairn-rate") or next((runs[k] for k in runs if k.endswith("-rate")), None)
     right.set_ylabel("p99 produce latency, ms")
     right.set_title("p99 at %.0f records/s of 1 KiB" % (rate["offered_records_per_s"] if rate else 0))
