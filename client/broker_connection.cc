@@ -138,6 +138,7 @@ void BrokerConnection::SendApiVersions() {
     versions_ = ApiVersionTable::FromResponse(response);
     state_ = State::kReady;
     backoff_ms_ = config_.reconnect_backoff_ms;
+    last_failure_ = absl::OkStatus();
     Pump();
     if (on_ready_) on_ready_(node_id_);
   };
@@ -219,6 +220,7 @@ void BrokerConnection::OnClose(absl::Status reason) {
 void BrokerConnection::Fail(const absl::Status& why) {
   const absl::Status status = absl::UnavailableError(absl::StrCat(
       "connection to node ", node_id_, " at ", address_.host, ":", address_.port, " failed: ", why.ToString()));
+  last_failure_ = why;
   connector_.reset();
   // Destroying the Connection inside its own callback is allowed (see
   // io/connection.h), and it calls no handler afterwards.
@@ -243,10 +245,10 @@ void BrokerConnection::CheckTimeouts(int64_t now_ms) {
   while (!queued_.empty() && queued_.front().deadline_ms <= now_ms) {
     Request request = std::move(queued_.front());
     queued_.pop_front();
-    std::move(request.done)(absl::DeadlineExceededError(absl::StrCat("no connection to node ", node_id_, " at ",
-                                                                     address_.host, ":", address_.port,
-                                                                     " before the request timed out")),
-                            0, {});
+    std::string text = absl::StrCat("no connection to node ", node_id_, " at ", address_.host, ":", address_.port,
+                                    " before the request timed out");
+    if (!last_failure_.ok()) absl::StrAppend(&text, "; the last attempt failed: ", last_failure_.message());
+    std::move(request.done)(absl::DeadlineExceededError(text), 0, {});
   }
 }
 

@@ -107,6 +107,10 @@ class BrokerConnection final : private io::Connection::Handler {
   std::unique_ptr<io::Connection> connection_;
   io::Timer backoff_timer_;
   int64_t backoff_ms_;
+  // Why the last connection attempt or connection failed, until one is
+  // ready again: a request that times out waiting for a connection says
+  // why there was none (connection refused, no such host, ...).
+  absl::Status last_failure_;
   int32_t next_correlation_id_ = 1;
   ApiVersionTable versions_;
   std::deque<Request> queued_;

@@ -40,7 +40,7 @@ namespace cairn::controller {
 
 struct PeerAddress {
   raft::NodeId id;
-  std::string host;  // numeric address or "localhost"
+  std::string host;  // numeric address or a name (resolved at each connection attempt)
   uint16_t port = 0;
 
   bool operator==(const PeerAddress&) const = default;

@@ -2,12 +2,16 @@
 // The pending connect and the timeout timer both hold the shared State; the
 // first to finish reports, and the timer closes the socket so the connect
 // completes (aborted) instead of waiting for the kernel's own SYN timeout.
+// A host name is first resolved with asio's resolver, which runs
+// getaddrinfo on a thread of its own and posts the answer back to the
+// shard: the shard never blocks on DNS (DESIGN.md §2).
 
 #include "io/tcp_connector.h"
 
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "asio/connect.hpp"
 #include "asio/io_context.hpp"
 #include "asio/ip/tcp.hpp"
 #include "common/check.h"
@@ -21,6 +25,7 @@ struct TcpConnector::State : std::enable_shared_from_this<State> {
   State(Shard& owner, std::string peer_name, ConnectCallback callback)
       : shard(owner),
         socket(owner.io_context()),
+        resolver(owner.io_context()),
         timer(owner),
         name(std::move(peer_name)),
         done(std::move(callback)) {}
@@ -34,10 +39,18 @@ struct TcpConnector::State : std::enable_shared_from_this<State> {
     std::move(done)(std::move(result));
   }
 
+  void OnResolve(const asio::error_code& ec, const asio::ip::tcp::resolver::results_type& endpoints);
   void OnConnect(const asio::error_code& ec);
+  // Stops whatever is pending: its handler then runs with operation_aborted.
+  void Abort() {
+    asio::error_code ignored;
+    socket.close(ignored);
+    resolver.cancel();
+  }
 
   Shard& shard;
   asio::ip::tcp::socket socket;
+  asio::ip::tcp::resolver resolver;
   Timer timer;
   const std::string name;  // host:port, for messages
   ConnectCallback done;
@@ -45,6 +58,26 @@ struct TcpConnector::State : std::enable_shared_from_this<State> {
   bool timed_out = false;
   bool abandoned = false;
 };
+
+void TcpConnector::State::OnResolve(const asio::error_code& ec,
+                                    const asio::ip::tcp::resolver::results_type& endpoints) {
+  if (finished) return;
+  if (timed_out) {
+    Finish(absl::DeadlineExceededError(absl::StrCat("connect to ", name, ": timed out resolving the host")));
+    return;
+  }
+  if (ec) {
+    // Unavailable, like a refused connect: a name may resolve later (a
+    // broker whose DNS record is not published yet).
+    Finish(absl::UnavailableError(absl::StrCat("connect to ", name, ": cannot resolve the host: ", ec.message())));
+    return;
+  }
+  // Each address in turn, as getaddrinfo ordered them, until one accepts.
+  asio::async_connect(socket, endpoints,
+                      [self = shared_from_this()](const asio::error_code& error, const asio::ip::tcp::endpoint&) {
+                        self->OnConnect(error);
+                      });
+}
 
 void TcpConnector::State::OnConnect(const asio::error_code& ec) {
   if (finished) return;
@@ -81,31 +114,36 @@ std::unique_ptr<TcpConnector> TcpConnector::Connect(Shard& shard, const std::str
   if (numeric.size() >= 2 && numeric.front() == '[' && numeric.back() == ']') {
     numeric = numeric.substr(1, numeric.size() - 2);
   }
-  if (numeric == "localhost") numeric = "127.0.0.1";
   const std::string name = numeric.find(':') != std::string::npos
                                ? absl::StrCat("[", numeric, "]:", port)
                                : absl::StrCat(numeric, ":", port);
   auto state = std::make_shared<State>(shard, name, std::move(done));
   std::unique_ptr<TcpConnector> connector(new TcpConnector(state));
 
-  asio::error_code ec;
-  const asio::ip::address address = asio::ip::make_address(numeric, ec);
-  if (ec) {
+  if (numeric.empty()) {
     // Reported from the loop, keeping "never inline" true for every outcome.
     shard.Post([state] {
-      state->Finish(absl::InvalidArgumentError(absl::StrCat(
-          "connect to ", state->name, ": the host is not a numeric IP address")));
+      state->Finish(absl::InvalidArgumentError(absl::StrCat("connect to ", state->name, ": no host")));
     });
     return connector;
   }
-  state->socket.async_connect(asio::ip::tcp::endpoint(address, port),
-                              [state](const asio::error_code& error) { state->OnConnect(error); });
+  asio::error_code ec;
+  const asio::ip::address address = asio::ip::make_address(numeric, ec);
+  if (ec) {
+    state->resolver.async_resolve(
+        numeric, std::to_string(port), asio::ip::resolver_base::numeric_service,
+        [state](const asio::error_code& error, const asio::ip::tcp::resolver::results_type& endpoints) {
+          state->OnResolve(error, endpoints);
+        });
+  } else {
+    state->socket.async_connect(asio::ip::tcp::endpoint(address, port),
+                                [state](const asio::error_code& error) { state->OnConnect(error); });
+  }
   state->timer.ExpireAfter(timeout, [weak = std::weak_ptr<State>(state)](absl::Status status) {
     const std::shared_ptr<State> s = weak.lock();
     if (!status.ok() || s == nullptr || s->finished) return;
     s->timed_out = true;
-    asio::error_code ignored;
-    s->socket.close(ignored);  // completes the connect with operation_aborted
+    s->Abort();  // completes the resolve or connect with operation_aborted
   });
   return connector;
 }
@@ -117,8 +155,7 @@ TcpConnector::~TcpConnector() {
   s.abandoned = true;
   if (!s.finished) {
     s.timer.Cancel();
-    asio::error_code ignored;
-    s.socket.close(ignored);
+    s.Abort();
   }
 }
 

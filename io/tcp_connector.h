@@ -23,15 +23,16 @@ class Shard;
 class TcpConnector {
  public:
   // Receives the connected Connection (TCP_NODELAY set, not started yet), or
-  // why there is none: Unavailable for a refused or unreachable peer,
-  // DeadlineExceeded when the timeout ran out first, InvalidArgument for a
-  // host that is not a numeric address.
+  // why there is none: Unavailable for a refused or unreachable peer or a
+  // name that does not resolve, DeadlineExceeded when the timeout ran out
+  // first, InvalidArgument for an empty host.
   using ConnectCallback =
       absl::AnyInvocable<void(absl::StatusOr<std::unique_ptr<Connection>>) &&>;
 
-  // Starts connecting to host:port. `host` is a numeric IPv4/IPv6 address or
-  // "localhost" (127.0.0.1): no name resolution happens on a shard, as for
-  // TcpListener. `done` runs exactly once, later (never inline), unless the
+  // Starts connecting to host:port. `host` is a numeric IPv4/IPv6 address
+  // (an IPv6 one may be in brackets) or a name, resolved off the shard's
+  // thread and then tried address by address; `timeout` covers both.
+  // `done` runs exactly once, later (never inline), unless the
   // returned TcpConnector is destroyed first: then it never runs, so an owner
   // may capture `this` and simply destroy the connector in its destructor.
   // Call on `shard`'s thread.

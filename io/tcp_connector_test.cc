@@ -1,10 +1,13 @@
 // TcpConnector on real loopback sockets: frames both ways with a
-// TcpListener-accepted peer, a refused port, the timeout, and abandoning.
+// TcpListener-accepted peer, a host name, a refused port, a name that does
+// not resolve, the timeout, and abandoning.
 #include "io/tcp_connector.h"
 
 #include <doctest/doctest.h>
 
 #include <optional>
+
+#include "absl/strings/match.h"
 
 #include "io/testing/tcp_support.h"
 
@@ -136,9 +139,33 @@ TEST_CASE("TcpConnector: a peer that never answers the handshake hits the timeou
   close(listener);
 }
 
-TEST_CASE("TcpConnector: a bad host is InvalidArgument, reported later, not inline") {
+TEST_CASE("TcpConnector: an empty host is InvalidArgument, reported later, not inline") {
   Dialer dialer;
-  CHECK(absl::IsInvalidArgument(dialer.Connect("not-an-address", 1, 1000ms)));
+  CHECK(absl::IsInvalidArgument(dialer.Connect("", 1, 1000ms)));
+  CHECK(absl::IsInvalidArgument(dialer.Connect("[]", 1, 1000ms)));
+}
+
+TEST_CASE("TcpConnector: a host name is resolved, then connected to") {
+  Server server;
+  Dialer dialer;
+  // "localhost" comes from /etc/hosts (127.0.0.1, and ::1 on some systems:
+  // then that address is refused first and the next one is tried). Names
+  // match without regard to case (RFC 4343); the capitals make sure the
+  // resolver answers, not a shortcut for the usual spelling.
+  REQUIRE(dialer.Connect("LOCALHOST", server.port(), 5000ms).ok());
+  REQUIRE(server.WaitUntil([](const std::vector<Record>& r) { return r.size() == 1; }));
+  const Buffer payload = Pattern(100, 3);
+  RunOnShard(*dialer.shard, [&] { dialer.connection->Send(payload); });
+  REQUIRE(Eventually([&] { return server.Snapshot(0).frames.size() == 1; }));
+  CHECK(server.Snapshot(0).frames[0] == payload);
+}
+
+TEST_CASE("TcpConnector: a name that does not resolve fails with Unavailable, saying so") {
+  Dialer dialer;
+  // .invalid never resolves (RFC 2606).
+  const absl::Status status = dialer.Connect("no-such-broker.invalid", 9092, 5000ms);
+  CHECK(absl::IsUnavailable(status));
+  CHECK(absl::StrContains(status.message(), "no-such-broker.invalid:9092: cannot resolve the host"));
 }
 
 TEST_CASE("TcpConnector: destroying the connector first means the callback never runs") {

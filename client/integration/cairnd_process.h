@@ -30,6 +30,10 @@ class CairndProcess {
   void Stop();
 
   std::string bootstrap() const { return "127.0.0.1:" + std::to_string(port_); }
+  // The Kafka listener's port on 127.0.0.1.
+  uint16_t port() const { return port_; }
+  // One more "key=value" setting for the next Start.
+  void AddOverride(std::string setting) { overrides_.push_back(std::move(setting)); }
   // The admin listener's port (/metrics, /v1/ready) on 127.0.0.1.
   uint16_t admin_port() const { return admin_port_; }
   std::string Logs() const;
