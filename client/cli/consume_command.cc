@@ -17,6 +17,7 @@
 #include "client/cli/output.h"
 #include "client/cli/progress.h"
 #include "client/cli/record_format.h"
+#include "client/cli/timestamp_arg.h"
 
 namespace cairn::cli {
 namespace {
@@ -30,18 +31,22 @@ struct StartPosition {
   std::optional<int64_t> timestamp_ms;
 };
 
+// "earliest" and "latest" are Kafka's words (auto.offset.reset, `group
+// seek --to`); both spellings work in either command.
 absl::StatusOr<StartPosition> ParseFrom(absl::string_view text) {
-  if (text == "beginning") return StartPosition{client::kOffsetBeginning, std::nullopt};
-  if (text == "end") return StartPosition{client::kOffsetEnd, std::nullopt};
+  if (text == "beginning" || text == "earliest") return StartPosition{client::kOffsetBeginning, std::nullopt};
+  if (text == "end" || text == "latest") return StartPosition{client::kOffsetEnd, std::nullopt};
   if (absl::StartsWith(text, "offset:")) {
     absl::StatusOr<int64_t> n = ParseInt("from", text.substr(7));
     if (n.ok() && *n >= 0) return StartPosition{*n, std::nullopt};
   }
   if (absl::StartsWith(text, "timestamp:")) {
-    absl::StatusOr<int64_t> ms = ParseInt("from", text.substr(10));
-    if (ms.ok() && *ms >= 0) return StartPosition{client::kOffsetBeginning, *ms};
+    absl::StatusOr<int64_t> ms = ParseTimestampMs("from", text.substr(10));
+    if (!ms.ok()) return ms.status();
+    return StartPosition{client::kOffsetBeginning, *ms};
   }
-  return absl::InvalidArgumentError(absl::StrCat("--from must be beginning, end, offset:N or timestamp:MS, got '", text, "'"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("--from must be beginning, end, offset:N or timestamp:TIME, got '", text, "'"));
 }
 
 // Every partition of `topics` (or only `only` of each), starting at `from`.
@@ -189,7 +194,7 @@ int Consume(const Context& context) {
 std::vector<Command> ConsumeCommands() {
   return {{"consume", "TOPIC...", "Print records of topics",
            {{"group", 'g', "GROUP", "consume as a member of GROUP (committing what was printed)"},
-            {"from", 'f', "WHERE", "beginning (default), end, offset:N or timestamp:MS; with -g only beginning|end"},
+            {"from", 'f', "WHERE", "beginning (default) or earliest, end or latest, offset:N, or timestamp:TIME (ms since the epoch, or ISO-8601 with a zone); with -g only beginning|end"},
             {"count", 'n', "N", "exit after N records"},
             {"exit-at-end", 'e', "", "exit once every partition's end (at start) is reached (no group)"},
             {"partition", 'p', "N", "only this partition (no group)", true},

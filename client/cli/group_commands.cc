@@ -110,7 +110,7 @@ int Seek(const Context& context) {
   const std::string& group = context.args.positionals()[0];
   const std::vector<std::string> topics = context.args.GetAll("topic");
   if (topics.empty()) return UsageError(context.command, "missing --topic");
-  const std::string to = context.args.GetOr("to", "");
+  std::string to = context.args.GetOr("to", "");
   const std::optional<std::string> to_timestamp = context.args.Get("to-timestamp");
   if (to_timestamp && !to.empty()) return UsageError(context.command, "give either --to or --to-timestamp, not both");
   int64_t exact = -1;
@@ -123,6 +123,8 @@ int Seek(const Context& context) {
     absl::StatusOr<int64_t> n = ParseInt("to", absl::string_view(to).substr(7));
     if (!n.ok() || *n < 0) return UsageError(context.command, absl::StrCat("invalid offset in --to ", to));
     exact = *n;
+  } else if (to == "beginning" || to == "end") {
+    to = to == "beginning" ? "earliest" : "latest";  // `consume --from`'s words
   } else if (to != "earliest" && to != "latest") {
     return UsageError(context.command, "--to must be earliest, latest or offset:N (or give --to-timestamp)");
   }
@@ -186,7 +188,7 @@ std::vector<Command> GroupCommands() {
       {"group delete", "GROUP...", "Delete groups (they must have no members)", {}, Delete, "", 1, SIZE_MAX},
       {"group seek", "GROUP", "Reset a group's committed offsets on topics (the group must have no members)",
        {{"topic", 't', "TOPIC", "a topic whose every partition is reset", true},
-        {"to", 0, "WHERE", "earliest, latest, or offset:N (clamped to each partition's offsets)"},
+        {"to", 0, "WHERE", "earliest (or beginning), latest (or end), or offset:N (clamped to each partition's offsets)"},
         {"to-timestamp", 0, "TIME",
          "the first offset at or after TIME (ms since the epoch, or ISO-8601 with a zone); the end if none"}},
        Seek,

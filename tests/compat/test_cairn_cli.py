@@ -143,6 +143,17 @@ class CairnCliTest(BrokerTestCase):
         self.assertEqual(self.cairn("consume", "cli-from", "-e", "--from", "timestamp:%d" % middle_ms),
                          b"r5\nr6\nr7\nr8\nr9\n")
         self.assertEqual(self.cairn("consume", "cli-from", "-e", "--from", "end"), b"")
+        # Kafka's words for the two ends, and a time in ISO-8601.
+        self.assertEqual(self.cairn("consume", "cli-from", "-e", "--from", "latest"), b"")
+        self.assertEqual(self.cairn("consume", "cli-from", "-e", "--from", "earliest", "--format", "%v,"),
+                         b"r0,r1,r2,r3,r4,r5,r6,r7,r8,r9,")
+        middle_iso = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(middle_ms // 1000)) + ".%03dZ" % (middle_ms % 1000)
+        self.assertEqual(self.cairn("consume", "cli-from", "-e", "--from", "timestamp:" + middle_iso),
+                         b"r5\nr6\nr7\nr8\nr9\n")
+        self.assertEqual(self.fails("consume", "cli-from", "-e", "--from", "timestamp:2024-05-01T12:00:00", status=2),
+                         "cairn consume: invalid time '2024-05-01T12:00:00' for --from: give milliseconds since "
+                         "the epoch or an ISO-8601 time with a zone, like 2024-05-01T12:00:00Z "
+                         "(see 'cairn consume --help')")
         self.assertEqual(self.cairn("consume", "cli-from", "-n", "2", "--from", "offset:3"), b"r3\nr4\n")
 
     def test_consume_reads_every_partition_and_one_with_p(self):
@@ -231,6 +242,13 @@ class CairnCliTest(BrokerTestCase):
         self.assertEqual(rows(self.cairn("group", "describe", "cli-g1"))[1:],
                          [["cli-grp", "0", "3", "4", "1", "-", "-"], ["cli-grp", "1", "3", "3", "0", "-", "-"]])
         self.cairn("group", "seek", "cli-g1", "--topic", "cli-grp", "--to", "latest")
+        self.assertEqual(rows(self.cairn("group", "describe", "cli-g1"))[1:],
+                         [["cli-grp", "0", "4", "4", "0", "-", "-"], ["cli-grp", "1", "3", "3", "0", "-", "-"]])
+        # consume --from's words mean the same here.
+        self.cairn("group", "seek", "cli-g1", "--topic", "cli-grp", "--to", "beginning")
+        self.assertEqual(rows(self.cairn("group", "describe", "cli-g1"))[1:],
+                         [["cli-grp", "0", "0", "4", "4", "-", "-"], ["cli-grp", "1", "0", "3", "3", "-", "-"]])
+        self.cairn("group", "seek", "cli-g1", "--topic", "cli-grp", "--to", "end")
         self.assertEqual(rows(self.cairn("group", "describe", "cli-g1"))[1:],
                          [["cli-grp", "0", "4", "4", "0", "-", "-"], ["cli-grp", "1", "3", "3", "0", "-", "-"]])
         # librdkafka resumes where seek put the group.
