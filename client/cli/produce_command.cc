@@ -83,7 +83,9 @@ int Produce(const Context& context) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   std::lock_guard lock(outcome->mu);
-  std::printf("%s", absl::StrFormat("Produced %d records to %s in %.3f s.\n", outcome->delivered, topic, seconds).c_str());
+  std::printf("%s", absl::StrFormat("Produced %d record%s to %s in %.3f s.\n", outcome->delivered,
+                                    outcome->delivered == 1 ? "" : "s", topic, seconds)
+                        .c_str());
   if (outcome->failed > 0) {
     return Fail(absl::StrCat(outcome->failed, " of ", sent, " records failed: ", outcome->first_error));
   }

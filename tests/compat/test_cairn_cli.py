@@ -113,6 +113,12 @@ class CairnCliTest(BrokerTestCase):
 
     # ---- produce and consume ----
 
+    def test_produce_counts_one_record_in_the_singular(self):
+        self.cairn("topic", "create", "cli-single", "-p", "1")
+        out = self.cairn("produce", "cli-single", stdin=b"only\n")
+        self.assertRegex(out.decode(), r"^Produced 1 record to cli-single in \d+\.\d{3} s\.\n$")
+        self.assertEqual(self.cairn("consume", "cli-single", "-e"), b"only\n")
+
     def test_produced_keys_values_and_headers_come_back_byte_exact(self):
         self.cairn("topic", "create", "cli-lines", "-p", "1")
         out = self.cairn("produce", "cli-lines", "-k", ":", "-H", "source=cli", "-H", "n=1",
