@@ -64,6 +64,12 @@ controller::MetadataController::Options ControllerOptions(const ServerConfig& co
       options.raft.voters.push_back(
           controller::PeerAddress{raft::NodeId(voter.node_id.value()), voter.host, voter.port});
     }
+    // A voter binds its controller listener; its voters entry is how the
+    // others dial it (which may be a name).
+    if (std::optional<Listener> own = ControllerListener(config); own && config.process_controller) {
+      options.raft.voter_listen_host = own->host;
+      options.raft.voter_listen_port = own->port;
+    }
   }
   if (!config.process_controller) {
     // A learner of the metadata log: the quorum reaches it on its controller

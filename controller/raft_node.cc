@@ -37,6 +37,7 @@ absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Start(io::Shard& shard, io::
   if (bootstrap.voters.empty()) return absl::InvalidArgumentError("raft node: no voters");
   // Not a voter: a learner (or one until its conf change commits), which
   // listens where its AddLearner conf change says.
+  const bool is_voter = self.has_value();
   if (!self) self = PeerAddress{options.id, options.learner_host, options.learner_port};
   std::unique_ptr<RaftNode> node(new RaftNode(shard, options, std::move(on_apply)));
   RaftNode* n = node.get();
@@ -75,6 +76,10 @@ absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Start(io::Shard& shard, io::
   transport.self = options.id;
   transport.listen_host = self->host;
   transport.listen_port = self->port;
+  if (is_voter && !options.voter_listen_host.empty()) {
+    transport.listen_host = options.voter_listen_host;
+    transport.listen_port = options.voter_listen_port;
+  }
   // A quorum of one on port 0 listens nowhere: nobody could dial it.
   transport.listen = !(peers.empty() && self->port == 0 && n->raw_->raft().IsVoter());
   // Learners known from the snapshot; those added after it come as their

@@ -50,9 +50,15 @@ class RaftNode {
     std::vector<PeerAddress> voters;
     // Where a node that is not a voter listens for the quorum's messages
     // (its controller listener); port 0 picks a free one (see port()).
-    // Ignored for voters, which listen at their entry in `voters`.
+    // Ignored for voters (see voter_listen_host).
     std::string learner_host = "127.0.0.1";
     uint16_t learner_port = 0;
+    // Where a voter listens instead of its entry in `voters`, when set: its
+    // controller listener, as Kafka's controllers do. The entry says how the
+    // others dial it (a name, say), the listener where it binds (a numeric
+    // address, since listeners resolve no names).
+    std::string voter_listen_host;  // empty: listen at the voters entry
+    uint16_t voter_listen_port = 0;
     std::chrono::milliseconds tick_interval{50};
     int election_tick = 10;  // in ticks: 500 ms at the default interval
     int heartbeat_tick = 1;

@@ -16,12 +16,16 @@
 #   PORT_OFFSET  added to every port of the configs (default 0), so that two
 #                clusters (or a test) can run side by side
 #   OVERRIDES    extra key=value settings for every node, space-separated
+#   HOST_NAME    the host the nodes give each other (controller.quorum.voters)
+#                and clients (advertised.listeners); default 127.0.0.1. A
+#                name must resolve to 127.0.0.1, where the nodes listen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CAIRND=${CAIRND:-build/release/app/cairnd}
 CLUSTER_DIR=${CLUSTER_DIR:-data/local-cluster}
 PORT_OFFSET=${PORT_OFFSET:-0}
+HOST_NAME=${HOST_NAME:-127.0.0.1}
 NODES=(1 2 3)          # the voters: brokers and controllers
 ALL_NODES=(1 2 3 4)    # 4: broker-only (node4.properties)
 
@@ -32,7 +36,7 @@ admin_port() { port $((19643 + $1)); }
 
 voters() {
   local out="" n
-  for n in "${NODES[@]}"; do out+="${out:+,}$n@127.0.0.1:$(controller_port "$n")"; done
+  for n in "${NODES[@]}"; do out+="${out:+,}$n@$HOST_NAME:$(controller_port "$n")"; done
   echo "$out"
 }
 
@@ -54,7 +58,7 @@ start_node() {
   "$CAIRND" --config "deploy/local-cluster/node$n.properties" \
     --override "log.dirs=$CLUSTER_DIR/node$n" \
     --override "listeners=PLAINTEXT://127.0.0.1:$(kafka_port "$n"),CONTROLLER://127.0.0.1:$(controller_port "$n")" \
-    --override "advertised.listeners=PLAINTEXT://127.0.0.1:$(kafka_port "$n")" \
+    --override "advertised.listeners=PLAINTEXT://$HOST_NAME:$(kafka_port "$n")" \
     --override "controller.quorum.voters=$(voters)" \
     --override "admin.listener=127.0.0.1:$(admin_port "$n")" \
     $(for o in ${OVERRIDES:-}; do printf -- '--override %s ' "$o"; done) \

@@ -49,7 +49,7 @@ def admin_ready(admin_port):
 
 
 class Cluster:
-    def __init__(self, overrides=()):
+    def __init__(self, overrides=(), host_name="127.0.0.1"):
         self.dir = tempfile.mkdtemp(prefix="cairn-quorum-")
         # Every port below the kernel's ephemeral range. While a node is
         # down, any client connection on this machine (this test's own, to
@@ -63,7 +63,7 @@ class Cluster:
                 break
         self.env = dict(os.environ, CLUSTER_DIR=self.dir, PORT_OFFSET=str(self.offset),
                         CAIRND=os.environ.get("CAIRND", os.path.join(REPO, "build/release/app/cairnd")),
-                        OVERRIDES=" ".join(overrides))
+                        OVERRIDES=" ".join(overrides), HOST_NAME=host_name)
 
     def run(self, *args):
         subprocess.run([SCRIPT, *args], env=self.env, check=True, stdout=subprocess.DEVNULL)
@@ -261,6 +261,52 @@ class ControllerQuorumTest(unittest.TestCase):
             if time.time() > deadline:
                 self.fail("broker %d did not come back\n%s" % (victim, cluster.logs()))
             time.sleep(0.2)
+
+
+class NamedHostsTest(unittest.TestCase):
+    """The nodes know each other, and clients know them, by a name: the
+    quorum voters and the advertised listeners say LOCALHOST (/etc/hosts'
+    localhost, in capitals so that no shortcut for the usual spelling
+    answers instead of the resolver)."""
+
+    def setUp(self):
+        self.cluster = Cluster(host_name="LOCALHOST")
+        self.cluster.run("start")
+        self.cluster.wait_ready()
+
+    def tearDown(self):
+        self.cluster.run("stop")
+        shutil.rmtree(self.cluster.dir, ignore_errors=True)
+
+    def test_quorum_and_clients_work_through_host_names(self):
+        cluster = self.cluster
+        cluster.leader()  # the voters reached each other by name
+        admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
+        admin.create_topics([NewTopic("named", 3, 1)])["named"].result(30)
+        partitions = topic_on(cluster.kafka(1), "named")
+        self.assertEqual({leader for (_, leader, _) in partitions}, {1, 2, 3}, cluster.logs())
+        md = admin.list_topics(timeout=10)
+        self.assertEqual(sorted((b.id, b.host) for b in md.brokers.values()),
+                         [(1, "LOCALHOST"), (2, "LOCALHOST"), (3, "LOCALHOST")])
+        # Bootstrapped by address; each partition's leader is then reached
+        # through the name it advertises.
+        producer = Producer({"bootstrap.servers": cluster.bootstrap, "enable.idempotence": True})
+        for i in range(30):
+            producer.produce("named", value=b"v%d" % i, partition=i % 3)
+        self.assertEqual(producer.flush(30), 0)
+        consumer = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": "unused",
+                             "enable.auto.commit": False})
+        consumer.assign([TopicPartition("named", p, 0) for p in range(3)])
+        got = {}
+        deadline = time.time() + 30
+        while sum(len(v) for v in got.values()) < 30 and time.time() < deadline:
+            m = consumer.poll(1)
+            if m is None or m.error():
+                continue
+            got.setdefault(m.partition(), []).append((m.offset(), m.value()))
+        consumer.close()
+        for p in range(3):
+            self.assertEqual(got.get(p), [(k, b"v%d" % (p + 3 * k)) for k in range(10)])
 
 
 if __name__ == "__main__":
