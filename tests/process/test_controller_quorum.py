@@ -137,6 +137,29 @@ def topic_on(bootstrap, name, deadline=30):
         time.sleep(0.2)
 
 
+def assert_records_round_trip(test, bootstrap, topic, partitions, per_partition):
+    """An idempotent librdkafka producer writes v0, v1, ... round-robin over
+    the partitions (each to its leader); a consumer reads every partition
+    back, and each holds exactly its records, in order, from offset 0."""
+    total = partitions * per_partition
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True})
+    for i in range(total):
+        producer.produce(topic, value=b"v%d" % i, partition=i % partitions)
+    test.assertEqual(producer.flush(30), 0)
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "unused", "enable.auto.commit": False})
+    consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
+    got = {}
+    deadline = time.time() + 30
+    while sum(len(v) for v in got.values()) < total and time.time() < deadline:
+        m = consumer.poll(1)
+        if m is None or m.error():
+            continue
+        got.setdefault(m.partition(), []).append((m.offset(), m.value()))
+    consumer.close()
+    for p in range(partitions):
+        test.assertEqual(got.get(p), [(k, b"v%d" % (p + partitions * k)) for k in range(per_partition)])
+
+
 class ControllerQuorumTest(unittest.TestCase):
     def setUp(self):
         # Short sessions, so that fencing happens within the test.
@@ -209,23 +232,7 @@ class ControllerQuorumTest(unittest.TestCase):
         admin.create_topics([NewTopic("spread", 6, 1)])["spread"].result(30)
         leaders = {p for (_, p, _) in topic_on(cluster.kafka(1), "spread")}
         self.assertEqual(leaders, {1, 2, 3})  # six partitions over three brokers
-        producer = Producer({"bootstrap.servers": cluster.bootstrap, "enable.idempotence": True})
-        for i in range(60):
-            producer.produce("spread", value=b"v%d" % i, partition=i % 6)
-        self.assertEqual(producer.flush(30), 0)
-        consumer = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": "unused",
-                             "enable.auto.commit": False})
-        consumer.assign([TopicPartition("spread", p, 0) for p in range(6)])
-        got = {}
-        deadline = time.time() + 30
-        while sum(len(v) for v in got.values()) < 60 and time.time() < deadline:
-            m = consumer.poll(1)
-            if m is None or m.error():
-                continue
-            got.setdefault(m.partition(), []).append((m.offset(), m.value()))
-        consumer.close()
-        for p in range(6):
-            self.assertEqual(got.get(p), [(k, b"v%d" % (p + 6 * k)) for k in range(10)])
+        assert_records_round_trip(self, cluster.bootstrap, "spread", partitions=6, per_partition=10)
 
 
     def test_a_silent_broker_is_fenced_and_its_leaderships_move(self):
@@ -290,23 +297,7 @@ class NamedHostsTest(unittest.TestCase):
                          [(1, "LOCALHOST"), (2, "LOCALHOST"), (3, "LOCALHOST")])
         # Bootstrapped by address; each partition's leader is then reached
         # through the name it advertises.
-        producer = Producer({"bootstrap.servers": cluster.bootstrap, "enable.idempotence": True})
-        for i in range(30):
-            producer.produce("named", value=b"v%d" % i, partition=i % 3)
-        self.assertEqual(producer.flush(30), 0)
-        consumer = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": "unused",
-                             "enable.auto.commit": False})
-        consumer.assign([TopicPartition("named", p, 0) for p in range(3)])
-        got = {}
-        deadline = time.time() + 30
-        while sum(len(v) for v in got.values()) < 30 and time.time() < deadline:
-            m = consumer.poll(1)
-            if m is None or m.error():
-                continue
-            got.setdefault(m.partition(), []).append((m.offset(), m.value()))
-        consumer.close()
-        for p in range(3):
-            self.assertEqual(got.get(p), [(k, b"v%d" % (p + 3 * k)) for k in range(10)])
+        assert_records_round_trip(self, cluster.bootstrap, "named", partitions=3, per_partition=10)
 
 
 if __name__ == "__main__":
