@@ -160,16 +160,25 @@ def assert_records_round_trip(test, bootstrap, topic, partitions, per_partition)
         test.assertEqual(got.get(p), [(k, b"v%d" % (p + partitions * k)) for k in range(per_partition)])
 
 
-class ControllerQuorumTest(unittest.TestCase):
+class ClusterTestCase(unittest.TestCase):
+    """Each test gets a fresh three-node cluster, started with the class's
+    OVERRIDES and HOST_NAME, and stopped and removed after."""
+    OVERRIDES = ()
+    HOST_NAME = "127.0.0.1"
+
     def setUp(self):
-        # Short sessions, so that fencing happens within the test.
-        self.cluster = Cluster(overrides=("broker.session.timeout.ms=3000", "broker.heartbeat.interval.ms=500"))
+        self.cluster = Cluster(overrides=self.OVERRIDES, host_name=self.HOST_NAME)
         self.cluster.run("start")
         self.cluster.wait_ready()
 
     def tearDown(self):
         self.cluster.run("stop")
         shutil.rmtree(self.cluster.dir, ignore_errors=True)
+
+
+class ControllerQuorumTest(ClusterTestCase):
+    # Short sessions, so that fencing happens within the test.
+    OVERRIDES = ("broker.session.timeout.ms=3000", "broker.heartbeat.interval.ms=500")
 
     def test_topics_survive_repeated_leader_kills(self):
         cluster = self.cluster
@@ -270,20 +279,12 @@ class ControllerQuorumTest(unittest.TestCase):
             time.sleep(0.2)
 
 
-class NamedHostsTest(unittest.TestCase):
+class NamedHostsTest(ClusterTestCase):
     """The nodes know each other, and clients know them, by a name: the
     quorum voters and the advertised listeners say LOCALHOST (/etc/hosts'
     localhost, in capitals so that no shortcut for the usual spelling
     answers instead of the resolver)."""
-
-    def setUp(self):
-        self.cluster = Cluster(host_name="LOCALHOST")
-        self.cluster.run("start")
-        self.cluster.wait_ready()
-
-    def tearDown(self):
-        self.cluster.run("stop")
-        shutil.rmtree(self.cluster.dir, ignore_errors=True)
+    HOST_NAME = "LOCALHOST"
 
     def test_quorum_and_clients_work_through_host_names(self):
         cluster = self.cluster
