@@ -13,10 +13,10 @@ import tempfile
 import time
 import unittest
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from test_controller_quorum import Cluster, admin_ready, topic_metadata, topic_on
+from test_controller_quorum import Cluster, admin_ready, consume, topic_metadata, topic_on
 
 CAIRND = os.environ.get("CAIRND", "build/release/app/cairnd")
 LEARNER = 4
@@ -30,21 +30,6 @@ def wait_until(condition, deadline=60, why=lambda: ""):
             return value
         time.sleep(0.2)
     raise AssertionError("timed out: %s" % why())
-
-
-def consume(bootstrap, topic, partitions, count, start=0):
-    """partition -> [(offset, value)], `count` records in all, from `start`."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "unused", "enable.auto.commit": False})
-    consumer.assign([TopicPartition(topic, p, start) for p in partitions])
-    got = {}
-    deadline = time.time() + 30
-    while sum(len(v) for v in got.values()) < count and time.time() < deadline:
-        m = consumer.poll(1)
-        if m is None or m.error():
-            continue
-        got.setdefault(m.partition(), []).append((m.offset(), m.value()))
-    consumer.close()
-    return got
 
 
 def create_topic(bootstrap, name, partitions):

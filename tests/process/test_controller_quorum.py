@@ -137,6 +137,21 @@ def topic_on(bootstrap, name, deadline=30):
         time.sleep(0.2)
 
 
+def consume(bootstrap, topic, partitions, count, start=0):
+    """partition -> [(offset, value)], `count` records in all, from `start`."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "unused", "enable.auto.commit": False})
+    consumer.assign([TopicPartition(topic, p, start) for p in partitions])
+    got = {}
+    deadline = time.time() + 30
+    while sum(len(v) for v in got.values()) < count and time.time() < deadline:
+        m = consumer.poll(1)
+        if m is None or m.error():
+            continue
+        got.setdefault(m.partition(), []).append((m.offset(), m.value()))
+    consumer.close()
+    return got
+
+
 def assert_records_round_trip(test, bootstrap, topic, partitions, per_partition):
     """An idempotent librdkafka producer writes v0, v1, ... round-robin over
     the partitions (each to its leader); a consumer reads every partition
@@ -146,16 +161,7 @@ def assert_records_round_trip(test, bootstrap, topic, partitions, per_partition)
     for i in range(total):
         producer.produce(topic, value=b"v%d" % i, partition=i % partitions)
     test.assertEqual(producer.flush(30), 0)
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "unused", "enable.auto.commit": False})
-    consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
-    got = {}
-    deadline = time.time() + 30
-    while sum(len(v) for v in got.values()) < total and time.time() < deadline:
-        m = consumer.poll(1)
-        if m is None or m.error():
-            continue
-        got.setdefault(m.partition(), []).append((m.offset(), m.value()))
-    consumer.close()
+    got = consume(bootstrap, topic, range(partitions), total)
     for p in range(partitions):
         test.assertEqual(got.get(p), [(k, b"v%d" % (p + partitions * k)) for k in range(per_partition)])
 
