@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/clock.h"
 #include "common/config.h"
@@ -21,6 +22,7 @@
 #include "common/logging.h"
 #include "common/server_config.h"
 #include "broker/broker.h"
+#include "io/bind_address.h"
 #include "io/directory_lock.h"
 #include "io/posix_file_system.h"
 #include "io/shard.h"
@@ -104,6 +106,16 @@ ServerConfig LoadConfig(const Flags& flags, std::string* dump) {
   if (!config.ok()) Die(kExitConfigError, std::string(config.status().message()));
   auto server = ServerConfig::FromConfig(*config);
   if (!server.ok()) Die(kExitConfigError, std::string(server.status().message()));
+  // A listener named by host binds the name's address, looked up here,
+  // once, before any shard runs; advertised.listeners keep the name.
+  for (Listener& listener : server->listeners) {
+    absl::StatusOr<std::string> bind_host = io::ResolveBindHost(listener.host);
+    if (!bind_host.ok()) {
+      Die(kExitConfigError, absl::StrCat("invalid value '", listener.name, "://", listener.host, ":", listener.port,
+                                         "' for 'listeners': ", bind_host.status().message()));
+    }
+    listener.host = *bind_host;
+  }
   *dump = config->Dump();
   return *server;
 }

@@ -34,7 +34,8 @@ void DefineProcessKeys(ConfigDef& def) {
               "Roles this process plays: broker, controller or both.",
               V::OneOf({"broker", "controller"}))
       .Define("listeners", Type::kList, "PLAINTEXT://127.0.0.1:9092",
-              "Addresses to listen on, as NAME://host:port (empty host: every interface).")
+              "Addresses to listen on, as NAME://host:port (empty host: every interface; a host name binds the "
+              "address it resolves to at start).")
       .Define("advertised.listeners", Type::kList, "",
               "Addresses given to clients; empty means the non-controller listeners.")
       .Define("listener.security.protocol.map", Type::kList,

@@ -4,12 +4,21 @@ CAIRND environment variable naming the binary."""
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
 import unittest
 
+from confluent_kafka.admin import AdminClient
+
 CAIRND = os.environ.get("CAIRND", "build/release/app/cairnd")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def run(args, cwd, timeout=20):
@@ -71,6 +80,11 @@ class ConfigErrors(unittest.TestCase):
     def test_bad_listener_names_the_key(self):
         self.assert_config_error(["--override", "listeners=PLAINTEXT:/nowhere"], "listeners")
 
+    def test_a_listener_host_that_does_not_resolve_names_the_key(self):
+        self.assert_config_error(["--override", "listeners=PLAINTEXT://no-such-broker.invalid:9092"],
+                                 "invalid value 'PLAINTEXT://no-such-broker.invalid:9092' for 'listeners'",
+                                 "cannot resolve the host 'no-such-broker.invalid'")
+
     def test_unreadable_config_file(self):
         self.assert_config_error(["--config", "/nonexistent/server.properties"], "/nonexistent/server.properties")
 
@@ -103,6 +117,18 @@ class Lifecycle(unittest.TestCase):
         code, err = node.stop()
         self.assertEqual(code, 0, err)
         self.assertIn("stopped cleanly", err)
+
+    def test_a_listener_named_by_host_binds_its_address_and_advertises_the_name(self):
+        # localhost in capitals: resolved (RFC 4343), not the usual spelling's shortcut.
+        port, admin_port = free_port(), free_port()
+        node = Node(self.dir, ["--override", "listeners=PLAINTEXT://LOCALHOST:%d" % port,
+                               "--override", "admin.listener=127.0.0.1:%d" % admin_port])
+        log = node.wait_for_log("started")
+        self.assertIn("listening on [PLAINTEXT://127.0.0.1:%d]" % port, log)
+        metadata = AdminClient({"bootstrap.servers": "127.0.0.1:%d" % port}).list_topics(timeout=10)
+        self.assertEqual([(b.id, b.host, b.port) for b in metadata.brokers.values()], [(1, "LOCALHOST", port)])
+        code, err = node.stop()
+        self.assertEqual(code, 0, err)
 
     def test_a_data_dir_of_another_node_is_refused(self):
         os.makedirs(os.path.join(self.dir, "data"))
