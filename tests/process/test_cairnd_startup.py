@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.request
 
 from confluent_kafka.admin import AdminClient
 
@@ -85,6 +86,11 @@ class ConfigErrors(unittest.TestCase):
                                  "invalid value 'PLAINTEXT://no-such-broker.invalid:9092' for 'listeners'",
                                  "cannot resolve the host 'no-such-broker.invalid'")
 
+    def test_an_admin_listener_host_that_does_not_resolve_names_the_key(self):
+        self.assert_config_error(["--override", "admin.listener=no-such-broker.invalid:9644"],
+                                 "invalid value 'no-such-broker.invalid:9644' for 'admin.listener'",
+                                 "cannot resolve the host 'no-such-broker.invalid'")
+
     def test_unreadable_config_file(self):
         self.assert_config_error(["--config", "/nonexistent/server.properties"], "/nonexistent/server.properties")
 
@@ -122,9 +128,12 @@ class Lifecycle(unittest.TestCase):
         # localhost in capitals: resolved (RFC 4343), not the usual spelling's shortcut.
         port, admin_port = free_port(), free_port()
         node = Node(self.dir, ["--override", "listeners=PLAINTEXT://LOCALHOST:%d" % port,
-                               "--override", "admin.listener=127.0.0.1:%d" % admin_port])
+                               "--override", "admin.listener=LOCALHOST:%d" % admin_port])
         log = node.wait_for_log("started")
         self.assertIn("listening on [PLAINTEXT://127.0.0.1:%d]" % port, log)
+        no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never a proxy
+        with no_proxy.open("http://127.0.0.1:%d/v1/ready" % admin_port, timeout=5) as ready:
+            self.assertEqual(ready.status, 200)
         metadata = AdminClient({"bootstrap.servers": "127.0.0.1:%d" % port}).list_topics(timeout=10)
         self.assertEqual([(b.id, b.host, b.port) for b in metadata.brokers.values()], [(1, "LOCALHOST", port)])
         code, err = node.stop()
