@@ -93,6 +93,31 @@ Flags ParseFlags(int argc, char** argv) {
   return flags;
 }
 
+// A listener (or the admin listener) named by host binds the name's address,
+// looked up here, once, before any shard runs (no DNS on a shard);
+// advertised.listeners keep the name. A name that does not resolve is a
+// config error.
+void ResolveListenerHosts(ServerConfig& server) {
+  for (Listener& listener : server.listeners) {
+    absl::StatusOr<std::string> bind_host = io::ResolveBindHost(listener.host);
+    if (!bind_host.ok()) {
+      Die(kExitConfigError, absl::StrCat("invalid value '", listener.name, "://", listener.host, ":", listener.port,
+                                         "' for 'listeners': ", bind_host.status().message()));
+    }
+    listener.host = *bind_host;
+  }
+  if (const size_t colon = server.admin_listener.rfind(':'); colon != std::string::npos) {
+    absl::StatusOr<std::string> bind_host = io::ResolveBindHost(server.admin_listener.substr(0, colon));
+    if (!bind_host.ok()) {
+      Die(kExitConfigError, absl::StrCat("invalid value '", server.admin_listener, "' for 'admin.listener': ",
+                                         bind_host.status().message()));
+    }
+    const bool bracket = bind_host->find(':') != std::string::npos && bind_host->front() != '[';
+    server.admin_listener = absl::StrCat(bracket ? "[" : "", *bind_host, bracket ? "]" : "",
+                                         server.admin_listener.substr(colon));
+  }
+}
+
 ServerConfig LoadConfig(const Flags& flags, std::string* dump) {
   std::string text;
   if (!flags.config_path.empty()) {
@@ -106,28 +131,7 @@ ServerConfig LoadConfig(const Flags& flags, std::string* dump) {
   if (!config.ok()) Die(kExitConfigError, std::string(config.status().message()));
   auto server = ServerConfig::FromConfig(*config);
   if (!server.ok()) Die(kExitConfigError, std::string(server.status().message()));
-  // A listener (or the admin listener) named by host binds the name's
-  // address, looked up here, once, before any shard runs;
-  // advertised.listeners keep the name.
-  for (Listener& listener : server->listeners) {
-    absl::StatusOr<std::string> bind_host = io::ResolveBindHost(listener.host);
-    if (!bind_host.ok()) {
-      Die(kExitConfigError, absl::StrCat("invalid value '", listener.name, "://", listener.host, ":", listener.port,
-                                         "' for 'listeners': ", bind_host.status().message()));
-    }
-    listener.host = *bind_host;
-  }
-  if (const size_t colon = server->admin_listener.rfind(':'); colon != std::string::npos) {
-    const std::string host = server->admin_listener.substr(0, colon);
-    absl::StatusOr<std::string> bind_host = io::ResolveBindHost(host);
-    if (!bind_host.ok()) {
-      Die(kExitConfigError, absl::StrCat("invalid value '", server->admin_listener, "' for 'admin.listener': ",
-                                         bind_host.status().message()));
-    }
-    const bool bracket = bind_host->find(':') != std::string::npos && bind_host->front() != '[';
-    server->admin_listener = absl::StrCat(bracket ? "[" : "", *bind_host, bracket ? "]" : "",
-                                          server->admin_listener.substr(colon));
-  }
+  ResolveListenerHosts(*server);
   *dump = config->Dump();
   return *server;
 }
