@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -95,9 +96,21 @@ Flags ParseFlags(int argc, char** argv) {
 
 // A listener (or the admin listener) named by host binds the name's address,
 // looked up here, once, before any shard runs (no DNS on a shard);
-// advertised.listeners keep the name. A name that does not resolve is a
-// config error.
+// advertised.listeners keep the name. So does a voter without a controller
+// listener, which binds its own voters entry (the others dial the name).
+// A name that does not resolve is a config error.
 void ResolveListenerHosts(ServerConfig& server) {
+  const bool has_controller_listener = std::any_of(server.listeners.begin(), server.listeners.end(),
+                                                   [&](const Listener& l) { return server.IsControllerListener(l); });
+  for (QuorumVoter& voter : server.controller_quorum_voters) {
+    if (voter.node_id != server.node_id || has_controller_listener) continue;
+    absl::StatusOr<std::string> bind_host = io::ResolveBindHost(voter.host);
+    if (!bind_host.ok()) {
+      Die(kExitConfigError, absl::StrCat("invalid value '", voter.node_id.value(), "@", voter.host, ":", voter.port,
+                                         "' for 'controller.quorum.voters': ", bind_host.status().message()));
+    }
+    voter.host = *bind_host;
+  }
   for (Listener& listener : server.listeners) {
     absl::StatusOr<std::string> bind_host = io::ResolveBindHost(listener.host);
     if (!bind_host.ok()) {

@@ -55,8 +55,8 @@ class RaftNode {
     uint16_t learner_port = 0;
     // Where a voter listens instead of its entry in `voters`, when set: its
     // controller listener, as Kafka's controllers do. The entry says how the
-    // others dial it (a name, say), the listener where it binds (a numeric
-    // address, since listeners resolve no names).
+    // others dial it (a name, say), the listener where it binds (an address:
+    // cairnd looks a listener's host name up at start).
     std::string voter_listen_host;  // empty: listen at the voters entry
     uint16_t voter_listen_port = 0;
     std::chrono::milliseconds tick_interval{50};

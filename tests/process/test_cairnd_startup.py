@@ -91,6 +91,11 @@ class ConfigErrors(unittest.TestCase):
                                  "invalid value 'no-such-broker.invalid:9644' for 'admin.listener'",
                                  "cannot resolve the host 'no-such-broker.invalid'")
 
+    def test_an_own_voters_entry_that_does_not_resolve_names_the_key(self):
+        self.assert_config_error(["--override", "controller.quorum.voters=1@no-such-broker.invalid:9093"],
+                                 "invalid value '1@no-such-broker.invalid:9093' for 'controller.quorum.voters'",
+                                 "cannot resolve the host 'no-such-broker.invalid'")
+
     def test_unreadable_config_file(self):
         self.assert_config_error(["--config", "/nonexistent/server.properties"], "/nonexistent/server.properties")
 
@@ -136,6 +141,17 @@ class Lifecycle(unittest.TestCase):
             self.assertEqual(ready.status, 200)
         metadata = AdminClient({"bootstrap.servers": "127.0.0.1:%d" % port}).list_topics(timeout=10)
         self.assertEqual([(b.id, b.host, b.port) for b in metadata.brokers.values()], [(1, "LOCALHOST", port)])
+        code, err = node.stop()
+        self.assertEqual(code, 0, err)
+
+    def test_a_voter_without_a_controller_listener_binds_its_named_voters_entry(self):
+        port, admin_port, quorum_port = free_port(), free_port(), free_port()
+        node = Node(self.dir, ["--override", "listeners=PLAINTEXT://127.0.0.1:%d" % port,
+                               "--override", "admin.listener=127.0.0.1:%d" % admin_port,
+                               "--override", "controller.quorum.voters=1@LOCALHOST:%d" % quorum_port])
+        node.wait_for_log("started")
+        with socket.create_connection(("127.0.0.1", quorum_port), timeout=5):
+            pass  # the quorum's port is bound at the name's address
         code, err = node.stop()
         self.assertEqual(code, 0, err)
 
