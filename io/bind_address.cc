@@ -18,9 +18,12 @@ bool IsNumeric(const std::string& host) {
 
 std::string Numeric(const addrinfo& entry) {
   char text[INET6_ADDRSTRLEN] = {};
-  const void* address = entry.ai_family == AF_INET
-                            ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(entry.ai_addr)->sin_addr)
-                            : static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(entry.ai_addr)->sin6_addr);
+  const void* address = nullptr;
+  if (entry.ai_family == AF_INET) {
+    address = &reinterpret_cast<const sockaddr_in*>(entry.ai_addr)->sin_addr;
+  } else {
+    address = &reinterpret_cast<const sockaddr_in6*>(entry.ai_addr)->sin6_addr;
+  }
   inet_ntop(entry.ai_family, address, text, sizeof(text));
   return text;
 }

@@ -194,7 +194,9 @@ int Consume(const Context& context) {
 std::vector<Command> ConsumeCommands() {
   return {{"consume", "TOPIC...", "Print records of topics",
            {{"group", 'g', "GROUP", "consume as a member of GROUP (committing what was printed)"},
-            {"from", 'f', "WHERE", "beginning (default) or earliest, end or latest, offset:N, or timestamp:TIME (ms since the epoch, or ISO-8601 with a zone); with -g only beginning|end"},
+            {"from", 'f', "WHERE",
+             "beginning (default; or earliest), end (or latest), offset:N or timestamp:TIME (ms since the epoch, or "
+             "ISO-8601 with a zone); with -g only beginning|end"},
             {"count", 'n', "N", "exit after N records"},
             {"exit-at-end", 'e', "", "exit once every partition's end (at start) is reached (no group)"},
             {"partition", 'p', "N", "only this partition (no group)", true},
