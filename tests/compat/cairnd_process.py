@@ -10,6 +10,12 @@ import time
 import urllib.request
 
 CAIRND = os.environ.get("CAIRND", "build/release/app/cairnd")
+# Prefixed to a broker's command line: the broker gets SIGKILL when the test
+# process dies (a test that ctest kills on timeout runs no tearDown), so no
+# broker outlives its test. setpriv is util-linux's, on every Debian
+# machine. The signal follows the thread that started the broker: start
+# brokers from the test's main thread.
+DIE_WITH_PARENT = ["setpriv", "--pdeathsig", "KILL"]
 # Loopback HTTP never goes through an http_proxy from the environment.
 HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -65,7 +71,7 @@ class Cairnd:
         for o in self.overrides:
             args += ["--override", o]
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
+        self.proc = subprocess.Popen(DIE_WITH_PARENT + args, stdout=self.log, stderr=self.log)
         deadline = time.time() + 20
         while time.time() < deadline:
             if self.proc.poll() is not None:

@@ -124,7 +124,7 @@ class Node:
 
     def __init__(self, directory, name, overrides):
         self.log_path = os.path.join(directory, name + ".log")
-        args = [CAIRND]
+        args = ["setpriv", "--pdeathsig", "KILL", CAIRND]  # dies with the test (see tests/compat/cairnd_process.py)
         for o in overrides:
             args += ["--override", o]
         with open(self.log_path, "w") as log:
