@@ -150,8 +150,9 @@ TEST_CASE("TcpConnector: a host name is resolved, then connected to") {
   Dialer dialer;
   // "localhost" comes from /etc/hosts (127.0.0.1, and ::1 on some systems:
   // then that address is refused first and the next one is tried). Names
-  // match without regard to case (RFC 4343); the capitals make sure the
-  // resolver answers, not a shortcut for the usual spelling.
+  // match without regard to case (RFC 4343); the capitals keep this a test
+  // of the resolver, should a special case for "localhost" (which this
+  // connector once had) come back.
   REQUIRE(dialer.Connect("LOCALHOST", server.port(), 5000ms).ok());
   REQUIRE(server.WaitUntil([](const std::vector<Record>& r) { return r.size() == 1; }));
   const Buffer payload = Pattern(100, 3);

@@ -12,9 +12,10 @@ namespace {
 TEST_CASE("Producer, Consumer and Admin reach a broker by name, in bootstrap.servers and in Metadata") {
   CairndProcess broker;
   // "localhost" is in /etc/hosts on every Debian machine, and names are
-  // matched without regard to case (RFC 4343): spelt in capitals it takes
-  // the resolver, not a shortcut for the usual spelling. The broker listens
-  // on 127.0.0.1 and tells clients to come back through the name.
+  // matched without regard to case (RFC 4343): spelt in capitals it stays a
+  // test of the resolver even if "localhost" were special-cased again (as
+  // io/ once did). The broker listens on 127.0.0.1 and tells clients to
+  // come back through the name.
   const std::string by_name = "LOCALHOST:" + std::to_string(broker.port());
   broker.AddOverride("advertised.listeners=PLAINTEXT://" + by_name);
   broker.Start();

@@ -288,8 +288,8 @@ class ControllerQuorumTest(ClusterTestCase):
 class NamedHostsTest(ClusterTestCase):
     """The nodes know each other, and clients know them, by a name: the
     quorum voters and the advertised listeners say LOCALHOST (/etc/hosts'
-    localhost, in capitals so that no shortcut for the usual spelling
-    answers instead of the resolver)."""
+    localhost, in capitals so that it stays a test of the resolver even if
+    "localhost" were special-cased again, as io/ once did)."""
     HOST_NAME = "LOCALHOST"
 
     def test_quorum_and_clients_work_through_host_names(self):
