@@ -267,7 +267,7 @@ absl::StatusOr<std::vector<TopicPartitionOffset>> Consumer::Committed(
 
 std::vector<TopicPartitionOffset> Consumer::Assignment() const {
   if (!CheckOpen().ok()) return {};
-  return engine_->Run<std::vector<TopicPartitionOffset>>([this] { return engine_->Positions(true); });
+  return engine_->Run<std::vector<TopicPartitionOffset>>([this] { return engine_->AnnouncedAssignment(); });
 }
 
 std::vector<TopicPartitionOffset> Consumer::Positions() const {

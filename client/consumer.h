@@ -152,7 +152,9 @@ class Consumer {
   // The group's committed offsets for `partitions` (offset -1: none).
   absl::StatusOr<std::vector<TopicPartitionOffset>> Committed(const std::vector<TopicPartitionOffset>& partitions);
 
-  // The assigned partitions (offset = position, or -1 while unknown).
+  // The assigned partitions (offset = position, or -1 while unknown). With a
+  // group, partitions appear here in the Poll that runs their OnAssigned, as
+  // in the Java client, not as soon as the coordinator hands them out.
   std::vector<TopicPartitionOffset> Assignment() const;
   // The next offset Poll returns per assigned partition with a known position.
   std::vector<TopicPartitionOffset> Positions() const;

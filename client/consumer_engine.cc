@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "client/group/cooperative_sticky_assignor.h"
@@ -200,6 +201,26 @@ std::vector<TopicPartitionOffset> ConsumerEngine::Positions(bool all) const {
     const bool known = p.phase == ConsumerAssignment::Phase::kFetchable;
     if (known || all) out.push_back({tp.topic, tp.partition, known ? p.position : -1, {}});
   }
+  return out;
+}
+
+std::vector<TopicPartitionOffset> ConsumerEngine::AnnouncedAssignment() const {
+  // A group's new partitions join assignment_ here, on the io thread, as the
+  // SyncGroup answer arrives; the application hears of them in its next
+  // Poll. The Java client changes assignment() only inside poll, right
+  // before onPartitionsAssigned, so an application never sees partitions it
+  // was not told of: neither does ours. A partition whose first pending
+  // event is a loss or revocation is still the application's.
+  std::set<TopicPartition> unannounced;
+  std::set<TopicPartition> decided;
+  for (const RebalanceEvent& e : app_events_) {
+    for (const TopicPartition& tp : e.partitions) {
+      if (!decided.insert(tp).second) continue;
+      if (e.type == RebalanceEvent::Type::kAssigned) unannounced.insert(tp);
+    }
+  }
+  std::vector<TopicPartitionOffset> out = Positions(true);
+  std::erase_if(out, [&](const TopicPartitionOffset& p) { return unannounced.contains({p.topic, p.partition}); });
   return out;
 }
 

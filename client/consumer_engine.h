@@ -96,6 +96,9 @@ class ConsumerEngine {
                       absl::AnyInvocable<void(absl::StatusOr<std::vector<TopicPartitionOffset>>) &&> done);
   // Positions of partitions with a known position (offset -1 otherwise when `all`).
   std::vector<TopicPartitionOffset> Positions(bool all) const;
+  // The assignment as the application knows it (Consumer::Assignment): every
+  // partition held, less those whose OnAssigned still waits for Poll.
+  std::vector<TopicPartitionOffset> AnnouncedAssignment() const;
   std::vector<TopicPartition> Paused() const;
   // Whether every one of `partitions` has a known position (or is gone).
   bool PositionsKnown(const std::vector<TopicPartition>& partitions) const;

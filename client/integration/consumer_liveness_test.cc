@@ -155,6 +155,40 @@ TEST_CASE("Consumer: a member that stops polling past max.poll.interval.ms loses
   CHECK(b->Close().ok());
 }
 
+TEST_CASE("Consumer: a group's partitions appear in Assignment in the Poll that runs their OnAssigned, not before") {
+  CairndProcess broker(FastGroups());
+  broker.Start();
+  auto admin = MakeAdmin(broker);
+  const std::string topic = "announced";
+  CreateTopicAndWait(*admin, topic, 2);
+
+  ConsumerConfig config = ConsumerConfigFor(broker, "g-announced");
+  config.enable_auto_commit = false;
+  Recorder events;
+  auto consumer = MakeConsumer(config);
+  REQUIRE(consumer->Subscribe({topic}, &events).ok());
+  // The first Poll starts the join, which the io thread then carries
+  // through SyncGroup on its own: wait, without polling, until the
+  // coordinator has handed both partitions out, and a little for its answer
+  // to land.
+  REQUIRE(consumer->Poll(milliseconds(0)).ok());
+  CHECK(events.log.empty());
+  const auto deadline = steady_clock::now() + seconds(30);
+  while (true) {
+    REQUIRE(steady_clock::now() < deadline);
+    absl::StatusOr<GroupDescription> group = admin->DescribeGroup("g-announced").get();
+    if (group.ok() && group->state == "Stable" && group->members.size() == 1) break;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  std::this_thread::sleep_for(milliseconds(500));
+  CHECK(consumer->Assignment().empty());  // not announced yet
+  CHECK(events.log.empty());
+  REQUIRE(consumer->Poll(milliseconds(0)).ok());
+  CHECK(events.log == std::vector<std::string>{"assigned announced-0,announced-1"});
+  CHECK(Names(consumer->Assignment()) == "announced-0,announced-1");
+  CHECK(consumer->Close().ok());
+}
+
 TEST_CASE("Consumer: a commit is the first to learn that the group went on without the member (UNKNOWN_MEMBER_ID "
           "before any heartbeat): OnLost at the next poll, then it rejoins") {
   CairndProcess broker(FastGroups());
