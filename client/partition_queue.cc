@@ -8,12 +8,6 @@
 namespace cairn::client {
 namespace {
 
-// Kafka sequences wrap from INT32_MAX to 0.
-int32_t AddToSequence(int32_t sequence, int32_t count) {
-  const int64_t next = int64_t{sequence} + count;
-  return static_cast<int32_t>(next > std::numeric_limits<int32_t>::max() ? next - (int64_t{1} << 31) : next);
-}
-
 // Whether `batch` may go out now under `policy` (its backoff aside).
 bool IsReady(const ProducerBatch& batch, int64_t now_ms, const PartitionQueue::SendPolicy& policy) {
   return batch.closed || batch.attempts > 0 || now_ms - batch.created_ms >= policy.linger_ms ||
@@ -21,6 +15,10 @@ bool IsReady(const ProducerBatch& batch, int64_t now_ms, const PartitionQueue::S
 }
 
 }  // namespace
+
+int32_t WireSequence(int64_t sequence) {
+  return static_cast<int32_t>(sequence % (int64_t{std::numeric_limits<int32_t>::max()} + 1));
+}
 
 size_t EstimateRecordBytes(const std::optional<std::string>& key, const std::optional<std::string>& value,
                            const std::vector<RecordHeader>& headers) {
@@ -57,7 +55,7 @@ ProducerBatch* PartitionQueue::NextToSend(int64_t now_ms, const SendPolicy& poli
   batch->closed = true;
   if (policy.idempotent && batch->base_sequence < 0) {
     batch->base_sequence = next_sequence_;
-    next_sequence_ = AddToSequence(next_sequence_, batch->record_count());
+    next_sequence_ += batch->record_count();
   }
   ++batch->attempts;
   in_flight_.push_back(std::move(batch));
@@ -122,9 +120,9 @@ std::vector<std::unique_ptr<ProducerBatch>> PartitionQueue::Expire(int64_t now_m
   return expired;
 }
 
-void PartitionQueue::ResetSequences() {
+void PartitionQueue::ResetSequences(int64_t first) {
   CAIRN_CHECK(in_flight_.empty());
-  next_sequence_ = 0;
+  next_sequence_ = first;
   for (auto& batch : queued_) batch->base_sequence = -1;
   draining_for_retry_ = false;
 }

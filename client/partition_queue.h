@@ -38,7 +38,10 @@ struct ProducerBatch {
   std::vector<PendingRecord> records;
   size_t size_bytes = 0;     // estimated encoded size, before compression
   int64_t created_ms = 0;
-  int32_t base_sequence = -1;  // -1 until first sent (or after a producer id reset)
+  // Counted without wrapping, so that order comparisons and gap shifts hold
+  // across Kafka's wrap from INT32_MAX to 0; WireSequence gives what the
+  // batch header carries. -1 until first sent (or after a producer id reset).
+  int64_t base_sequence = -1;
   int attempts = 0;
   int64_t retry_after_ms = 0;
   absl::Status last_error;  // why the last attempt is being retried, for delivery.timeout.ms's error
@@ -47,6 +50,10 @@ struct ProducerBatch {
   int32_t record_count() const { return static_cast<int32_t>(records.size()); }
   uint64_t first_send_id() const { return records.front().send_id; }
 };
+
+// The sequence a batch header carries for an unwrapped one: Kafka's
+// sequences run from 0 to INT32_MAX and then start again at 0.
+int32_t WireSequence(int64_t sequence);
 
 // Estimated bytes of one record inside a batch (the v2 record framing plus
 // its data), for batch.size and buffer.memory.
@@ -90,8 +97,9 @@ class PartitionQueue {
   // Removes queued (not in flight) batches created `delivery_timeout_ms` ago
   // or earlier.
   std::vector<std::unique_ptr<ProducerBatch>> Expire(int64_t now_ms, int64_t delivery_timeout_ms);
-  // After a new producer id: sequences restart at 0. Call with nothing in flight.
-  void ResetSequences();
+  // After a new producer id: sequences restart at `first` (0; tests start
+  // near the wrap). Call with nothing in flight.
+  void ResetSequences(int64_t first = 0);
   // Everything still held, queued and in flight (for shutdown).
   std::vector<std::unique_ptr<ProducerBatch>> TakeAll();
 
@@ -102,7 +110,7 @@ class PartitionQueue {
   size_t in_flight() const { return in_flight_.size(); }
   size_t queued() const { return queued_.size(); }
   bool empty() const { return queued_.empty() && in_flight_.empty(); }
-  int32_t next_sequence() const { return next_sequence_; }
+  int64_t next_sequence() const { return next_sequence_; }
   // Whether the open batch (the last queued one) still takes records.
   bool has_open_batch() const { return !queued_.empty() && !queued_.back()->closed; }
   // Whether Append(record of `record_bytes`) would start a new batch: no
@@ -119,7 +127,7 @@ class PartitionQueue {
   // created after it.
   std::deque<std::unique_ptr<ProducerBatch>> queued_;
   std::deque<std::unique_ptr<ProducerBatch>> in_flight_;
-  int32_t next_sequence_ = 0;
+  int64_t next_sequence_ = 0;
   bool draining_for_retry_ = false;
 };
 

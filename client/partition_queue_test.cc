@@ -87,10 +87,10 @@ TEST_CASE("PartitionQueue: a retry waits for the in-flight batches, then resends
   queue.OnRetriable(sent[2], 100);
   queue.OnRetriable(sent[1], 100);
   CHECK(queue.NextToSend(50, Policy()) == nullptr);  // backoff
-  std::vector<int32_t> resent;
+  std::vector<int64_t> resent;
   while (ProducerBatch* batch = queue.NextToSend(200, Policy())) resent.push_back(batch->base_sequence);
   // Same sequences, in order, then the batch never sent before.
-  CHECK(resent == std::vector<int32_t>{0, 3, 6, 9});
+  CHECK(resent == std::vector<int64_t>{0, 3, 6, 9});
 }
 
 TEST_CASE("PartitionQueue: a failed batch closes its sequence gap") {
@@ -108,6 +108,60 @@ TEST_CASE("PartitionQueue: a failed batch closes its sequence gap") {
   ProducerBatch* c = queue.NextToSend(0, Policy());
   CHECK(again->base_sequence == 0);
   CHECK(c->base_sequence == 3);
+}
+
+constexpr int64_t kWrap = int64_t{1} << 31;  // INT32_MAX + 1: where Kafka's sequences start again at 0
+
+TEST_CASE("PartitionQueue: sequences run on past INT32_MAX and the header's wraps to 0") {
+  PartitionQueue queue;
+  queue.ResetSequences(kWrap - 4);
+  AppendRecords(queue, 1, 3 * 3);
+  ProducerBatch* a = queue.NextToSend(0, Policy());
+  ProducerBatch* b = queue.NextToSend(0, Policy());
+  ProducerBatch* c = queue.NextToSend(0, Policy());
+  REQUIRE(c != nullptr);
+  CHECK(WireSequence(a->base_sequence) == INT32_MAX - 3);
+  // b's records are INT32_MAX - 0 and 1 after the wrap: 2147483647, 0.
+  CHECK(WireSequence(b->base_sequence) == INT32_MAX);
+  CHECK(WireSequence(c->base_sequence) == 2);
+  CHECK(WireSequence(queue.next_sequence()) == 5);
+  CHECK(WireSequence(kWrap) == 0);
+  CHECK(WireSequence(0) == 0);
+}
+
+TEST_CASE("PartitionQueue: a retry across the wrap goes back ahead of the batches after it") {
+  PartitionQueue queue;
+  queue.ResetSequences(kWrap - 3);
+  AppendRecords(queue, 1, 3 * 3);
+  ProducerBatch* a = queue.NextToSend(0, Policy());  // INT32_MAX - 2 .. INT32_MAX
+  ProducerBatch* b = queue.NextToSend(0, Policy());  // 0 .. 2 on the wire
+  ProducerBatch* c = queue.NextToSend(0, Policy());
+  queue.OnRetriable(a, 0);
+  CHECK(!queue.IsFirstUnacknowledged(b));
+  queue.OnRetriable(c, 0);
+  queue.OnRetriable(b, 0);
+  std::vector<int32_t> resent;
+  while (ProducerBatch* batch = queue.NextToSend(0, Policy())) resent.push_back(WireSequence(batch->base_sequence));
+  CHECK(resent == std::vector<int32_t>{INT32_MAX - 2, 0, 3});
+}
+
+TEST_CASE("PartitionQueue: a failed batch before the wrap closes the gap for the batches after it") {
+  PartitionQueue queue;
+  queue.ResetSequences(kWrap - 3);
+  AppendRecords(queue, 1, 3 * 3);
+  ProducerBatch* a = queue.NextToSend(0, Policy());
+  ProducerBatch* b = queue.NextToSend(0, Policy());
+  std::unique_ptr<ProducerBatch> failed = queue.OnFailed(a);
+  CHECK(WireSequence(failed->base_sequence) == INT32_MAX - 2);
+  // b moves down into a's sequences, back before the wrap.
+  CHECK(WireSequence(b->base_sequence) == INT32_MAX - 2);
+  CHECK(queue.IsFirstUnacknowledged(b));
+  CHECK(WireSequence(queue.next_sequence()) == 0);  // b's 3 records end at INT32_MAX
+  queue.OnRetriable(b, 0);
+  ProducerBatch* again = queue.NextToSend(0, Policy());
+  ProducerBatch* c = queue.NextToSend(0, Policy());
+  CHECK(again == b);
+  CHECK(WireSequence(c->base_sequence) == 0);
 }
 
 TEST_CASE("PartitionQueue: delivery timeout expires queued batches only") {

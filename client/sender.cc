@@ -397,7 +397,7 @@ absl::StatusOr<Buffer> Sender::EncodeBatch(const ProducerBatch& batch) {
   if (idempotent_) {
     options.producer_id = producer_id_;
     options.producer_epoch = producer_epoch_;
-    options.base_sequence = batch.base_sequence;
+    options.base_sequence = WireSequence(batch.base_sequence);
   }
   // Keys and values are read where they are queued: each is copied once,
   // into the batch.
