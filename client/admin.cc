@@ -332,19 +332,46 @@ std::future<absl::Status> Admin::AlterTopicConfig(std::string topic, std::vector
 std::future<absl::StatusOr<std::vector<GroupListing>>> Admin::ListGroups() {
   ClientCore& core = *core_;
   using Result = absl::StatusOr<std::vector<GroupListing>>;
-  // One broker (single-node clusters, and every group coordinator answers for
-  // its own groups): a multi-broker cluster needs every broker asked (missing).
+  // Each broker lists the groups it coordinates, so every broker is asked
+  // (as Kafka's Admin client does); the brokers come from a fresh Metadata
+  // request (no topics). One broker that cannot answer fails the listing,
+  // naming it: a partial list would look complete.
   return RunAdmin<Result>(core, [&core](Reply<Result> reply) mutable {
-    core.Call<kafka::ListGroupsResponse>(
-        ClientCore::kAnyNode, kafka::ListGroupsRequest{},
-        [reply = std::move(reply)](absl::StatusOr<kafka::ListGroupsResponse> response) mutable {
-          if (!response.ok()) return std::move(reply)(response.status());
-          if (response->error_code != 0) return std::move(reply)(KafkaErrorStatus(response->error_code, "ListGroups"));
-          std::vector<GroupListing> groups;
-          for (const auto& g : response->groups) groups.push_back({g.group_id, g.protocol_type});
-          std::sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) { return a.group_id < b.group_id; });
-          std::move(reply)(std::move(groups));
-        });
+    core.RefreshMetadata(std::vector<std::string>{}, false, [&core, reply = std::move(reply)](
+                                                             absl::StatusOr<std::vector<TopicMetadata>> refreshed) mutable {
+      if (!refreshed.ok()) return std::move(reply)(refreshed.status());
+      const std::vector<BrokerMetadata> brokers = core.metadata().brokers;
+      if (brokers.empty()) return std::move(reply)(absl::UnavailableError("ListGroups: the cluster lists no brokers"));
+      struct Gather {
+        size_t pending = 0;
+        absl::Status status;
+        std::map<std::string, std::string> groups;  // id -> protocol type; a group listed twice counts once
+        Reply<Result> reply;
+      };
+      auto gather = std::make_shared<Gather>();
+      gather->pending = brokers.size();
+      gather->reply = std::move(reply);
+      for (const BrokerMetadata& broker : brokers) {
+        core.Call<kafka::ListGroupsResponse>(
+            broker.node_id, kafka::ListGroupsRequest{},
+            [gather, broker](absl::StatusOr<kafka::ListGroupsResponse> response) {
+              if (!response.ok()) {
+                gather->status.Update(response.status());  // the core's message names the broker
+              } else if (response->error_code != 0) {
+                gather->status.Update(KafkaErrorStatus(
+                    response->error_code,
+                    absl::StrCat("ListGroups to broker ", broker.node_id, " at ", broker.host, ":", broker.port)));
+              } else {
+                for (const auto& g : response->groups) gather->groups.emplace(g.group_id, g.protocol_type);
+              }
+              if (--gather->pending > 0) return;
+              if (!gather->status.ok()) return std::move(gather->reply)(gather->status);
+              std::vector<GroupListing> groups;
+              for (auto& [id, type] : gather->groups) groups.push_back({id, type});  // sorted by id
+              std::move(gather->reply)(std::move(groups));
+            });
+      }
+    });
   });
 }
 
