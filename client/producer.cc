@@ -52,9 +52,7 @@ Producer::Producer(ProducerConfig config, std::unique_ptr<ClientCore> core)
 Producer::~Producer() { Close(std::chrono::milliseconds(config_.delivery_timeout_ms)); }
 
 void Producer::Send(ProducerRecord record, DeliveryCallback done) {
-  auto fail = [this, &done](absl::Status status) {
-    core_->Post([done = std::move(done), status = std::move(status)]() mutable { std::move(done)(status); });
-  };
+  auto fail = [this, &done](absl::Status status) { FailSoon(std::move(done), std::move(status)); };
   const size_t bytes = EstimateRecordBytes(record.key, record.value, record.headers);
   if (bytes > config_.max_request_size) {
     fail(KafkaErrorStatus(kafka_error::kMessageTooLarge,
@@ -83,7 +81,33 @@ void Producer::Send(ProducerRecord record, DeliveryCallback done) {
   // Due in a batch by its linger.ms; the inbox says whether the io thread
   // must be woken for that (client/producer_inbox.h).
   const int64_t due_ms = pending.enqueued_ms + config_.linger_ms;
-  if (inbox_->Push({std::move(record.topic), record.partition, std::move(pending)}, due_ms)) WakeSender();
+  OutgoingRecord outgoing{std::move(record.topic), record.partition, std::move(pending)};
+  switch (inbox_->Push(std::move(outgoing), due_ms)) {
+    case ProducerInbox::PushResult::kQueued:
+      break;
+    case ProducerInbox::PushResult::kQueuedWake:
+      WakeSender();
+      break;
+    case ProducerInbox::PushResult::kClosed:
+      // Admitted just before Close shut the gate, pushed just after the io
+      // thread took the inbox's last records.
+      gate_->Complete(outgoing.record.send_id, outgoing.record.reserved_bytes);
+      FailSoon(std::move(outgoing.record.done), absl::CancelledError("producer closed"));
+      break;
+  }
+}
+
+void Producer::FailSoon(DeliveryCallback done, absl::Status status) {
+  {
+    std::lock_guard lock(io_stopped_mu_);
+    if (!io_stopped_) {
+      // Runs on the io thread, or, if Close's last io task is already
+      // running, from Close's run of the tasks left behind.
+      core_->Post([done = std::move(done), status = std::move(status)]() mutable { std::move(done)(status); });
+      return;
+    }
+  }
+  std::move(done)(std::move(status));
 }
 
 void Producer::WakeSender() {
@@ -103,8 +127,16 @@ std::future<absl::StatusOr<RecordMetadata>> Producer::Send(ProducerRecord record
 
 absl::Status Producer::Flush(std::chrono::milliseconds timeout) {
   if (closed_) return absl::FailedPreconditionError("producer closed");
+  return FlushSent(timeout);
+}
+
+absl::Status Producer::FlushSent(std::chrono::milliseconds timeout) {
   const uint64_t ticket = gate_->last_ticket();
-  core_->Post([sender = sender_.get(), ticket] { sender->FlushUpTo(ticket); });
+  // Checked there, like WakeSender: a Flush racing with Close may post after
+  // the Sender is gone.
+  core_->Post([this, ticket] {
+    if (sender_ != nullptr) sender_->FlushUpTo(ticket);
+  });
   if (!gate_->AwaitCompleted(ticket, absl::FromChrono(timeout))) {
     return absl::DeadlineExceededError("Flush timed out with records still in flight");
   }
@@ -112,15 +144,21 @@ absl::Status Producer::Flush(std::chrono::milliseconds timeout) {
 }
 
 void Producer::Close(std::chrono::milliseconds timeout) {
-  if (closed_) return;
-  (void)Flush(timeout);
-  closed_ = true;
+  if (closed_.exchange(true)) return;
+  (void)FlushSent(timeout);
   gate_->Close();
   core_->Post([sender = sender_.get()] { sender->BeginClose(); });
   core_->Shutdown([this] {
-    sender_->FailAll(absl::CancelledError("producer closed"));
+    {
+      std::lock_guard lock(io_stopped_mu_);
+      io_stopped_ = true;
+    }
+    sender_->FailAll(absl::CancelledError("producer closed"));  // closes the inbox
     sender_.reset();
   });
+  // Failures posted by Sends that raced with this Close, queued behind the
+  // task above: the io thread has exited, so they run here.
+  core_->shard().RunLeftoverWork();
 }
 
 }  // namespace cairn::client

@@ -6,12 +6,17 @@
 // Threading: every public method may be called from any application thread.
 // Delivery callbacks (and the futures' values) come from the client's io
 // thread. Send never blocks when called from a delivery callback: there it
-// fails with ResourceExhausted instead of waiting for buffer.memory.
+// fails with ResourceExhausted instead of waiting for buffer.memory. Every
+// Send's callback runs exactly once, even when the Send races with Close on
+// another thread: it then fails with Cancelled or FailedPrecondition, on the
+// calling thread (or Close's) if the io thread has already stopped.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <memory>
+#include <mutex>
 
 #include "absl/status/statusor.h"
 #include "client/config.h"
@@ -55,12 +60,21 @@ class Producer {
 
   // Makes the Sender drain soon, on the io thread.
   void WakeSender();
+  // Flush without the closed check (Close's own flush).
+  absl::Status FlushSent(std::chrono::milliseconds timeout);
+  // Runs `done` with `status` on the io thread, or on the calling thread once
+  // the io thread has stopped taking work (Close): no callback is dropped.
+  void FailSoon(DeliveryCallback done, absl::Status status);
 
   const ProducerConfig config_;
   std::unique_ptr<ClientCore> core_;
   std::unique_ptr<ProducerGate> gate_;
   std::unique_ptr<Sender> sender_;  // io thread only
-  bool closed_ = false;
+  std::atomic<bool> closed_ = false;
+  // Set on the io thread by Close's last task there, before the Sender fails
+  // what it holds; a FailSoon after that runs its callback inline.
+  std::mutex io_stopped_mu_;
+  bool io_stopped_ = false;  // guarded by io_stopped_mu_
   // Records sent by application threads and not yet taken by the io thread.
   std::unique_ptr<ProducerInbox> inbox_;
 };

@@ -39,15 +39,26 @@ class ProducerInbox {
   // whatever their due time (batch.size: a batch's worth is sent at once).
   explicit ProducerInbox(size_t wake_bytes) : wake_bytes_(wake_bytes) {}
 
+  enum class PushResult {
+    kQueued,
+    // Queued, and the caller must wake the io thread: no wake is on its way,
+    // and the thread's promise comes later than the record is due (or the
+    // records waiting reach wake_bytes).
+    kQueuedWake,
+    // The inbox is closed (the producer shut down): the record was not
+    // taken, and the caller must fail it itself.
+    kClosed,
+  };
   // Adds a record that should be in a batch by `due_ms` (steady clock).
-  // True when the caller must wake the io thread: no wake is on its way, and
-  // the thread's promise comes later than `due_ms` (or the records waiting
-  // reach wake_bytes).
-  bool Push(OutgoingRecord record, int64_t due_ms);
+  // Moves from `record` unless the result is kClosed.
+  PushResult Push(OutgoingRecord&& record, int64_t due_ms);
 
   // io thread: moves every waiting record, oldest first, to the end of `out`.
   // A wake asked for before this call is then considered delivered.
   void TakeAll(std::vector<OutgoingRecord>& out);
+  // io thread, at shutdown: TakeAll, and every later Push is refused, so a
+  // record is either taken here or handed back to its Send.
+  void Close(std::vector<OutgoingRecord>& out);
 
   // io thread: it will call TakeAll again by `take_by_ms` without being woken
   // (INT64_MAX: only when woken). True when records already waiting are due
@@ -59,6 +70,7 @@ class ProducerInbox {
 
  private:
   bool NeedsWake() const;  // with mu_ held
+  void TakeAllLocked(std::vector<OutgoingRecord>& out);  // with mu_ held
 
   const size_t wake_bytes_;
   mutable std::mutex mu_;
@@ -67,6 +79,7 @@ class ProducerInbox {
   int64_t earliest_due_ms_ = INT64_MAX;  // guarded by mu_; of records_
   int64_t take_by_ms_ = INT64_MAX;       // guarded by mu_
   bool wake_pending_ = false;            // guarded by mu_
+  bool closed_ = false;                  // guarded by mu_
   uint64_t wakes_requested_ = 0;         // guarded by mu_
 };
 

@@ -126,7 +126,7 @@ void Sender::BeginClose() {
 void Sender::FailAll(const absl::Status& why) {
   closing_ = true;
   wake_timer_.Cancel();
-  inbox_.TakeAll(incoming_);
+  inbox_.Close(incoming_);  // a Send after this fails the record itself
   for (OutgoingRecord& out : incoming_) CompleteRecord(out.record, {out.topic, out.partition.value_or(-1)}, why, -1);
   incoming_.clear();
   for (auto& [tp, queue] : partitions_) {

@@ -42,7 +42,7 @@ class Sender {
   void FlushUpTo(uint64_t ticket);
   // Stops sending (shutdown): answers that still arrive only requeue.
   void BeginClose();
-  // Fails every record still held with `why` (shutdown).
+  // Fails every record still held with `why` and closes the inbox (shutdown).
   void FailAll(const absl::Status& why);
 
  private:
