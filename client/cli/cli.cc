@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "client/cli/command.h"
+#include "client/cli/connect.h"
 #include "client/cli/output.h"
 
 namespace cairn::cli {
@@ -24,6 +25,9 @@ std::vector<FlagSpec> GlobalFlags() {
       {"brokers", 'b', "HOST:PORT,...",
        absl::StrCat("brokers to bootstrap from (default $", kBrokersEnv, ", else ", kDefaultBrokers, ")")},
       {"timeout", 0, "DURATION", absl::StrCat("time limit of each request to a broker (default ", kDefaultTimeout, ")")},
+      {"setting", 'X', "KEY=VALUE",
+       "a client setting by its Kafka name, e.g. linger.ms=20 (docs/client.md)",
+       true},
       {"help", 'h', "", "show this help"},
   };
 }
@@ -96,12 +100,12 @@ bool IsArea(const std::vector<Command>& commands, const std::string& word) {
   return false;
 }
 
-// --brokers, -b, --timeout, with the value inline or next.
+// --brokers, -b, --timeout, --setting, -X, with the value inline or next.
 bool IsGlobalValueFlag(const std::string& arg) {
-  for (const char* name : {"--brokers", "--timeout"}) {
+  for (const char* name : {"--brokers", "--timeout", "--setting"}) {
     if (arg == name || arg.rfind(absl::StrCat(name, "="), 0) == 0) return true;
   }
-  return arg.rfind("-b", 0) == 0;
+  return arg.rfind("-b", 0) == 0 || arg.rfind("-X", 0) == 0;
 }
 
 void Print(FILE* stream, const std::string& text) { std::fwrite(text.data(), 1, text.size(), stream); }
@@ -117,6 +121,7 @@ client::ClientConfig Context::ClientConfig() const {
   // Retries of an admin call stop within the same limit, so an unreachable
   // broker fails after --timeout, not after default.api.timeout.ms (60 s).
   config.default_api_timeout_ms = timeout_ms;
+  ApplySettings(*this, config);
   return config;
 }
 
@@ -187,6 +192,14 @@ int Main(int argc, char** argv) {
   if (!timeout.ok()) return UsageError(command->path, OneLine(timeout.status()));
   if (*timeout <= 0) return UsageError(command->path, "--timeout must be positive");
   context.timeout_ms = *timeout;
+  for (const std::string& setting : parsed->GetAll("setting")) {
+    absl::StatusOr<std::pair<std::string, std::string>> kv = SplitKeyValue("setting", setting);
+    if (!kv.ok()) return UsageError(command->path, OneLine(kv.status()));
+    context.settings.push_back(std::move(*kv));
+  }
+  if (absl::Status checked = CheckSettings(context.settings); !checked.ok()) {
+    return UsageError(command->path, OneLine(checked));
+  }
   context.stderr_is_terminal = isatty(STDERR_FILENO) == 1;
   context.args = std::move(*parsed);
   return command->run(context);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "client/cli/args.h"
@@ -25,8 +26,13 @@ struct Context {
   std::string brokers;      // --brokers, else $CAIRN_BROKERS, else 127.0.0.1:9092
   int64_t timeout_ms = 0;   // --timeout: each request's time limit
   bool stderr_is_terminal = false;
+  // -X KEY=VALUE, in order: client settings by their Kafka names, checked
+  // before the verb runs (each is a setting of some client, with a valid
+  // value); each client the verb makes takes those that are its own.
+  std::vector<std::pair<std::string, std::string>> settings;
 
-  // bootstrap.servers, client.id "cairn-cli", request.timeout.ms = --timeout.
+  // bootstrap.servers, client.id "cairn-cli", request.timeout.ms = --timeout,
+  // then the -X settings of an admin client.
   client::ClientConfig ClientConfig() const;
 };
 

@@ -1,6 +1,7 @@
 #include "client/cli/connect.h"
 
 #include "absl/strings/str_cat.h"
+#include "client/config_properties.h"
 
 namespace cairn::cli {
 
@@ -13,7 +14,41 @@ client::ConsumerConfig ConsumerConfigFor(const Context& context) {
   config.bootstrap_servers = context.brokers;
   config.client_id = "cairn-cli";
   config.request_timeout_ms = context.timeout_ms;
+  ApplySettings(context, config);
   return config;
+}
+
+namespace {
+
+template <typename Config>
+void ApplyOwnSettings(const Context& context, Config& config) {
+  for (const auto& [key, value] : context.settings) {
+    // NotFound: another client's key. Nothing else can fail: CheckSettings
+    // ran before the verb.
+    (void)client::SetProperty(config, key, value);
+  }
+}
+
+}  // namespace
+
+void ApplySettings(const Context& context, client::ClientConfig& config) { ApplyOwnSettings(context, config); }
+void ApplySettings(const Context& context, client::ProducerConfig& config) { ApplyOwnSettings(context, config); }
+void ApplySettings(const Context& context, client::ConsumerConfig& config) { ApplyOwnSettings(context, config); }
+
+absl::Status CheckSettings(const std::vector<std::pair<std::string, std::string>>& settings) {
+  for (const auto& [key, value] : settings) {
+    client::ProducerConfig producer;  // its keys include the admin client's
+    client::ConsumerConfig consumer;
+    const absl::Status as_producer = client::SetProperty(producer, key, value);
+    const absl::Status as_consumer = client::SetProperty(consumer, key, value);
+    if (absl::IsNotFound(as_producer) && absl::IsNotFound(as_consumer)) {
+      return absl::InvalidArgumentError(absl::StrCat("-X: unknown setting '", key, "'"));
+    }
+    for (const absl::Status& s : {as_producer, as_consumer}) {
+      if (absl::IsInvalidArgument(s)) return absl::InvalidArgumentError(absl::StrCat("-X: ", s.message()));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::pair<std::string, std::string>> SplitKeyValue(absl::string_view flag, absl::string_view text) {

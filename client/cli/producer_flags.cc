@@ -1,6 +1,10 @@
 #include "client/cli/producer_flags.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "client/cli/connect.h"
+#include "client/config_properties.h"
 
 namespace cairn::cli {
 
@@ -16,30 +20,24 @@ std::vector<FlagSpec> ProducerFlags() {
 absl::StatusOr<client::ProducerConfig> ProducerConfigFor(const Context& context) {
   client::ProducerConfig config;
   config.client = context.ClientConfig();
-  const std::string acks = context.args.GetOr("acks", "all");
-  if (acks == "all" || acks == "-1") {
-    config.acks = client::Acks::kAll;
-  } else if (acks == "1") {
-    config.acks = client::Acks::kLeader;
-  } else if (acks == "0") {
-    config.acks = client::Acks::kNone;
-  } else {
-    return absl::InvalidArgumentError(absl::StrCat("--acks must be all, 1 or 0, got '", acks, "'"));
+  ApplySettings(context, config);  // -X first: the flags below win
+  if (auto acks = context.args.Get("acks")) {
+    if (*acks == "all" || *acks == "-1") {
+      config.acks = client::Acks::kAll;
+    } else if (*acks == "1") {
+      config.acks = client::Acks::kLeader;
+    } else if (*acks == "0") {
+      config.acks = client::Acks::kNone;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("--acks must be all, 1 or 0, got '", *acks, "'"));
+    }
+    config.enable_idempotence = config.acks == client::Acks::kAll;
   }
-  config.enable_idempotence = config.acks == client::Acks::kAll;
-  const std::string codec = context.args.GetOr("compression", "none");
-  if (codec == "none") {
-    config.compression = Compression::kNone;
-  } else if (codec == "zstd") {
-    config.compression = Compression::kZstd;
-  } else if (codec == "lz4") {
-    config.compression = Compression::kLz4;
-  } else if (codec == "gzip") {
-    config.compression = Compression::kGzip;
-  } else if (codec == "snappy") {
-    config.compression = Compression::kSnappy;
-  } else {
-    return absl::InvalidArgumentError(absl::StrCat("--compression must be none, zstd, lz4, gzip or snappy, got '", codec, "'"));
+  if (auto codec = context.args.Get("compression")) {
+    if (absl::Status set = client::SetProperty(config, "compression.type", *codec); !set.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--compression must be none, zstd, lz4, gzip or snappy, got '", *codec, "'"));
+    }
   }
   if (auto linger = context.args.Get("linger")) {
     absl::StatusOr<int64_t> ms = ParseDurationMs("linger", *linger);
@@ -52,7 +50,10 @@ absl::StatusOr<client::ProducerConfig> ProducerConfigFor(const Context& context)
     if (*bytes <= 0) return absl::InvalidArgumentError("--batch-size must be positive");
     config.batch_size = static_cast<size_t>(*bytes);
   }
-  config.delivery_timeout_ms = context.timeout_ms + config.linger_ms;
+  // A record's whole life within the command's time limit, unless -X says.
+  const bool delivery_timeout_set = std::any_of(context.settings.begin(), context.settings.end(),
+                                                [](const auto& kv) { return kv.first == "delivery.timeout.ms"; });
+  if (!delivery_timeout_set) config.delivery_timeout_ms = context.timeout_ms + config.linger_ms;
   return config;
 }
 

@@ -334,6 +334,41 @@ class CairnCliTest(BrokerTestCase):
         self.assertEqual(rows(self.cairn("group", "describe", "cli-sigint-g"))[1:],
                          [["cli-sigint", "0", "3", "3", "0", "-", "-"]])
 
+    # ---- client settings (-X) ----
+
+    def test_settings_by_kafka_name_reach_the_producer_and_the_consumer(self):
+        self.cairn("topic", "create", "cli-x", "-p", "1")
+        # A producer setting: records above max.request.size fail, naming it.
+        line = self.fails("produce", "cli-x", "-X", "max.request.size=100", stdin=b"v" * 200 + b"\n")
+        self.assertIn("exceeds max.request.size 100", line)
+        self.assertRegex(self.cairn("produce", "cli-x", "-Xmax.request.size=1000", stdin=b"v" * 200 + b"\n").decode(),
+                         r"^Produced 1 record to cli-x in \d+\.\d{3} s\.\n$")
+        # A consumer setting, given before the verb: the group's member shows
+        # the client.id, as kafka-consumer-groups.sh would.
+        with subprocess.Popen([CAIRN, "--brokers", self.broker.bootstrap, "-X", "client.id=cli-x-reader",
+                               "consume", "cli-x", "-g", "cli-x-g"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+            try:
+                self.assertEqual(proc.stdout.readline(), b"v" * 200 + b"\n")
+                members = rows(self.cairn("group", "describe", "cli-x-g"))[1]
+                self.assertEqual(members[0:2], ["cli-x", "0"])
+                self.assertEqual(members[6], "cli-x-reader")
+                proc.send_signal(signal.SIGINT)
+                self.assertEqual(proc.wait(timeout=60), 0)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+
+    def test_a_bad_setting_is_a_usage_error_naming_it(self):
+        self.assertEqual(self.fails("topic", "list", "-X", "linger.msec=5", status=2),
+                         "cairn topic list: -X: unknown setting 'linger.msec' (see 'cairn topic list --help')")
+        self.assertEqual(self.fails("produce", "t", "-X", "linger.ms=soon", status=2),
+                         "cairn produce: -X: invalid value 'soon' for 'linger.ms': not an integer"
+                         " (see 'cairn produce --help')")
+        self.assertEqual(self.fails("consume", "t", "-X", "auto.offset.reset=sometime", status=2),
+                         "cairn consume: -X: invalid value 'sometime' for 'auto.offset.reset':"
+                         " earliest, latest or none (see 'cairn consume --help')")
+
     # ---- cluster ----
 
     def test_cluster_info_matches_librdkafkas_metadata(self):
