@@ -101,6 +101,42 @@ std::vector<client::TopicPartitionOffset> ToCommit(const std::map<TopicPartition
   return out;
 }
 
+// A group member's printed positions at a rebalance: committed for the
+// partitions it gives up, before their new owner starts, and dropped from
+// what it commits later (also for lost partitions), so that the member never
+// commits a partition another member has moved on since.
+class CommitOnRevoke final : public client::RebalanceListener {
+ public:
+  explicit CommitOnRevoke(std::map<TopicPartition, int64_t>& printed_next) : printed_next_(printed_next) {}
+  void set_consumer(client::Consumer* consumer) { consumer_ = consumer; }
+
+  void OnRevoked(const std::vector<client::TopicPartitionOffset>& partitions) override {
+    std::map<TopicPartition, int64_t> revoked = Take(partitions);
+    if (revoked.empty()) return;
+    if (absl::Status committed = consumer_->CommitSync(ToCommit(revoked)); !committed.ok()) {
+      // Not fatal: the new owner reads those records again (at least once).
+      std::fprintf(stderr, "cairn consume: warning: commit of revoked partitions failed: %s\n",
+                   OneLine(committed).c_str());
+    }
+  }
+  void OnLost(const std::vector<client::TopicPartitionOffset>& partitions) override { Take(partitions); }
+
+ private:
+  std::map<TopicPartition, int64_t> Take(const std::vector<client::TopicPartitionOffset>& partitions) {
+    std::map<TopicPartition, int64_t> taken;
+    for (const client::TopicPartitionOffset& p : partitions) {
+      auto it = printed_next_.find({p.topic, p.partition});
+      if (it == printed_next_.end()) continue;
+      taken.insert(*it);
+      printed_next_.erase(it);
+    }
+    return taken;
+  }
+
+  std::map<TopicPartition, int64_t>& printed_next_;
+  client::Consumer* consumer_ = nullptr;
+};
+
 int Consume(const Context& context) {
   const std::optional<std::string> group = context.args.Get("group");
   absl::StatusOr<RecordFormat> format = RecordFormat::Parse(context.args.GetOr("format", "%v\\n"));
@@ -145,14 +181,17 @@ int Consume(const Context& context) {
   }
   auto consumer = client::Consumer::Create(config);
   if (!consumer.ok()) return Fail(consumer.status());
-  absl::Status started = group ? (*consumer)->Subscribe(context.args.positionals()) : (*consumer)->Assign(assigned);
+  std::map<TopicPartition, int64_t> printed_next;  // per partition: the offset after the last record printed
+  CommitOnRevoke on_rebalance(printed_next);
+  on_rebalance.set_consumer(consumer->get());
+  absl::Status started = group ? (*consumer)->Subscribe(context.args.positionals(), &on_rebalance)
+                               : (*consumer)->Assign(assigned);
   if (started.ok() && from->timestamp_ms) started = (*consumer)->SeekToTimestamp(assigned, *from->timestamp_ms);
   if (!started.ok()) return Fail(started);
 
   InstallInterruptHandler();
   // Progress only when it cannot mix with the records on the same terminal.
   ProgressLine progress(ProgressLine::ModeFor(context.stderr_is_terminal && isatty(STDOUT_FILENO) != 1, false));
-  std::map<TopicPartition, int64_t> printed_next;  // per partition: the offset after the last record printed
   auto last_commit = std::chrono::steady_clock::now();
   int64_t printed = 0;
   absl::Status failure;
@@ -182,7 +221,10 @@ int Consume(const Context& context) {
   }
   progress.Finish();
   absl::Status closing;
-  if (group && !printed_next.empty()) closing = (*consumer)->CommitSync(ToCommit(printed_next));
+  if (group && !printed_next.empty()) {
+    closing = (*consumer)->CommitSync(ToCommit(printed_next));
+    printed_next.clear();  // committed: nothing left for the revocation in Close
+  }
   closing.Update((*consumer)->Close());
   if (!failure.ok()) return Fail(absl::StrCat("consume failed: ", OneLine(failure)));
   if (!closing.ok()) return Fail(absl::StrCat("closing the consumer: ", OneLine(closing)));

@@ -4,6 +4,7 @@ confluent-kafka (librdkafka). CAIRN_CLI names the binary under test."""
 import json
 import os
 import re
+import select
 import signal
 import subprocess
 import time
@@ -30,6 +31,23 @@ def kcat(broker, *args, stdin=None):
     if result.returncode != 0:
         raise AssertionError("kcat %s failed: %s" % (args, result.stderr.decode()))
     return result.stdout
+
+
+def read_lines(proc, count, deadline_s=60):
+    """The next `count` lines of a running cairn's stdout (opened with
+    bufsize=0, so that select sees every byte not yet read), or fails after
+    the deadline."""
+    lines = []
+    end = time.time() + deadline_s
+    while len(lines) < count:
+        ready, _, _ = select.select([proc.stdout], [], [], max(0, end - time.time()))
+        if not ready:
+            raise AssertionError("only %d of %d lines within %d s: %r" % (len(lines), count, deadline_s, lines))
+        line = proc.stdout.readline()
+        if not line:
+            raise AssertionError("stdout ended after %r" % lines)
+        lines.append(line)
+    return lines
 
 
 def rows(text):
@@ -368,6 +386,70 @@ class CairnCliTest(BrokerTestCase):
         self.assertEqual(self.fails("consume", "t", "-X", "auto.offset.reset=sometime", status=2),
                          "cairn consume: -X: invalid value 'sometime' for 'auto.offset.reset':"
                          " earliest, latest or none (see 'cairn consume --help')")
+
+    def test_a_member_that_gave_a_partition_away_never_commits_it_again(self):
+        self.check_handover("cli-handover", "range")
+
+    def test_the_same_with_the_cooperative_sticky_assignor(self):
+        self.check_handover("cli-handover-coop", "cooperative-sticky")
+
+    def check_handover(self, topic, assignor):
+        """Two members of a group on a 2-partition topic: the first reads
+        both partitions, the second joins and takes one over."""
+        group = topic + "-g"
+        self.cairn("topic", "create", topic, "-p", "2")
+
+        def produce(prefix):  # five records to each partition
+            for p in (0, 1):
+                self.cairn("produce", topic, "-p", str(p),
+                           stdin=b"".join(b"%s%d-%d\n" % (prefix, p, i) for i in range(5)))
+
+        def member():
+            return subprocess.Popen([CAIRN, "--brokers", self.broker.bootstrap, "-X",
+                                     "partition.assignment.strategy=" + assignor, "consume", topic, "-g", group,
+                                     "--format", "%p %v\n"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+
+        produce(b"a")
+        first, second = member(), None
+        try:
+            self.assertEqual(sorted(read_lines(first, 10)),
+                             sorted(b"%d a%d-%d\n" % (p, p, i) for p in (0, 1) for i in range(5)))
+            # A second member joins; the assignor gives each one partition
+            # (describe lists members without partitions while the
+            # group rebalances: wait for two owners).
+            second = member()
+
+            def owners():
+                described = rows(self.cairn("group", "describe", group))[1:]
+                return {row[5] for row in described if row[1] != "-" and row[5] != "-"}
+
+            deadline = time.time() + 60
+            while len(owners()) < 2:
+                self.assertLess(time.time(), deadline, "the second member never got a partition")
+                time.sleep(0.2)
+            # Five more records on each partition: each member prints its own.
+            produce(b"b")
+            got = read_lines(first, 5) + read_lines(second, 5)
+            self.assertEqual(sorted(got), sorted(b"%d b%d-%d\n" % (p, p, i) for p in (0, 1) for i in range(5)))
+            self.assertEqual(len({line.split()[0] for line in got[:5]}), 1)  # one partition each
+            # The second stops first, committing 10 on its partition; then the
+            # first, which printed that partition only up to 5 before giving
+            # it away, must not commit it again.
+            for proc in (second, first):
+                proc.send_signal(signal.SIGINT)
+                self.assertEqual(proc.wait(timeout=60), 0)
+                self.assertEqual(proc.stderr.read(), b"")
+        finally:
+            for proc in (first, second):
+                if proc is not None and proc.poll() is None:
+                    proc.kill()
+            for proc in (first, second):
+                if proc is not None:
+                    proc.stdout.close()
+                    proc.stderr.close()
+        self.assertEqual([row[:5] for row in rows(self.cairn("group", "describe", group))[1:]],
+                         [[topic, "0", "10", "10", "0"], [topic, "1", "10", "10", "0"]])
 
     # ---- cluster ----
 
