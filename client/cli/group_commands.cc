@@ -9,6 +9,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "client/cli/command.h"
 #include "client/cli/connect.h"
 #include "client/cli/output.h"
@@ -106,10 +107,38 @@ int Delete(const Context& context) {
 // kafka-consumer-groups.sh --to-offset does). --to-timestamp: the first
 // offset whose timestamp is at least the time, else the log end (as
 // --to-datetime does).
+// --topic TOPIC or TOPIC:P,Q,... (kafka-consumer-groups.sh's form): per
+// topic, the partitions chosen (empty: every one).
+absl::StatusOr<std::map<std::string, std::set<int32_t>>> ParseTopicSelection(const std::vector<std::string>& args) {
+  std::map<std::string, std::set<int32_t>> selected;
+  for (const std::string& arg : args) {
+    const size_t colon = arg.find(':');
+    const std::string topic = arg.substr(0, colon);
+    if (topic.empty()) return absl::InvalidArgumentError(absl::StrCat("--topic wants TOPIC[:P,...], got '", arg, "'"));
+    const bool whole_topic = colon == std::string::npos;
+    auto [it, inserted] = selected.try_emplace(topic);
+    if (!inserted && (whole_topic || it->second.empty())) {
+      it->second.clear();  // the whole topic named somewhere: every partition
+      continue;
+    }
+    if (whole_topic) continue;
+    for (absl::string_view part : absl::StrSplit(absl::string_view(arg).substr(colon + 1), ',')) {
+      absl::StatusOr<int64_t> n = ParseInt("topic", part);
+      if (!n.ok() || *n < 0 || *n > INT32_MAX) {
+        return absl::InvalidArgumentError(absl::StrCat("--topic wants TOPIC[:P,...] with partition numbers, got '", arg, "'"));
+      }
+      it->second.insert(static_cast<int32_t>(*n));
+    }
+  }
+  return selected;
+}
+
 int Seek(const Context& context) {
   const std::string& group = context.args.positionals()[0];
   const std::vector<std::string> topics = context.args.GetAll("topic");
   if (topics.empty()) return UsageError(context.command, "missing --topic");
+  absl::StatusOr<std::map<std::string, std::set<int32_t>>> selected = ParseTopicSelection(topics);
+  if (!selected.ok()) return UsageError(context.command, selected.status().message());
   std::string to = context.args.GetOr("to", "");
   const std::optional<std::string> to_timestamp = context.args.Get("to-timestamp");
   if (to_timestamp && !to.empty()) return UsageError(context.command, "give either --to or --to-timestamp, not both");
@@ -138,11 +167,21 @@ int Seek(const Context& context) {
                              " active member(s) (state ", description->state, "); stop its consumers first"));
   }
   std::vector<TopicPartition> partitions;
-  for (const std::string& topic : topics) {
+  for (const auto& [topic, only] : *selected) {
     auto described = (*admin)->DescribeTopic(topic).get();
     if (!described.ok()) return Fail(absl::StrCat("cannot describe topic ", topic, ": ", OneLine(described.status())));
-    for (const client::PartitionMetadata& p : described->partitions) partitions.push_back({topic, p.partition});
+    for (int32_t p : only) {
+      if (p >= static_cast<int32_t>(described->partitions.size())) {
+        return Fail(absl::StrCat("cannot seek group ", group, ": topic ", topic, " has no partition ", p, " (",
+                                 described->partitions.size(), " partitions)"));
+      }
+    }
+    for (const client::PartitionMetadata& p : described->partitions) {
+      if (only.empty() || only.contains(p.partition)) partitions.push_back({topic, p.partition});
+    }
   }
+  std::sort(partitions.begin(), partitions.end());
+  partitions.erase(std::unique(partitions.begin(), partitions.end()), partitions.end());
   auto earliest = (*admin)->ListOffsets(partitions, client::OffsetSpec::kEarliest).get();
   if (!earliest.ok()) return Fail(absl::StrCat("cannot list offsets: ", OneLine(earliest.status())));
   auto latest = (*admin)->ListOffsets(partitions, client::OffsetSpec::kLatest).get();
@@ -187,13 +226,14 @@ std::vector<Command> GroupCommands() {
        1, 1},
       {"group delete", "GROUP...", "Delete groups (they must have no members)", {}, Delete, "", 1, SIZE_MAX},
       {"group seek", "GROUP", "Reset a group's committed offsets on topics (the group must have no members)",
-       {{"topic", 't', "TOPIC", "a topic whose every partition is reset", true},
+       {{"topic", 't', "TOPIC[:P,...]", "a topic whose partitions are reset: every one, or those listed", true},
         {"to", 0, "WHERE",
          "earliest (or beginning), latest (or end), or offset:N (clamped to each partition's offsets)"},
         {"to-timestamp", 0, "TIME",
          "the first offset at or after TIME (ms since the epoch, or ISO-8601 with a zone); the end if none"}},
        Seek,
        "Examples:\n  cairn group seek billing --topic orders --to offset:1000\n"
+       "  cairn group seek billing --topic orders:0,2 --to earliest\n"
        "  cairn group seek billing --topic orders --to-timestamp 2024-05-01T12:00:00Z\n",
        1, 1},
   };

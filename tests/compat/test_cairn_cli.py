@@ -275,6 +275,20 @@ class CairnCliTest(BrokerTestCase):
         self.cairn("group", "seek", "cli-g1", "--topic", "cli-grp", "--to", "end")
         self.assertEqual(rows(self.cairn("group", "describe", "cli-g1"))[1:],
                          [["cli-grp", "0", "4", "4", "0", "-", "-"], ["cli-grp", "1", "3", "3", "0", "-", "-"]])
+        # Only the partitions listed, as kafka-consumer-groups.sh's --topic TOPIC:P,...
+        self.assertEqual(self.cairn("group", "seek", "cli-g1", "--topic", "cli-grp:1", "--to", "offset:1"),
+                         b"TOPIC    PARTITION  NEW-OFFSET\ncli-grp  1          1\n")
+        self.assertEqual(rows(self.cairn("group", "describe", "cli-g1"))[1:],
+                         [["cli-grp", "0", "4", "4", "0", "-", "-"], ["cli-grp", "1", "1", "3", "2", "-", "-"]])
+        self.assertEqual(self.fails("group", "seek", "cli-g1", "--topic", "cli-grp:0,2", "--to", "earliest"),
+                         "cairn: cannot seek group cli-g1: topic cli-grp has no partition 2 (2 partitions)")
+        self.assertEqual(self.fails("group", "seek", "cli-g1", "--topic", "cli-grp:x", "--to", "earliest", status=2),
+                         "cairn group seek: --topic wants TOPIC[:P,...] with partition numbers, got 'cli-grp:x'"
+                         " (see 'cairn group seek --help')")
+        # The whole topic named as well: every partition.
+        self.cairn("group", "seek", "cli-g1", "--topic", "cli-grp:0", "--topic", "cli-grp", "--to", "end")
+        self.assertEqual(rows(self.cairn("group", "describe", "cli-g1"))[1:],
+                         [["cli-grp", "0", "4", "4", "0", "-", "-"], ["cli-grp", "1", "3", "3", "0", "-", "-"]])
         # librdkafka resumes where seek put the group.
         self.committed_by_librdkafka("cli-g2", "cli-grp", {0: 0})
         self.cairn("group", "seek", "cli-g2", "--topic", "cli-grp", "--to", "offset:1")
