@@ -186,7 +186,10 @@ int Run(int argc, char** argv) {
   RetainFreedMemory(static_cast<size_t>(
       config.queued_max_request_bytes > 0 ? config.queued_max_request_bytes / shard_count : kUnboundedShare));
   io::ShardRuntime runtime;
-  if (absl::Status started = runtime.Start(shard_count); !started.ok()) Die(kExitRuntimeError, started.ToString());
+  const auto pinning = config.smp_pin_cpus ? io::ShardRuntime::CpuPinning::kOnePerCpu : io::ShardRuntime::CpuPinning::kNone;
+  if (absl::Status started = runtime.Start(shard_count, io::Ring::kDefaultQueueDepth, pinning); !started.ok()) {
+    Die(kExitRuntimeError, started.ToString());
+  }
 
   broker::Broker broker(config, runtime);
   // SIGINT/SIGTERM are awaited from the start: one arriving while Start

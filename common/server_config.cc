@@ -47,6 +47,9 @@ void DefineProcessKeys(ConfigDef& def) {
               "The controller quorum as id@host:port; empty runs a single-node quorum.")
       .Define("smp", Type::kInt, "0", "Number of shards (threads); 0 means one per core.",
               V::AtLeast(0))
+      .Define("smp.pin.cpus", Type::kBool, "false",
+              "Pin shard i to the i-th CPU. Off: on a machine shared with clients or other services the "
+              "scheduler then moves a shard (and its io_uring workers) to an idle CPU.")
       .Define("num.io.threads", Type::kInt, "8", "Accepted for compatibility; see smp.",
               V::AtLeast(1))
       .Define("num.network.threads", Type::kInt, "3", "Accepted for compatibility; see smp.",
@@ -425,6 +428,7 @@ absl::Status SetLimitsAndTimeouts(const Config& config, ServerConfig& out) {
   out.broker_heartbeat_interval_ms = config.GetInt("broker.heartbeat.interval.ms");
   out.metadata_snapshot_bytes = config.GetLong("metadata.log.max.record.bytes.between.snapshots");
   out.smp = config.GetInt("smp");
+  out.smp_pin_cpus = config.GetBool("smp.pin.cpus");
   // A batch larger than the largest request could never arrive.
   if (out.message_max_bytes > out.socket_request_max_bytes) {
     return InvalidValue("message.max.bytes", absl::StrCat(out.message_max_bytes),

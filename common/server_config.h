@@ -117,6 +117,7 @@ struct ServerConfig {
   // host:port of the HTTP admin listener; empty disables it.
   std::string admin_listener;
   int32_t smp = 0;  // 0: one shard per core
+  bool smp_pin_cpus = false;
 
   // Builds the typed view and checks what single keys cannot: listener
   // syntax, quorum membership, size and timeout relations. Errors are

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "asio/executor_work_guard.hpp"
 #include "asio/io_context.hpp"
 #include "asio/posix/stream_descriptor.hpp"
@@ -113,6 +114,8 @@ void Shard::Post(Task task) {
 
 void Shard::Run(int cpu) {
   current_shard = this;
+  // For top -H, perf and /proc/PID/task (at most 15 characters).
+  pthread_setname_np(pthread_self(), absl::StrCat("shard-", id_).substr(0, 15).c_str());
   if (cpu >= 0) PinCurrentThread(id_, cpu);
   ArmEventFd();
   loop_->context.run();  // until RequestStop's task
@@ -166,7 +169,7 @@ void Shard::ArmEventFd() {
   loop_->event_fd.async_read_some(buffer, std::move(on_readable));
 }
 
-absl::Status ShardRuntime::Start(int shard_count, unsigned queue_depth) {
+absl::Status ShardRuntime::Start(int shard_count, unsigned queue_depth, CpuPinning pinning) {
   CAIRN_CHECK(shards_.empty()) << "ShardRuntime started twice";
   CAIRN_CHECK(shard_count > 0) << "shard_count " << shard_count;
   for (int i = 0; i < shard_count; ++i) {
@@ -177,9 +180,12 @@ absl::Status ShardRuntime::Start(int shard_count, unsigned queue_depth) {
     }
     shards_.push_back(*std::move(shard));
   }
-  const std::vector<int> cpus = AllowedCpus();
-  if (cpus.empty()) {
-    CAIRN_LOG(kWarning) << "sched_getaffinity failed; shards are not pinned";
+  std::vector<int> cpus;
+  if (pinning == CpuPinning::kOnePerCpu) {
+    cpus = AllowedCpus();
+    if (cpus.empty()) {
+      CAIRN_LOG(kWarning) << "sched_getaffinity failed; shards are not pinned";
+    }
   }
   for (int i = 0; i < shard_count; ++i) {
     shards_[i]->Start(cpus.empty() ? -1 : cpus[i % cpus.size()]);

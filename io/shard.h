@@ -94,9 +94,19 @@ class ShardRuntime {
   ShardRuntime(const ShardRuntime&) = delete;
   ShardRuntime& operator=(const ShardRuntime&) = delete;
 
-  // Creates and starts `shard_count` shards; shard i runs on the
-  // (i mod n)-th CPU the process may use.
-  absl::Status Start(int shard_count, unsigned queue_depth = Ring::kDefaultQueueDepth);
+  enum class CpuPinning {
+    // Shards run wherever the scheduler puts them (the default): on a
+    // machine shared with clients or other services, a pinned shard waits
+    // for its one CPU while another is idle, and so do the io_uring workers
+    // it starts, which inherit its CPU (docs/benchmarks.md, "Shards pinned
+    // to CPUs").
+    kNone,
+    // Shard i runs only on the (i mod n)-th CPU the process may use.
+    kOnePerCpu,
+  };
+  // Creates and starts `shard_count` shards.
+  absl::Status Start(int shard_count, unsigned queue_depth = Ring::kDefaultQueueDepth,
+                     CpuPinning pinning = CpuPinning::kNone);
   // Drains and stops every shard (see Shard::RequestStop), joins them, runs
   // what shards posted to each other meanwhile until none is left, and frees
   // the shards only after every shard's pending handlers are gone.

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -64,6 +65,47 @@ TEST_CASE("ShardRuntime: a shard asks another shard and gets the answer back on 
   REQUIRE(future.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
   CHECK(future.get() == std::pair<int, int>{1, 0});
   runtime.Stop();
+}
+
+// The CPUs the calling thread may run on.
+std::vector<int> ThreadCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> cpus;
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+  }
+  return cpus;
+}
+
+// Each shard's CPUs, as seen from the shard's own thread.
+std::vector<std::vector<int>> ShardCpus(ShardRuntime& runtime) {
+  std::vector<std::vector<int>> cpus(static_cast<size_t>(runtime.size()));
+  for (int s = 0; s < runtime.size(); ++s) {
+    std::promise<std::vector<int>> seen;
+    runtime.Post(s, [&seen] { seen.set_value(ThreadCpus()); });
+    cpus[static_cast<size_t>(s)] = seen.get_future().get();
+  }
+  return cpus;
+}
+
+TEST_CASE("ShardRuntime: shards may run on every CPU unless pinned, then shard i on the i-th allowed CPU") {
+  const std::vector<int> allowed = ThreadCpus();
+  REQUIRE(!allowed.empty());
+  const int shards = static_cast<int>(allowed.size()) + 1;  // one more than CPUs: the last wraps around
+  {
+    ShardRuntime runtime;
+    REQUIRE(runtime.Start(shards).ok());
+    for (const std::vector<int>& cpus : ShardCpus(runtime)) CHECK(cpus == allowed);
+  }
+  ShardRuntime runtime;
+  REQUIRE(runtime.Start(shards, Ring::kDefaultQueueDepth, ShardRuntime::CpuPinning::kOnePerCpu).ok());
+  const std::vector<std::vector<int>> pinned = ShardCpus(runtime);
+  for (int s = 0; s < shards; ++s) {
+    CAPTURE(s);
+    CHECK(pinned[static_cast<size_t>(s)] == std::vector<int>{allowed[static_cast<size_t>(s) % allowed.size()]});
+  }
 }
 
 TEST_CASE("Shard: Current is nullptr off every shard") { CHECK(Shard::Current() == nullptr); }

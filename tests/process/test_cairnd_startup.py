@@ -129,6 +129,35 @@ class Lifecycle(unittest.TestCase):
         self.assertEqual(code, 0, err)
         self.assertIn("stopped cleanly", err)
 
+    def shard_cpus(self, pid):
+        """Each shard thread's allowed CPUs (Cpus_allowed_list), by thread name."""
+        cpus = {}
+        for tid in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                name = f.read().strip()
+            if name.startswith("shard-"):
+                with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+                    cpus[name] = next(l.split()[1] for l in f if l.startswith("Cpus_allowed_list:"))
+        return cpus
+
+    def test_shards_float_over_the_cpus_unless_smp_pin_cpus(self):
+        allowed = sorted(os.sched_getaffinity(0))
+        for pin, expected in (("false", None), ("true", [str(allowed[i % len(allowed)]) for i in range(2)])):
+            node = Node(self.dir, ["--override", "smp=2", "--override", "smp.pin.cpus=" + pin,
+                                   "--override", "listeners=PLAINTEXT://127.0.0.1:%d" % free_port(),
+                                   "--override", "admin.listener="])
+            node.wait_for_log("started")
+            cpus = self.shard_cpus(node.proc.pid)
+            code, err = node.stop()
+            self.assertEqual(code, 0, err)
+            self.assertEqual(sorted(cpus), ["shard-0", "shard-1"])
+            if expected is None:  # as this test's own CPUs, written as a list
+                with open("/proc/self/status") as f:
+                    own = next(l.split()[1] for l in f if l.startswith("Cpus_allowed_list:"))
+                self.assertEqual([cpus["shard-0"], cpus["shard-1"]], [own, own])
+            else:
+                self.assertEqual([cpus["shard-0"], cpus["shard-1"]], expected)
+
     def test_a_listener_named_by_host_binds_its_address_and_advertises_the_name(self):
         # localhost in capitals: resolved (RFC 4343), not the usual spelling's shortcut.
         port, admin_port = free_port(), free_port()
