@@ -2,10 +2,11 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <string>
 
-#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -33,73 +34,70 @@ absl::Status SetInt(absl::string_view key, absl::string_view value, int64_t min,
   return absl::OkStatus();
 }
 
-absl::Status SetBool(absl::string_view key, absl::string_view value, bool& field) {
-  const std::string lower = absl::AsciiStrToLower(value);
-  if (lower == "true") {
-    field = true;
-  } else if (lower == "false") {
-    field = false;
-  } else {
-    return BadValue(key, value, "true or false");
-  }
-  return absl::OkStatus();
-}
-
 absl::Status SetString(absl::string_view key, absl::string_view value, bool may_be_empty, std::string& field) {
   if (value.empty() && !may_be_empty) return BadValue(key, value, "must not be empty");
   field = std::string(value);
   return absl::OkStatus();
 }
 
-absl::Status SetAcks(absl::string_view key, absl::string_view value, Acks& acks) {
-  if (value == "all" || value == "-1") {
-    acks = Acks::kAll;
-  } else if (value == "1") {
-    acks = Acks::kLeader;
-  } else if (value == "0") {
-    acks = Acks::kNone;
-  } else {
-    return BadValue(key, value, "all, -1, 1 or 0");
+// One of a fixed set of values, each with its accepted spellings.
+template <typename T>
+struct Choice {
+  std::initializer_list<absl::string_view> spellings;
+  T value;
+};
+
+enum class Case { kExact, kIgnored };
+
+template <typename T>
+absl::Status SetChoice(absl::string_view key, absl::string_view value, std::initializer_list<Choice<T>> choices,
+                       absl::string_view wanted, T& field, Case letter_case = Case::kExact) {
+  for (const Choice<T>& choice : choices) {
+    for (absl::string_view spelling : choice.spellings) {
+      if (letter_case == Case::kIgnored ? absl::EqualsIgnoreCase(value, spelling) : value == spelling) {
+        field = choice.value;
+        return absl::OkStatus();
+      }
+    }
   }
-  return absl::OkStatus();
+  return BadValue(key, value, wanted);
+}
+
+absl::Status SetBool(absl::string_view key, absl::string_view value, bool& field) {
+  return SetChoice<bool>(key, value, {{{"true"}, true}, {{"false"}, false}}, "true or false", field, Case::kIgnored);
+}
+
+absl::Status SetAcks(absl::string_view key, absl::string_view value, Acks& acks) {
+  return SetChoice<Acks>(key, value, {{{"all", "-1"}, Acks::kAll}, {{"1"}, Acks::kLeader}, {{"0"}, Acks::kNone}},
+                         "all, -1, 1 or 0", acks);
 }
 
 absl::Status SetCompression(absl::string_view key, absl::string_view value, Compression& codec) {
-  const std::string lower = absl::AsciiStrToLower(value);
-  for (Compression c : {Compression::kNone, Compression::kGzip, Compression::kSnappy, Compression::kLz4,
-                        Compression::kZstd}) {
-    if (lower == CompressionName(c)) {
-      codec = c;
-      return absl::OkStatus();
-    }
-  }
-  return BadValue(key, value, "none, gzip, snappy, lz4 or zstd");
+  return SetChoice<Compression>(key, value,
+                                {{{"none"}, Compression::kNone},
+                                 {{"gzip"}, Compression::kGzip},
+                                 {{"snappy"}, Compression::kSnappy},
+                                 {{"lz4"}, Compression::kLz4},
+                                 {{"zstd"}, Compression::kZstd}},
+                                "none, gzip, snappy, lz4 or zstd", codec, Case::kIgnored);
 }
 
 absl::Status SetAssignor(absl::string_view key, absl::string_view value, std::string& assignor) {
   // The Java client's class names too, so its properties files work.
-  if (value == "range" || value == "org.apache.kafka.clients.consumer.RangeAssignor") {
-    assignor = "range";
-  } else if (value == "cooperative-sticky" || value == "org.apache.kafka.clients.consumer.CooperativeStickyAssignor") {
-    assignor = "cooperative-sticky";
-  } else {
-    return BadValue(key, value, "range or cooperative-sticky (one assignor)");
-  }
-  return absl::OkStatus();
+  return SetChoice<std::string>(
+      key, value,
+      {{{"range", "org.apache.kafka.clients.consumer.RangeAssignor"}, "range"},
+       {{"cooperative-sticky", "org.apache.kafka.clients.consumer.CooperativeStickyAssignor"}, "cooperative-sticky"}},
+      "range or cooperative-sticky (one assignor)", assignor);
 }
 
 absl::Status SetOffsetReset(absl::string_view key, absl::string_view value, std::string& reset) {
   // librdkafka's synonyms as well as the Java client's names.
-  if (value == "earliest" || value == "smallest" || value == "beginning") {
-    reset = "earliest";
-  } else if (value == "latest" || value == "largest" || value == "end") {
-    reset = "latest";
-  } else if (value == "none" || value == "error") {
-    reset = "none";
-  } else {
-    return BadValue(key, value, "earliest, latest or none");
-  }
-  return absl::OkStatus();
+  return SetChoice<std::string>(key, value,
+                                {{{"earliest", "smallest", "beginning"}, "earliest"},
+                                 {{"latest", "largest", "end"}, "latest"},
+                                 {{"none", "error"}, "none"}},
+                                "earliest, latest or none", reset);
 }
 
 absl::Status SetClientKey(ClientConfig& c, absl::string_view key, absl::string_view value, bool* known) {
