@@ -179,10 +179,12 @@ int Consume(const Context& context) {
       ends = std::move(*end_offsets);
     }
   }
-  auto consumer = client::Consumer::Create(config);
-  if (!consumer.ok()) return Fail(consumer.status());
+  // Declared before the consumer, so that they outlive it: its destructor
+  // may still revoke partitions through the listener.
   std::map<TopicPartition, int64_t> printed_next;  // per partition: the offset after the last record printed
   CommitOnRevoke on_rebalance(printed_next);
+  auto consumer = client::Consumer::Create(config);
+  if (!consumer.ok()) return Fail(consumer.status());
   on_rebalance.set_consumer(consumer->get());
   absl::Status started = group ? (*consumer)->Subscribe(context.args.positionals(), &on_rebalance)
                                : (*consumer)->Assign(assigned);
