@@ -186,7 +186,8 @@ int Run(int argc, char** argv) {
   RetainFreedMemory(static_cast<size_t>(
       config.queued_max_request_bytes > 0 ? config.queued_max_request_bytes / shard_count : kUnboundedShare));
   io::ShardRuntime runtime;
-  const auto pinning = config.smp_pin_cpus ? io::ShardRuntime::CpuPinning::kOnePerCpu : io::ShardRuntime::CpuPinning::kNone;
+  using Pinning = io::ShardRuntime::CpuPinning;
+  const Pinning pinning = config.smp_pin_cpus ? Pinning::kOnePerCpu : Pinning::kNone;
   if (absl::Status started = runtime.Start(shard_count, io::Ring::kDefaultQueueDepth, pinning); !started.ok()) {
     Die(kExitRuntimeError, started.ToString());
   }

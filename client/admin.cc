@@ -337,8 +337,7 @@ std::future<absl::StatusOr<std::vector<GroupListing>>> Admin::ListGroups() {
   // request (no topics). One broker that cannot answer fails the listing,
   // naming it: a partial list would look complete.
   return RunAdmin<Result>(core, [&core](Reply<Result> reply) mutable {
-    core.RefreshMetadata(std::vector<std::string>{}, false, [&core, reply = std::move(reply)](
-                                                             absl::StatusOr<std::vector<TopicMetadata>> refreshed) mutable {
+    auto on_brokers = [&core, reply = std::move(reply)](absl::StatusOr<std::vector<TopicMetadata>> refreshed) mutable {
       if (!refreshed.ok()) return std::move(reply)(refreshed.status());
       const std::vector<BrokerMetadata> brokers = core.metadata().brokers;
       if (brokers.empty()) return std::move(reply)(absl::UnavailableError("ListGroups: the cluster lists no brokers"));
@@ -371,7 +370,8 @@ std::future<absl::StatusOr<std::vector<GroupListing>>> Admin::ListGroups() {
               std::move(gather->reply)(std::move(groups));
             });
       }
-    });
+    };
+    core.RefreshMetadata(std::vector<std::string>{}, false, std::move(on_brokers));
   });
 }
 

@@ -144,7 +144,8 @@ absl::Status SetProducerKey(ProducerConfig& c, absl::string_view key, absl::stri
     // partition (so 1 keeps strict order even without idempotence).
     absl::Status status = SetInt(key, value, 1, kInt32Max, c.client.max_in_flight_requests_per_connection);
     if (status.ok()) {
-      c.max_in_flight_per_partition = static_cast<int>(std::min<int64_t>(c.client.max_in_flight_requests_per_connection, 5));
+      const int64_t per_connection = c.client.max_in_flight_requests_per_connection;
+      c.max_in_flight_per_partition = static_cast<int>(std::min<int64_t>(per_connection, 5));
     }
     return status;
   }

@@ -103,10 +103,6 @@ int Delete(const Context& context) {
   return status;
 }
 
-// --to: earliest, latest, or offset:N (clamped to the partition's range, as
-// kafka-consumer-groups.sh --to-offset does). --to-timestamp: the first
-// offset whose timestamp is at least the time, else the log end (as
-// --to-datetime does).
 // --topic TOPIC or TOPIC:P,Q,... (kafka-consumer-groups.sh's form): per
 // topic, the partitions chosen (empty: every one).
 absl::StatusOr<std::map<std::string, std::set<int32_t>>> ParseTopicSelection(const std::vector<std::string>& args) {
@@ -125,7 +121,8 @@ absl::StatusOr<std::map<std::string, std::set<int32_t>>> ParseTopicSelection(con
     for (absl::string_view part : absl::StrSplit(absl::string_view(arg).substr(colon + 1), ',')) {
       absl::StatusOr<int64_t> n = ParseInt("topic", part);
       if (!n.ok() || *n < 0 || *n > INT32_MAX) {
-        return absl::InvalidArgumentError(absl::StrCat("--topic wants TOPIC[:P,...] with partition numbers, got '", arg, "'"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("--topic wants TOPIC[:P,...] with partition numbers, got '", arg, "'"));
       }
       it->second.insert(static_cast<int32_t>(*n));
     }
@@ -133,6 +130,10 @@ absl::StatusOr<std::map<std::string, std::set<int32_t>>> ParseTopicSelection(con
   return selected;
 }
 
+// --to: earliest, latest, or offset:N (clamped to the partition's range, as
+// kafka-consumer-groups.sh --to-offset does). --to-timestamp: the first
+// offset whose timestamp is at least the time, else the log end (as
+// --to-datetime does).
 int Seek(const Context& context) {
   const std::string& group = context.args.positionals()[0];
   const std::vector<std::string> topics = context.args.GetAll("topic");
@@ -180,8 +181,6 @@ int Seek(const Context& context) {
       if (only.empty() || only.contains(p.partition)) partitions.push_back({topic, p.partition});
     }
   }
-  std::sort(partitions.begin(), partitions.end());
-  partitions.erase(std::unique(partitions.begin(), partitions.end()), partitions.end());
   auto earliest = (*admin)->ListOffsets(partitions, client::OffsetSpec::kEarliest).get();
   if (!earliest.ok()) return Fail(absl::StrCat("cannot list offsets: ", OneLine(earliest.status())));
   auto latest = (*admin)->ListOffsets(partitions, client::OffsetSpec::kLatest).get();
