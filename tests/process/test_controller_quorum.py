@@ -8,6 +8,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -64,6 +65,13 @@ class Cluster:
         self.env = dict(os.environ, CLUSTER_DIR=self.dir, PORT_OFFSET=str(self.offset),
                         CAIRND=os.environ.get("CAIRND", os.path.join(REPO, "build/release/app/cairnd")),
                         OVERRIDES=" ".join(overrides), HOST_NAME=host_name)
+        # local-cluster.sh leaves its nodes running in the background, so a
+        # test process killed before its tearDown (a CI timeout's SIGKILL)
+        # would leave them behind. A watcher in a session of its own stops
+        # them once this process is gone (a no-op after a normal "stop").
+        subprocess.Popen(["sh", "-c", 'while kill -0 "$0" 2>/dev/null; do sleep 1; done; exec "$1" stop',
+                          str(os.getpid()), SCRIPT], env=self.env, start_new_session=True,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def run(self, *args):
         subprocess.run([SCRIPT, *args], env=self.env, check=True, stdout=subprocess.DEVNULL)
@@ -180,6 +188,43 @@ class ClusterTestCase(unittest.TestCase):
     def tearDown(self):
         self.cluster.run("stop")
         shutil.rmtree(self.cluster.dir, ignore_errors=True)
+
+
+class ClusterHarnessTest(unittest.TestCase):
+    def test_a_killed_test_process_leaves_no_node_running(self):
+        child = subprocess.Popen(
+            [sys.executable, "-c",
+             "import sys, time; sys.path.insert(0, sys.argv[1]); from test_controller_quorum import Cluster\n"
+             "c = Cluster(); c.run('start'); c.wait_ready(); print(c.dir, flush=True); time.sleep(600)",
+             os.path.dirname(os.path.abspath(__file__))],
+            stdout=subprocess.PIPE, text=True)
+        cluster_dir = child.stdout.readline().strip()
+        self.addCleanup(shutil.rmtree, cluster_dir, ignore_errors=True)
+        pids = []
+        for n in NODES:
+            with open(os.path.join(cluster_dir, "node%d.pid" % n)) as f:
+                pids.append(int(f.read()))
+        child.kill()  # no tearDown, no atexit
+        child.wait()
+        child.stdout.close()
+
+        def alive():
+            running = []
+            for pid in pids:
+                try:
+                    os.kill(pid, 0)
+                    running.append(pid)
+                except ProcessLookupError:
+                    pass
+            return running
+
+        deadline = time.time() + 30
+        while alive() and time.time() < deadline:
+            time.sleep(0.2)
+        still = alive()
+        for pid in still:
+            os.kill(pid, signal.SIGKILL)
+        self.assertEqual(still, [], "nodes still running 30 s after their test process was killed")
 
 
 class ControllerQuorumTest(ClusterTestCase):
