@@ -9,6 +9,13 @@ export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 
 ./scripts/install-deps.sh --with-tests
 
+# Several tests bind and connect by the name localhost. Every Debian install
+# lists it in /etc/hosts; a bare chroot (debootstrap) has no /etc/hosts.
+if ! getent hosts localhost >/dev/null; then
+  echo "test.sh: the name localhost does not resolve; add '127.0.0.1 localhost' to /etc/hosts" >&2
+  exit 1
+fi
+
 # The optimised build must compile warning-free too (CI catches -O2-only warnings).
 cmake --preset release >/dev/null
 cmake --build --preset release
