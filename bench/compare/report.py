@@ -89,6 +89,17 @@ def peers(present):
     return [s for s in present if not s.startswith("cairn")]
 
 
+def rounds_won(cairn, peer):
+    """How many fixed-load rounds Cairn's p99 was the lower one in. Round i of
+    every system ran in the same round, so the pairs are like for like; the
+    median rounds alone can hide a near tie."""
+    ours, theirs = cairn.get("rounds_p99_ms"), peer.get("rounds_p99_ms")
+    if not ours or not theirs or len(ours) != len(theirs):
+        return ""
+    won = sum(1 for a, b in zip(ours, theirs) if a < b)
+    return "; Cairn's p99 the lower in %d of %d rounds" % (won, len(ours))
+
+
 def verdicts(runs, present):
     """One line per goal of issue 6, met or not, from the figures."""
     out = []
@@ -108,8 +119,9 @@ def verdicts(runs, present):
         run = runs.get("%s-rate" % system)
         if c and run:
             lower = c["latency_p99_ms"] < run["latency_p99_ms"]
-            out.append("- p99 at the fixed load, Cairn %.2f ms vs %s %.2f ms (goal: lower): %s" % (
-                c["latency_p99_ms"], TITLES[system], run["latency_p99_ms"], "met" if lower else "**not met**"))
+            out.append("- p99 at the fixed load, Cairn %.2f ms vs %s %.2f ms (goal: lower): %s%s" % (
+                c["latency_p99_ms"], TITLES[system], run["latency_p99_ms"], "met" if lower else "**not met**",
+                rounds_won(c, run)))
     base = runs.get("baselines")
     if base:
         ratio = cairn["mb_per_s"] / base["fsync_mb_per_s"]
