@@ -121,7 +121,7 @@ TEST_CASE("PartitionQueue: sequences run on past INT32_MAX and the header's wrap
   ProducerBatch* c = queue.NextToSend(0, Policy());
   REQUIRE(c != nullptr);
   CHECK(WireSequence(a->base_sequence) == INT32_MAX - 3);
-  // b's records are INT32_MAX - 0 and 1 after the wrap: 2147483647, 0.
+  // b's three records carry INT32_MAX, then 0 and 1 after the wrap.
   CHECK(WireSequence(b->base_sequence) == INT32_MAX);
   CHECK(WireSequence(c->base_sequence) == 2);
   CHECK(WireSequence(queue.next_sequence()) == 5);
