@@ -20,18 +20,32 @@
 #include "absl/status/status.h"
 
 #include "client/producer_types.h"
+#include "client/record_arena.h"
 
 namespace cairn::client {
 
 struct PendingRecord {
+  // The key and value are either copied into the producer's arena (small
+  // records, client/record_arena.h) or kept in these strings; read them
+  // through Key() and Value().
   std::optional<std::string> key;
   std::optional<std::string> value;
+  ArenaBytes copied;
   std::vector<RecordHeader> headers;
   int64_t timestamp_ms = 0;
   int64_t enqueued_ms = 0;      // steady clock, for delivery.timeout.ms before a batch exists
   uint64_t send_id = 0;         // the ProducerGate ticket (Flush, buffer.memory)
   size_t reserved_bytes = 0;    // what the record holds of buffer.memory
   DeliveryCallback done;
+
+  std::optional<std::string_view> Key() const { return copied.empty() ? AsView(key) : copied.key(); }
+  std::optional<std::string_view> Value() const { return copied.empty() ? AsView(value) : copied.value(); }
+
+ private:
+  static std::optional<std::string_view> AsView(const std::optional<std::string>& s) {
+    if (!s) return std::nullopt;
+    return std::string_view(*s);
+  }
 };
 
 struct ProducerBatch {

@@ -1,5 +1,6 @@
 #include "client/producer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <utility>
@@ -10,11 +11,15 @@
 #include "client/kafka_error.h"
 #include "client/producer_gate.h"
 #include "client/producer_inbox.h"
+#include "client/record_arena.h"
 #include "client/sender.h"
 #include "io/shard.h"
 
 namespace cairn::client {
 namespace {
+
+// Chunks of the record arena: records of up to 32 KiB are copied.
+constexpr size_t kArenaChunkBytes = 256 << 10;
 
 int64_t WallClockMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -45,6 +50,7 @@ absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(const ProducerConfig&
 
 Producer::Producer(ProducerConfig config, std::unique_ptr<ClientCore> core)
     : config_(std::move(config)),
+      arena_(std::make_unique<RecordArena>(kArenaChunkBytes, std::max(config_.buffer_memory, kArenaChunkBytes))),
       core_(std::move(core)),
       gate_(std::make_unique<ProducerGate>(config_.buffer_memory)),
       inbox_(std::make_unique<ProducerInbox>(config_.batch_size)) {}
@@ -70,8 +76,14 @@ void Producer::Send(ProducerRecord record, DeliveryCallback done) {
     return;
   }
   PendingRecord pending;
-  pending.key = std::move(record.key);
-  pending.value = std::move(record.value);
+  // A small record's key and value are copied here, on the application's
+  // thread, so that its strings are freed where they were allocated
+  // (client/record_arena.h); a large one keeps them.
+  pending.copied = arena_->Copy(record.key, record.value);
+  if (pending.copied.empty()) {
+    pending.key = std::move(record.key);
+    pending.value = std::move(record.value);
+  }
   pending.headers = std::move(record.headers);
   pending.timestamp_ms = record.timestamp_ms.value_or(WallClockMs());
   pending.enqueued_ms = SteadyNowMs();

@@ -27,6 +27,7 @@ namespace cairn::client {
 class ClientCore;
 class ProducerGate;
 class ProducerInbox;
+class RecordArena;
 class Sender;
 
 class Producer {
@@ -67,6 +68,8 @@ class Producer {
   void FailSoon(DeliveryCallback done, absl::Status status);
 
   const ProducerConfig config_;
+  // Before everything that holds records, so that it is destroyed after them.
+  std::unique_ptr<RecordArena> arena_;
   std::unique_ptr<ClientCore> core_;
   std::unique_ptr<ProducerGate> gate_;
   std::unique_ptr<Sender> sender_;  // io thread only

@@ -138,7 +138,7 @@ void Sender::FailAll(const absl::Status& why) {
   waiting_.clear();
 }
 
-int32_t Sender::ChoosePartition(const std::string& topic, const std::optional<std::string>& key,
+int32_t Sender::ChoosePartition(const std::string& topic, std::optional<std::string_view> key,
                                 int32_t partition_count, size_t record_bytes) {
   if (key.has_value()) return PartitionForKey(*key, partition_count);
   // Sticky (KIP-480): keyless records go to one partition until one would
@@ -237,7 +237,7 @@ void Sender::Assign(const std::string& topic, int32_t partition_count, std::opti
   }
   const int32_t partition = explicit_partition.has_value()
                                 ? *explicit_partition
-                                : ChoosePartition(topic, record.key, partition_count, record.reserved_bytes);
+                                : ChoosePartition(topic, record.Key(), partition_count, record.reserved_bytes);
   if (cache.queue == nullptr || partition != cache.partition) {
     auto& queue = partitions_[TopicPartition{topic, partition}];
     if (!queue) queue = std::make_unique<PartitionQueue>();
@@ -407,8 +407,8 @@ absl::StatusOr<Buffer> Sender::EncodeBatch(const ProducerBatch& batch) {
     RecordView record;
     record.offset_delta = static_cast<int32_t>(i);
     record.timestamp_delta = pending.timestamp_ms - base_timestamp;
-    if (pending.key) record.key = *pending.key;
-    if (pending.value) record.value = *pending.value;
+    record.key = pending.Key();
+    record.value = pending.Value();
     record.headers = pending.headers;
     RETURN_IF_ERROR(builder.Append(record));
   }

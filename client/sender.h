@@ -96,7 +96,7 @@ class Sender {
   // The partition other than `current` (-1: none) with the fewest batches
   // queued and in flight, ties broken at random.
   int32_t LeastLoadedPartition(const std::string& topic, int32_t partition_count, int32_t current);
-  int32_t ChoosePartition(const std::string& topic, const std::optional<std::string>& key, int32_t partition_count,
+  int32_t ChoosePartition(const std::string& topic, std::optional<std::string_view> key, int32_t partition_count,
                           size_t record_bytes);
   absl::StatusOr<Buffer> EncodeBatch(const ProducerBatch& batch);
   PartitionQueue::SendPolicy policy() const;
