@@ -56,11 +56,14 @@ RecordArena::RecordArena(size_t chunk_bytes, size_t max_bytes)
     : chunk_bytes_(chunk_bytes), max_copied_bytes_(chunk_bytes / 8), max_bytes_(max_bytes) {}
 
 RecordArena::~RecordArena() {
-  if (filling_ != nullptr) {
-    CAIRN_CHECK(filling_->refs.load() == ArenaChunk::kFilling - filling_->copied)
-        << "a record outlived its producer's arena";
-    delete filling_;
-  }
+  // A record released after this would return its chunk to a freed arena:
+  // every chunk must be the one being filled, with no record still held,
+  // or a spare.
+  const size_t idle_chunks = spare_.size() + (filling_ != nullptr ? 1 : 0);
+  CAIRN_CHECK(allocated_bytes_ == idle_chunks * chunk_bytes_ &&
+              (filling_ == nullptr || filling_->refs.load() == ArenaChunk::kFilling - filling_->copied))
+      << "a record outlived its producer's arena";
+  delete filling_;
   for (ArenaChunk* chunk : spare_) delete chunk;
 }
 
