@@ -15,34 +15,25 @@ constexpr size_t kSpareChunks = 2;
 }  // namespace
 
 ArenaBytes::ArenaBytes(ArenaBytes&& other) noexcept
-    : chunk_(std::exchange(other.chunk_, nullptr)),
-      bytes_(other.bytes_),
-      key_size_(other.key_size_),
-      value_size_(other.value_size_),
-      has_key_(other.has_key_),
-      has_value_(other.has_value_) {}
+    : chunk_(std::exchange(other.chunk_, nullptr)), fields_(other.fields_) {}
 
 ArenaBytes& ArenaBytes::operator=(ArenaBytes&& other) noexcept {
   if (this != &other) {
     Release();
     chunk_ = std::exchange(other.chunk_, nullptr);
-    bytes_ = other.bytes_;
-    key_size_ = other.key_size_;
-    value_size_ = other.value_size_;
-    has_key_ = other.has_key_;
-    has_value_ = other.has_value_;
+    fields_ = other.fields_;
   }
   return *this;
 }
 
 std::optional<std::string_view> ArenaBytes::key() const {
-  if (!has_key_) return std::nullopt;
-  return std::string_view(bytes_, key_size_);
+  if (!fields_.has_key) return std::nullopt;
+  return std::string_view(fields_.bytes, fields_.key_size);
 }
 
 std::optional<std::string_view> ArenaBytes::value() const {
-  if (!has_value_) return std::nullopt;
-  return std::string_view(bytes_ + key_size_, value_size_);
+  if (!fields_.has_value) return std::nullopt;
+  return std::string_view(fields_.bytes + fields_.key_size, fields_.value_size);
 }
 
 void ArenaBytes::Release() {
@@ -84,16 +75,13 @@ ArenaBytes RecordArena::Copy(const std::optional<std::string>& key, const std::o
   ++chunk->copied;
   ArenaBytes copied;
   copied.chunk_ = chunk;
-  copied.bytes_ = at;
-  copied.key_size_ = static_cast<uint32_t>(key_size);
-  copied.value_size_ = static_cast<uint32_t>(value_size);
-  copied.has_key_ = key.has_value();
-  copied.has_value_ = value.has_value();
+  copied.fields_ = {at, static_cast<uint32_t>(key_size), static_cast<uint32_t>(value_size), key.has_value(),
+                    value.has_value()};
   return copied;
 }
 
 ArenaChunk* RecordArena::ChunkWithRoomLocked(size_t bytes) {
-  if (filling_ != nullptr && filling_->capacity - filling_->used >= bytes) return filling_;
+  if (filling_ != nullptr && chunk_bytes_ - filling_->used >= bytes) return filling_;
   if (filling_ != nullptr) {
     // Full: the arena lets go of it, and its records' releases return it.
     ArenaChunk* full = std::exchange(filling_, nullptr);
@@ -106,7 +94,7 @@ ArenaChunk* RecordArena::ChunkWithRoomLocked(size_t bytes) {
     return filling_;
   }
   if (allocated_bytes_ + chunk_bytes_ > max_bytes_ && allocated_bytes_ > 0) return nullptr;
-  auto* chunk = new ArenaChunk{this, chunk_bytes_};
+  auto* chunk = new ArenaChunk{this};
   chunk->data = std::make_unique_for_overwrite<char[]>(chunk_bytes_);
   allocated_bytes_ += chunk_bytes_;
   filling_ = chunk;
@@ -126,7 +114,7 @@ void RecordArena::ReturnLocked(ArenaChunk* chunk) {
     spare_.push_back(chunk);
     return;
   }
-  allocated_bytes_ -= chunk->capacity;
+  allocated_bytes_ -= chunk_bytes_;
   delete chunk;
 }
 

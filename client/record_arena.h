@@ -46,8 +46,7 @@ struct ArenaChunk {
   static constexpr uint64_t kFilling = uint64_t{1} << 62;
 
   RecordArena* const arena;
-  const size_t capacity;
-  std::unique_ptr<char[]> data;
+  std::unique_ptr<char[]> data;  // the arena's chunk_bytes
   size_t used = 0;        // guarded by the arena's mutex
   uint64_t copied = 0;    // guarded by the arena's mutex
   // Apart from the fields Copy writes, which the io thread's releases
@@ -74,12 +73,17 @@ class ArenaBytes {
   friend class RecordArena;
   void Release();
 
+  // Where the key's bytes start, the value's right after them.
+  struct Fields {
+    const char* bytes = nullptr;
+    uint32_t key_size = 0;
+    uint32_t value_size = 0;
+    bool has_key = false;
+    bool has_value = false;
+  };
+
   ArenaChunk* chunk_ = nullptr;
-  const char* bytes_ = nullptr;
-  uint32_t key_size_ = 0;
-  uint32_t value_size_ = 0;
-  bool has_key_ = false;
-  bool has_value_ = false;
+  Fields fields_;
 };
 
 class RecordArena {
