@@ -1,5 +1,7 @@
 // ConsumerEngine: metadata, offset lookups (committed offsets, resets via
 // ListOffsets) and fetching.
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "client/consumer_engine.h"
 #include "client/fetch_records.h"
@@ -292,9 +294,14 @@ void ConsumerEngine::OnFetchResponse(int32_t node, const std::map<TopicPartition
       }
       p->high_watermark = pd.high_watermark;
       if (!bytes.has_value() || bytes->empty()) continue;
-      // A batch decompresses to at most a few times fetch.max.bytes; the cap
-      // only stops a lying batch from exhausting memory.
-      const size_t cap = static_cast<size_t>(std::max(limits_.max_bytes, limits_.partition_max_bytes)) * 16 + (1 << 20);
+      // A batch decompresses to at most a few times what was fetched; the
+      // cap only stops a lying batch from exhausting memory. What was
+      // fetched may exceed the fetch limits: a broker returns the first
+      // batch whole however large (KIP-74), so that the consumer progresses.
+      const size_t fetched_bytes =
+          std::max({static_cast<size_t>(limits_.max_bytes), static_cast<size_t>(limits_.partition_max_bytes),
+                    bytes->size()});
+      const size_t cap = fetched_bytes * 16 + (1 << 20);
       absl::StatusOr<FetchedRecords> fetched =
           DecodeFetchedRecords(tp.topic, tp.partition, *bytes, asked->second.fetch_offset, cap);
       if (!fetched.ok()) {

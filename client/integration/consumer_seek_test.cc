@@ -1,6 +1,6 @@
 // Positioning on a real cairnd: seek (offset, beginning, end, timestamp),
-// pause/resume, max.partition.fetch.bytes, auto.offset.reset, and auto
-// commit on close.
+// pause/resume, max.partition.fetch.bytes (and a batch above it),
+// auto.offset.reset, and auto commit on close.
 #include "client/integration/consumer_test_support.h"
 
 namespace cairn::client::testing {
@@ -112,6 +112,45 @@ TEST_CASE("max.partition.fetch.bytes bounds what one fetch brings") {
   // One fetch holds at most 4096 bytes of batches, so at most 3 records.
   CHECK(largest_poll >= 1);
   CHECK(largest_poll <= 3);
+}
+
+TEST_CASE("A record larger than the fetch limits is still read whole, and the ones after it") {
+  CairndProcess broker({"message.max.bytes=10000000"});
+  broker.Start();
+  auto admin = MakeAdmin(broker);
+  CreateTopicAndWait(*admin, "large", 1);
+  ProducerConfig pc;
+  pc.client = ConfigFor(broker);
+  pc.max_request_size = 5'000'000;
+  auto producer = Producer::Create(pc);
+  REQUIRE(producer.ok());
+  const std::string big(2 << 20, 'x');
+  for (const std::string& value : {big, std::string("after")}) {
+    ProducerRecord r;
+    r.topic = "large";
+    r.partition = 0;
+    r.value = value;
+    REQUIRE((*producer)->Send(std::move(r)).get().ok());
+  }
+  // Limits far below the 2 MiB batch: the broker still returns it whole
+  // (KIP-74), and the consumer must take it rather than stall or fail.
+  ConsumerConfig config = ConsumerConfigFor(broker);
+  config.fetch_max_bytes = 1000;
+  config.max_partition_fetch_bytes = 1000;
+  auto consumer = MakeConsumer(config);
+  REQUIRE(consumer->Assign({{"large", 0, 0}}).ok());
+  std::vector<ConsumerRecord> all;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (all.size() < 2 && std::chrono::steady_clock::now() < deadline) {
+    auto polled = consumer->Poll(std::chrono::milliseconds(100));
+    REQUIRE_MESSAGE(polled.ok(), polled.status().ToString());
+    for (auto& r : *polled) all.push_back(std::move(r));
+  }
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].offset == 0);
+  CHECK(all[0].value == big);
+  CHECK(all[1].offset == 1);
+  CHECK(all[1].value == "after");
 }
 
 TEST_CASE("auto.offset.reset: latest skips old records, none reports OUT_OF_RANGE") {
