@@ -9,6 +9,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 
 #include "broker/group/group_coordinator.h"
 #include "io/timer.h"
@@ -34,6 +35,12 @@ class GroupService {
   void OnServing() { coordinator_->RestartSessions(); }
 
   group::GroupCoordinator& coordinator() { return *coordinator_; }
+
+  // On the shard, once the image without them is served: the groups held
+  // here forget their offsets on these topics.
+  void OnTopicsDeleted(const std::set<std::string>& topics) {
+    if (!stopped_) coordinator_->RemoveOffsetsOfTopics(topics);
+  }
 
   // Loads the partition of `group_id` if it exists, belongs to this shard
   // and is not loaded yet (after the topic was created, the first request

@@ -2,10 +2,14 @@
 #include "broker/metadata_publisher.h"
 
 #include <functional>
+#include <memory>
+#include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "broker/gather.h"
+#include "broker/group_service.h"
 #include "broker/shard_context.h"
 #include "broker/topic_config.h"
 #include "common/logging.h"
@@ -114,9 +118,11 @@ void MetadataPublisher::PublishNext() {
       if (!next->Hosts(tp) && hosted_before) remove.push_back({tp, config});
     }
   }
+  auto deleted_topics = std::make_shared<std::set<std::string>>();
   for (const auto& [name, topic] : old.topics) {
     const TopicInfo* after = next->Find(name);
     if (after != nullptr && after->id == topic.id) continue;
+    deleted_topics->insert(name);
     for (int32_t p = 0; p < topic.partitions; ++p) {
       if (old.Hosts(TopicPartition{name, p})) remove.push_back({TopicPartition{name, p}, {}});
     }
@@ -129,12 +135,17 @@ void MetadataPublisher::PublishNext() {
   std::vector<LogWork> later;
   for (LogWork& item : remove) (next->Hosts(item.tp) ? recreated : later).push_back(std::move(item));
   auto publish = [this, alive = alive_, next, create_or_update = std::move(create_or_update),
-                  later = std::move(later)]() mutable {
+                  later = std::move(later), deleted_topics]() mutable {
     if (!*alive) return;
     RunOnOwners(home_, std::move(create_or_update), CreateOrUpdateLog,
-                [this, alive, next, later = std::move(later)]() mutable {
+                [this, alive, next, later = std::move(later), deleted_topics]() mutable {
                   if (!*alive) return;
-                  home_.Broadcast([next](ShardContext& shard) { shard.set_image(next); });
+                  home_.Broadcast([next, deleted_topics](ShardContext& shard) {
+                    shard.set_image(next);
+                    if (!deleted_topics->empty() && shard.groups_ready()) {
+                      shard.groups().OnTopicsDeleted(*deleted_topics);
+                    }
+                  });
                   RunOnOwners(home_, std::move(later), DeleteLog, [] {});
                   Finish(std::move(next));
                 });

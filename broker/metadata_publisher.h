@@ -7,7 +7,8 @@
 //      owner shard;
 //   2. the new TopicImage is handed to every shard;
 //   3. logs of topics that are gone (or that this broker no longer hosts) are
-//      deleted on their owners.
+//      deleted on their owners, and every shard's groups delete their
+//      committed offsets on topics that are gone.
 // So no request sees a partition whose log does not exist yet, and no log is
 // deleted while a shard can still route to it.
 #pragma once

@@ -93,8 +93,10 @@ class CoordinatorFixture {
           pending.push_back({partition, std::move(records), std::move(done)});
           if (auto_complete) CompleteAll();
         },
-        // Topic "known" has partitions 0..5; nothing else exists.
-        [](const std::string& topic, int32_t partition) { return topic == "known" && partition >= 0 && partition < 6; });
+        // Topic "known" has partitions 0..5, "second" 0..1; nothing else exists.
+        [](const std::string& topic, int32_t partition) {
+          return partition >= 0 && ((topic == "known" && partition < 6) || (topic == "second" && partition < 2));
+        });
   }
 
   CoordinatorConfig config_;

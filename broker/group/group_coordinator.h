@@ -132,6 +132,11 @@ class GroupCoordinator {
   // (tombstones written); empty groups left without offsets die. Call it
   // every offsets.retention.check.interval.ms.
   void ExpireOffsets();
+  // The topics were deleted (or deleted and re-created): every loaded
+  // group's offsets on them are deleted, tombstones written, as Kafka does,
+  // so a topic made again under the same name does not start at the old
+  // topic's offsets and group tools do not list partitions that are gone.
+  void RemoveOffsetsOfTopics(const std::set<std::string>& topics);
 
   std::vector<CommittedView> Committed() const;
   size_t group_count() const { return groups_.size(); }

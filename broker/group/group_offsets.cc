@@ -349,6 +349,26 @@ void GroupCoordinator::ExpireOffsets() {
   }
 }
 
+void GroupCoordinator::RemoveOffsetsOfTopics(const std::set<std::string>& topics) {
+  std::vector<std::string> ids;
+  for (const auto& [id, group] : groups_) ids.push_back(id);
+  for (const std::string& id : ids) {
+    Group* group = Find(id);
+    if (group == nullptr || !loaded_.contains(PartitionFor(id))) continue;
+    std::vector<PartitionKey> gone;
+    for (const auto& [key, committed] : group->offsets) {
+      if (topics.contains(key.first)) gone.push_back(key);
+    }
+    if (gone.empty()) continue;
+    CAIRN_LOG(kInfo) << "group " << id << ": deleting " << gone.size() << " committed offsets of deleted topics";
+    RemoveOffsets(*group, std::move(gone), [id](absl::Status stored) {
+      if (!stored.ok()) {
+        CAIRN_LOG(kWarning) << "group " << id << ": offsets of deleted topics kept: " << stored;
+      }
+    });
+  }
+}
+
 // An empty group with no offsets left is forgotten (as Kafka's periodic
 // cleanup does), with a tombstone so a restart does not bring it back.
 void GroupCoordinator::DropIfEmptyWithoutOffsets(const std::string& group_id) {

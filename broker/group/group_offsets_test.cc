@@ -234,6 +234,25 @@ TEST_CASE("offsets: an empty group's offsets expire after the retention, then th
   CHECK(f.coordinator->ListGroups().empty());
 }
 
+TEST_CASE("offsets: a deleted topic's offsets are deleted from every group, for good; a group left empty is gone") {
+  CoordinatorFixture f;
+  CommitNow(f, Commit("both", {{"known", 0, 1}, {"second", 0, 7}, {"second", 1, 8}}));
+  CommitNow(f, Commit("only-second", {{"second", 1, 3}}));
+  CommitNow(f, Commit("only-known", {{"known", 2, 4}}));
+  f.coordinator->RemoveOffsetsOfTopics({"second", "never-committed"});
+  using Offsets = std::map<std::pair<std::string, int32_t>, int64_t>;
+  CHECK(FetchAll(f, "both") == Offsets{{{"known", 0}, 1}});
+  CHECK(FetchAll(f, "only-second").empty());
+  CHECK(FetchAll(f, "only-known") == Offsets{{{"known", 2}, 4}});
+  CHECK(f.coordinator->DescribeGroup("only-second").group_state == "Dead");
+  CHECK(f.coordinator->ListGroups().size() == 2);
+  f.Restart();
+  CHECK(FetchAll(f, "both") == Offsets{{{"known", 0}, 1}});
+  CHECK(FetchAll(f, "only-second").empty());
+  CHECK(FetchAll(f, "only-known") == Offsets{{{"known", 2}, 4}});
+  CHECK(f.coordinator->ListGroups().size() == 2);
+}
+
 TEST_CASE("offsets: ListGroups and DescribeGroups report state and protocol type") {
   CoordinatorFixture f;
   CommitNow(f, Commit("manual", {{"known", 0, 1}}));

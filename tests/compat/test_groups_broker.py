@@ -184,6 +184,36 @@ class GroupsFromTheBroker(GroupScenario, BrokerTestCase):
         self.assertEqual({tp.partition: end - offsets[tp].offset for tp, end in ends.items()},
                          {p: 2 for p in range(PARTITIONS)})
 
+    def test_deleting_a_topic_deletes_its_committed_offsets_and_a_recreated_topic_starts_without_them(self):
+        gone = "gone-" + uuid.uuid4().hex[:8]
+        only_gone = self.group + "-only-gone"
+        create_topic(self.broker, gone, 2)
+        for group, offsets in ((self.group, [(self.topic, 0, 1), (gone, 0, 5), (gone, 1, 6)]),
+                               (only_gone, [(gone, 1, 9)])):
+            committer = confluent_kafka.Consumer({"bootstrap.servers": self.broker.bootstrap, "group.id": group,
+                                                  "enable.auto.commit": False})
+            committer.commit(offsets=[CTopicPartition(t, p, o) for t, p, o in offsets], asynchronous=False)
+            committer.close()
+        admin = kafka.KafkaAdminClient(bootstrap_servers=self.broker.bootstrap)
+        try:
+            def committed(group):
+                return {(tp.topic, tp.partition): om.offset
+                        for tp, om in admin.list_consumer_group_offsets(group).items()}
+            self.assertEqual(committed(self.group), {(self.topic, 0): 1, (gone, 0): 5, (gone, 1): 6})
+            self.assertEqual(committed(only_gone), {(gone, 1): 9})
+
+            admin.delete_topics([gone])
+            wait_until(lambda: committed(self.group) == {(self.topic, 0): 1}, 20, "the deleted topic's offsets to go")
+            # A group left with no offsets and no members is gone too.
+            wait_until(lambda: admin.describe_consumer_groups([only_gone])[0].state == "Dead", 20, "a dead group")
+            self.assertNotIn(only_gone, [g for g, _ in admin.list_consumer_groups()])
+
+            create_topic(self.broker, gone, 2)
+            self.assertEqual(committed(self.group), {(self.topic, 0): 1})
+            self.assertEqual(committed(only_gone), {})
+        finally:
+            admin.close()
+
     def test_delete_groups_refuses_active_groups_and_deletes_empty_ones(self):
         a = self.start_member()
         self.wait_stable([a])
