@@ -11,6 +11,7 @@
 #include "broker/group_service.h"
 #include "broker/metadata_publisher.h"
 #include "broker/metrics.h"
+#include "broker/partition_capacity.h"
 #include "broker/topic_admin.h"
 #include "broker/topic_config.h"
 #include "common/logging.h"
@@ -145,8 +146,12 @@ absl::Status Broker::Start() {
     if (admin_) RunOn(runtime_.shard(0), [&] { admin_->set_ready(true); return 0; });
     return absl::OkStatus();
   }
+  const uint64_t open_files = RaiseOpenFileLimit();
+  const uint32_t max_partitions = PartitionCapacity(config_.topic_partitions_per_shard, runtime_.size(), open_files);
+  CAIRN_LOG(kInfo) << "this broker can host " << max_partitions << " partition replicas (open-file limit "
+                   << open_files << ", topic.partitions.per.shard " << config_.topic_partitions_per_shard << ")";
   lifecycle_ = RunOn(runtime_.shard(0), [&] {
-    return std::make_unique<BrokerLifecycle>(runtime_.shard(0), *controller_, config_);
+    return std::make_unique<BrokerLifecycle>(runtime_.shard(0), *controller_, config_, max_partitions);
   });
   const auto registered = [this](absl::AnyInvocable<void() &&> done) { lifecycle_->Start(std::move(done)); };
   if (config_.process_controller) {

@@ -19,8 +19,12 @@ std::string NewIncarnationId() {
 }  // namespace
 
 BrokerLifecycle::BrokerLifecycle(io::Shard& shard, controller::MetadataController& controller,
-                                 const ServerConfig& config)
-    : controller_(controller), config_(config), incarnation_id_(NewIncarnationId()), timer_(shard) {}
+                                 const ServerConfig& config, uint32_t max_partitions)
+    : controller_(controller),
+      config_(config),
+      incarnation_id_(NewIncarnationId()),
+      max_partitions_(max_partitions),
+      timer_(shard) {}
 
 BrokerLifecycle::~BrokerLifecycle() {
   *alive_ = false;
@@ -43,6 +47,7 @@ void BrokerLifecycle::Register() {
   controllerpb::RegisterBroker* r = request.mutable_register_broker();
   r->set_broker_id(config_.node_id.value());
   r->set_incarnation_id(incarnation_id_);
+  r->set_max_partitions(max_partitions_);
   for (const Listener& listener : config_.advertised_listeners) {
     if (config_.IsControllerListener(listener)) continue;
     controllerpb::Endpoint* e = r->add_endpoints();

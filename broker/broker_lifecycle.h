@@ -18,7 +18,9 @@ namespace cairn::broker {
 
 class BrokerLifecycle {
  public:
-  BrokerLifecycle(io::Shard& shard, controller::MetadataController& controller, const ServerConfig& config);
+  // `max_partitions`: the replicas this broker can host (partition_capacity.h).
+  BrokerLifecycle(io::Shard& shard, controller::MetadataController& controller, const ServerConfig& config,
+                  uint32_t max_partitions);
   ~BrokerLifecycle();
 
   // Registers (retrying until the controller accepts), then heartbeats.
@@ -36,6 +38,7 @@ class BrokerLifecycle {
   controller::MetadataController& controller_;
   const ServerConfig& config_;
   const std::string incarnation_id_;
+  const uint32_t max_partitions_;
   io::Timer timer_;
   int64_t epoch_ = 0;
   absl::AnyInvocable<void() &&> registered_;

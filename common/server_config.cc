@@ -107,6 +107,11 @@ void DefineFlowControlKeys(ConfigDef& def) {
       .Define("max.connections.per.ip", Type::kInt, "2147483647",
               "Connections the broker accepts from one IP address; more are closed at once.",
               V::AtLeast(0))
+      .Define("topic.partitions.per.shard", Type::kInt, "5000",
+              "Partition replicas each shard may host; the broker also stays within its open-file "
+              "limit (2 per partition, 1024 kept for the rest). Topics or partitions that would exceed "
+              "it are refused with INVALID_PARTITIONS. 0: only the open-file limit.",
+              V::AtLeast(0))
       .Define("queued.max.request.bytes", Type::kLong, "268435456",
               "Request bytes held in memory by the whole broker (split over shards); past it "
               "no more requests are read. -1 is unlimited.", V::AtLeast(-1))
@@ -444,6 +449,7 @@ absl::Status SetLimitsAndTimeouts(const Config& config, ServerConfig& out) {
   }
   out.max_connections = config.GetInt("max.connections");
   out.max_connections_per_ip = config.GetInt("max.connections.per.ip");
+  out.topic_partitions_per_shard = config.GetInt("topic.partitions.per.shard");
   out.queued_max_request_bytes = config.GetLong("queued.max.request.bytes");
   out.max_in_flight_requests_per_connection =
       config.GetInt("cairn.max.in.flight.requests.per.connection");

@@ -95,6 +95,7 @@ struct ServerConfig {
   // (Kafka's default) are unlimited.
   int32_t max_connections = 2147483647;
   int32_t max_connections_per_ip = 2147483647;
+  int32_t topic_partitions_per_shard = 5000;  // 0: only the open-file limit
   // Request bytes in memory for the whole broker, split evenly over shards
   // (queued.max.request.bytes; -1: unlimited).
   int64_t queued_max_request_bytes = 256 << 20;

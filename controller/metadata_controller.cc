@@ -496,6 +496,7 @@ absl::StatusOr<MetadataController::Plan> MetadataController::PlanCommand(const c
       for (const controllerpb::Endpoint& e : c.endpoints()) command.endpoints.push_back({e.name(), e.host(), e.port()});
       command.incarnation_id = c.incarnation_id();
       command.rack = c.rack();
+      command.max_partitions = c.max_partitions();
       absl::StatusOr<std::vector<metadata::Record>> records =
           machine_.RegisterBroker(image, command, options_.clock->NowMs());
       if (!records.ok()) return records.status();

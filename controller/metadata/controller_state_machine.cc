@@ -2,6 +2,7 @@
 #include "controller/metadata/controller_state_machine.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -56,6 +57,35 @@ int64_t TotalPartitions(const MetadataImage& image) {
   int64_t total = 0;
   for (const auto& [name, topic] : image.topics) total += static_cast<int64_t>(topic.partitions.size());
   return total;
+}
+
+// Refuses new partitions (the PartitionRecords in `records`) that would put
+// a broker past the replicas it registered as able to host: past its
+// open-file limit a broker cannot open their logs, and then not even accept
+// connections.
+absl::Status CheckBrokerCapacity(const MetadataImage& image, const std::vector<Record>& records) {
+  std::map<int32_t, int64_t> added;
+  for (const Record& record : records) {
+    if (!record.has_partition()) continue;
+    for (int32_t broker : record.partition().replicas()) ++added[broker];
+  }
+  std::map<int32_t, int64_t> hosted;
+  for (const auto& [name, topic] : image.topics) {
+    for (const PartitionInfo& partition : topic.partitions) {
+      for (int32_t broker : partition.replicas) ++hosted[broker];
+    }
+  }
+  for (const auto& [broker, count] : added) {
+    const BrokerInfo* info = image.FindBroker(broker);
+    if (info == nullptr || info->max_partitions == 0) continue;
+    if (hosted[broker] + count > info->max_partitions) {
+      return Invalid(ErrorReason::kInvalidPartitions,
+                     absl::StrCat("Broker ", broker, " hosts ", hosted[broker], " partition replicas and can host ",
+                                  info->max_partitions, " (its topic.partitions.per.shard and open-file limit); ",
+                                  count, " more would exceed that."));
+    }
+  }
+  return absl::OkStatus();
 }
 
 // A new partition whose replicas start at round-robin slot `slot` over `live`.
@@ -142,6 +172,9 @@ absl::StatusOr<std::vector<Record>> ControllerStateMachine::CreateTopic(const Me
   for (int32_t p = 0; p < command.partitions; ++p) {
     records.push_back(NewPartition(command.id, p, start + p, command.replication_factor, live));
   }
+  // Internal topics are made when first needed and must not fail; they
+  // still count against the limit of later topics.
+  if (!command.internal) RETURN_IF_ERROR(CheckBrokerCapacity(image, records));
   for (const auto& [key, value] : command.configs) records.push_back(TopicConfig(name, key, value));
   return records;
 }
@@ -180,6 +213,7 @@ absl::StatusOr<std::vector<Record>> ControllerStateMachine::CreatePartitions(con
   for (int32_t p = current; p < new_total; ++p) {
     records.push_back(NewPartition(topic->id, p, start + (p - current), replication_factor, live));
   }
+  RETURN_IF_ERROR(CheckBrokerCapacity(image, records));
   return records;
 }
 
@@ -234,6 +268,7 @@ absl::StatusOr<std::vector<Record>> ControllerStateMachine::RegisterBroker(const
   }
   r->set_incarnation_id(command.incarnation_id);
   r->set_rack(command.rack);
+  r->set_max_partitions(command.max_partitions);
   Emit(working, records, std::move(reg));
   Record unfence;
   unfence.mutable_broker_unfenced()->set_broker_id(command.broker_id);

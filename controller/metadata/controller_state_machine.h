@@ -43,6 +43,7 @@ struct RegisterBrokerCommand {
   std::vector<Endpoint> endpoints;
   std::string incarnation_id;
   std::string rack;
+  uint32_t max_partitions = 0;  // 0: no limit
 };
 
 class ControllerStateMachine {

@@ -234,6 +234,46 @@ TEST_CASE("fencing two brokers at once never elects either") {
   CHECK(c.Partition("t", 0) == PartitionInfo{{1, 2, 3}, {3}, 3, 1, 1});
 }
 
+TEST_CASE("a broker's registered partition capacity bounds new topics and partitions; internal topics still go") {
+  Cluster c;
+  for (int32_t b : {1, 2}) {
+    auto records = c.controller.RegisterBroker(
+        *c.image, {.broker_id = b, .endpoints = {{"PLAINTEXT", "h", 9092 + b}}, .max_partitions = b == 1 ? 3u : 0u},
+        0);
+    REQUIRE(records.ok());
+    c.Commit(*records);
+  }
+  CHECK(c.image->FindBroker(1)->max_partitions == 3);
+  CHECK(c.image->FindBroker(2)->max_partitions == 0);
+  // RF 2 over 2 brokers: every partition has a replica on broker 1.
+  c.Create("t", 'T', 2, 2);
+  absl::Status too_many = c.controller.CreateTopic(*c.image, {.name = "u", .id = Id('U'), .partitions = 2,
+                                                              .replication_factor = 2})
+                              .status();
+  CHECK(GetReason(too_many) == ErrorReason::kInvalidPartitions);
+  CHECK(too_many.message() ==
+        "Broker 1 hosts 2 partition replicas and can host 3 (its topic.partitions.per.shard and open-file limit); "
+        "2 more would exceed that.");
+  absl::Status grow = c.controller.CreatePartitions(*c.image, "t", 4).status();
+  CHECK(GetReason(grow) == ErrorReason::kInvalidPartitions);
+  // Exactly up to the limit is fine.
+  auto one_more = c.controller.CreatePartitions(*c.image, "t", 3);
+  REQUIRE(one_more.ok());
+  c.Commit(*one_more);
+  // Broker 1 is full, but a single replica placed at slot 3 lands on broker 2,
+  // which has no limit.
+  CHECK(c.controller.CreateTopic(*c.image, {.name = "v", .id = Id('V'), .partitions = 1, .replication_factor = 1})
+            .ok());
+  // An internal topic is never refused (groups and the like need it).
+  CHECK(c.controller.CreateTopic(*c.image, {.name = "__consumer_offsets", .id = Id('C'), .partitions = 4,
+                                            .replication_factor = 2, .internal = true})
+            .ok());
+  // Survives a snapshot.
+  auto restored = DecodeImageSnapshot(EncodeImageSnapshot(*c.image));
+  REQUIRE(restored.ok());
+  CHECK((*restored)->FindBroker(1)->max_partitions == 3);
+}
+
 TEST_CASE("delete, create partitions, configs, producer ids") {
   Cluster c;
   for (int32_t b : {1, 2, 3}) c.Register(b, 0);

@@ -42,6 +42,7 @@ std::string EncodeImageSnapshot(const MetadataImage& image) {
     }
     r->set_incarnation_id(broker.incarnation_id);
     r->set_rack(broker.rack);
+    r->set_max_partitions(broker.max_partitions);
     if (!broker.fenced) {
       ml::BrokerUnfencedRecord* u = snapshot.add_records()->mutable_broker_unfenced();
       u->set_broker_id(id);
@@ -197,7 +198,7 @@ absl::Status MetadataDelta::ReplayOne(const Record& record) {
                                 ", not above its previous epoch"));
       }
       BrokerInfo broker{.id = r.broker_id(), .epoch = r.broker_epoch(), .incarnation_id = r.incarnation_id(),
-                        .rack = r.rack(), .fenced = true};
+                        .rack = r.rack(), .max_partitions = r.max_partitions(), .fenced = true};
       for (const ml::BrokerEndpoint& e : r.endpoints()) broker.endpoints.push_back({e.name(), e.host(), e.port()});
       next_.brokers[r.broker_id()] = std::move(broker);
       next_.max_broker_epoch = std::max(next_.max_broker_epoch, r.broker_epoch());

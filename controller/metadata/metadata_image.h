@@ -38,6 +38,7 @@ struct BrokerInfo {
   std::vector<Endpoint> endpoints;
   std::string incarnation_id;
   std::string rack;
+  uint32_t max_partitions = 0;  // replicas it can host; 0: no limit
   bool fenced = true;
   bool operator==(const BrokerInfo&) const = default;
 };

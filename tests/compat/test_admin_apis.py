@@ -270,5 +270,42 @@ class AdminApis(BrokerTestCase):
         self.assertEqual(results[("epochs-replica", 0)], (0, -1, -1))
 
 
+
+class PartitionCapacity(BrokerTestCase):
+    """A broker registers how many partitions it can host (2 shards × 10
+    here, its open-file limit being far higher); topics and partitions past
+    that are refused whole, with the reason, and the broker keeps serving."""
+    overrides = ("smp=2", "topic.partitions.per.shard=10", "offsets.topic.num.partitions=2")
+
+    def test_topics_and_partitions_past_the_brokers_capacity_are_refused(self):
+        client = admin(self.broker)
+        client.create_topics([NewTopic("cap-a", num_partitions=15, replication_factor=1)])["cap-a"].result(timeout=20)
+        refused = "Broker 1 hosts 15 partition replicas and can host 20 (its topic.partitions.per.shard and " \
+                  "open-file limit); 6 more would exceed that."
+        with self.assertRaises(KafkaException) as caught:
+            client.create_topics([NewTopic("cap-b", num_partitions=6, replication_factor=1)])["cap-b"].result(timeout=20)
+        self.assertEqual(caught.exception.args[0].code(), INVALID_PARTITIONS)
+        self.assertEqual(caught.exception.args[0].str(), refused)
+        with self.assertRaises(KafkaException) as caught:
+            client.create_partitions([NewPartitions("cap-a", 21)])["cap-a"].result(timeout=20)
+        self.assertEqual(caught.exception.args[0].code(), INVALID_PARTITIONS)
+        self.assertEqual(caught.exception.args[0].str(), refused)
+        # Nothing of the refused requests exists; up to the limit still works.
+        topics = client.list_topics(timeout=10).topics
+        self.assertNotIn("cap-b", topics)
+        self.assertEqual(len(topics["cap-a"].partitions), 15)
+        client.create_partitions([NewPartitions("cap-a", 20)])["cap-a"].result(timeout=20)
+        records = [(p, b"k%d" % p, b"v%d" % p) for p in range(20)]
+        produce(self.broker, "cap-a", records)
+        got = consume_assigned(self.broker, "cap-a", 20, len(records))
+        self.assertEqual({p: got[p] for p in range(20)}, {p: [(0, b"k%d" % p, b"v%d" % p)] for p in range(20)})
+        # Deleting frees the room again. The consumer above made the internal
+        # __consumer_offsets (2 partitions: never refused, but counted).
+        client.delete_topics(["cap-a"])["cap-a"].result(timeout=20)
+        client.create_topics([NewTopic("cap-c", num_partitions=18, replication_factor=1)])["cap-c"].result(timeout=20)
+        with self.assertRaises(KafkaException) as caught:
+            client.create_topics([NewTopic("cap-d", num_partitions=1, replication_factor=1)])["cap-d"].result(timeout=20)
+        self.assertEqual(caught.exception.args[0].code(), INVALID_PARTITIONS)
+
 if __name__ == "__main__":
     unittest.main()
