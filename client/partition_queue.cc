@@ -57,6 +57,7 @@ ProducerBatch* PartitionQueue::NextToSend(int64_t now_ms, const SendPolicy& poli
     batch->base_sequence = next_sequence_;
     next_sequence_ += batch->record_count();
   }
+  batch->sent_sequence = batch->base_sequence;
   ++batch->attempts;
   in_flight_.push_back(std::move(batch));
   return in_flight_.back().get();
@@ -107,6 +108,10 @@ bool PartitionQueue::IsFirstUnacknowledged(const ProducerBatch* batch) const {
   };
   return std::none_of(queued_.begin(), queued_.end(), lower) &&
          std::none_of(in_flight_.begin(), in_flight_.end(), lower);
+}
+
+bool PartitionQueue::OutOfOrderIsRetriable(const ProducerBatch* batch) const {
+  return batch->base_sequence != batch->sent_sequence || !IsFirstUnacknowledged(batch);
 }
 
 std::vector<std::unique_ptr<ProducerBatch>> PartitionQueue::Expire(int64_t now_ms, int64_t delivery_timeout_ms) {

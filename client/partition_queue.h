@@ -56,6 +56,10 @@ struct ProducerBatch {
   // across Kafka's wrap from INT32_MAX to 0; WireSequence gives what the
   // batch header carries. -1 until first sent (or after a producer id reset).
   int64_t base_sequence = -1;
+  // The base_sequence its last send carried (-1: never sent). It differs
+  // from base_sequence once a batch before it failed for good while it was
+  // in flight, moving its sequence down (OnFailed).
+  int64_t sent_sequence = -1;
   int attempts = 0;
   int64_t retry_after_ms = 0;
   absl::Status last_error;  // why the last attempt is being retried, for delivery.timeout.ms's error
@@ -83,8 +87,12 @@ class PartitionQueue {
     uint64_t flush_send_id = 0;  // batches whose first record is at or below this go now
   };
 
-  // Adds a record to the open batch, or starts a new one when it would pass
-  // `batch_size` bytes (a record larger than batch_size gets a batch alone).
+  // Adds a record to the open batch if it fits within `batch_size` bytes;
+  // otherwise closes that batch and starts a new one with it (as the Java
+  // client's RecordAccumulator does). A batch that reaches batch_size takes
+  // no more records, so a record larger than batch_size is alone in its
+  // batch: the broker may refuse it (MESSAGE_TOO_LARGE) without the records
+  // around it.
   // A new batch's linger.ms and delivery.timeout.ms count from `created_ms`
   // (the Sender passes its first record's Send time, as the Java client
   // does: the record may reach the io thread up to linger.ms later).
@@ -107,6 +115,13 @@ class PartitionQueue {
   // OUT_OF_ORDER_SEQUENCE_NUMBER for the first unacknowledged batch means the
   // broker lost track of us; for a later one, an earlier batch is being retried.
   bool IsFirstUnacknowledged(const ProducerBatch* batch) const;
+  // Whether OUT_OF_ORDER_SEQUENCE_NUMBER for in-flight `batch` only means it
+  // went out with a sequence that is no longer its own, so it is to be
+  // resent: a batch before it is being retried (it is not the first
+  // unacknowledged), or one failed for good after it was sent and moved its
+  // sequence down (the Java client's sequenceHasBeenReset). Otherwise the
+  // broker lost track of the producer.
+  bool OutOfOrderIsRetriable(const ProducerBatch* batch) const;
 
   // Removes queued (not in flight) batches created `delivery_timeout_ms` ago
   // or earlier.

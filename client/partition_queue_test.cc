@@ -1,5 +1,7 @@
 #include "client/partition_queue.h"
 
+#include "common/record_batch.h"
+
 #include "doctest/doctest.h"
 
 namespace cairn::client {
@@ -57,6 +59,82 @@ TEST_CASE("PartitionQueue: WouldStartBatch tells when the sticky partitioner mov
   CHECK(queue.WouldStartBatch(1, 300));  // the open batch was sent
 }
 
+// The send ids of each queued batch's records, in order, draining the queue.
+std::vector<std::vector<uint64_t>> SendAllBatches(PartitionQueue& queue) {
+  std::vector<std::vector<uint64_t>> batches;
+  PartitionQueue::SendPolicy policy = Policy();
+  policy.max_in_flight = 1000;
+  while (ProducerBatch* batch = queue.NextToSend(0, policy)) {
+    std::vector<uint64_t> ids;
+    for (const PendingRecord& record : batch->records) ids.push_back(record.send_id);
+    batches.push_back(ids);
+  }
+  return batches;
+}
+
+TEST_CASE("PartitionQueue: a record larger than batch.size is alone in its batch, the records after it start another") {
+  // The CLI's "a", 1100 KiB, "b": the small records must not share the big
+  // one's batch, which the broker refuses as a whole (MESSAGE_TOO_LARGE).
+  PartitionQueue queue;
+  queue.Append(MakeRecord(1), 22, 16384, 0);
+  queue.Append(MakeRecord(2), 1100 * 1024 + 21, 16384, 0);
+  queue.Append(MakeRecord(3), 22, 16384, 0);
+  queue.Append(MakeRecord(4), 22, 16384, 0);
+  CHECK(SendAllBatches(queue) == std::vector<std::vector<uint64_t>>{{1}, {2}, {3, 4}});
+}
+
+TEST_CASE("PartitionQueue: a record that does not fit the open batch closes it and opens the next") {
+  PartitionQueue queue;
+  queue.Append(MakeRecord(1), 100, 300, 0);
+  queue.Append(MakeRecord(2), 150, 300, 0);  // 250 of 300
+  queue.Append(MakeRecord(3), 100, 300, 0);  // 350 would pass 300: next batch
+  queue.Append(MakeRecord(4), 200, 300, 0);  // exactly 300: fits, and closes it
+  queue.Append(MakeRecord(5), 1, 300, 0);
+  queue.Append(MakeRecord(6), 400, 300, 0);  // larger than batch.size: alone
+  queue.Append(MakeRecord(7), 400, 300, 0);  // and so is the next one
+  queue.Append(MakeRecord(8), 1, 300, 0);
+  CHECK(SendAllBatches(queue) == std::vector<std::vector<uint64_t>>{{1, 2}, {3, 4}, {5}, {6}, {7}, {8}});
+}
+
+TEST_CASE("EstimateRecordBytes covers each record's encoded size, framing included") {
+  // So that batch.size, counted in estimates, bounds the encoded records.
+  struct Sample {
+    std::optional<std::string> key;
+    std::optional<std::string> value;
+    std::vector<RecordHeader> headers;
+  };
+  std::vector<Sample> samples = {
+      {std::nullopt, std::string("a"), {}},
+      {std::nullopt, std::nullopt, {}},
+      {std::string(""), std::string(""), {}},
+      {std::string("key-42"), std::string(300, 'v'), {{"trace", std::string("abc")}, {"null", std::nullopt}}},
+      {std::string(20000, 'k'), std::string(1100 * 1024, 'x'), {}},
+  };
+  RecordBatchBuilder builder(RecordBatchOptions{}, 0);
+  size_t estimated = 0;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const Sample& sample = samples[i];
+    const size_t estimate = EstimateRecordBytes(sample.key, sample.value, sample.headers);
+    RecordBatchBuilder alone(RecordBatchOptions{}, 0);
+    RecordView record;
+    record.offset_delta = static_cast<int32_t>(i);
+    record.timestamp_delta = 60000;  // a minute after the batch's first record
+    if (sample.key) record.key = *sample.key;
+    if (sample.value) record.value = *sample.value;
+    record.headers = sample.headers;
+    REQUIRE(alone.Append(record).ok());
+    REQUIRE(builder.Append(record).ok());
+    absl::StatusOr<Buffer> one = std::move(alone).Finish();
+    REQUIRE(one.ok());
+    CAPTURE(i);
+    CHECK(one->size() - kBatchHeaderBytes <= estimate);
+    estimated += estimate;
+  }
+  absl::StatusOr<Buffer> all = std::move(builder).Finish();
+  REQUIRE(all.ok());
+  CHECK(all->size() - kBatchHeaderBytes <= estimated);
+}
+
 TEST_CASE("PartitionQueue: an open batch waits for linger.ms unless flushed") {
   PartitionQueue queue;
   AppendRecords(queue, 1, 1, /*now_ms=*/1000);
@@ -108,6 +186,36 @@ TEST_CASE("PartitionQueue: a failed batch closes its sequence gap") {
   ProducerBatch* c = queue.NextToSend(0, Policy());
   CHECK(again->base_sequence == 0);
   CHECK(c->base_sequence == 3);
+}
+
+TEST_CASE("PartitionQueue: out of order after a failed batch moved the sequence down is resent, not fatal") {
+  // a, an oversized record and b in flight at once (sequences 0, 1, 2); the
+  // oversized one fails for good, so b, sent as 2, is now 1: the broker,
+  // still expecting 1, answers OUT_OF_ORDER_SEQUENCE_NUMBER, and b is resent
+  // as 1 (the Java client's sequenceHasBeenReset).
+  PartitionQueue queue;
+  queue.Append(MakeRecord(1), 22, 16384, 0);
+  queue.Append(MakeRecord(2), 1 << 20, 16384, 0);
+  queue.Append(MakeRecord(3), 22, 16384, 0);
+  ProducerBatch* a = queue.NextToSend(0, Policy());
+  ProducerBatch* big = queue.NextToSend(0, Policy());
+  ProducerBatch* b = queue.NextToSend(0, Policy());
+  REQUIRE(b != nullptr);
+  CHECK(b->base_sequence == 2);
+  queue.OnAcknowledged(a);
+  CHECK(!queue.OutOfOrderIsRetriable(big));  // first unacknowledged, sent with its own sequence
+  queue.OnFailed(big);
+  CHECK(b->base_sequence == 1);
+  CHECK(b->sent_sequence == 2);
+  CHECK(queue.IsFirstUnacknowledged(b));
+  CHECK(queue.OutOfOrderIsRetriable(b));
+  queue.OnRetriable(b, 0);
+  ProducerBatch* again = queue.NextToSend(0, Policy());
+  REQUIRE(again == b);
+  CHECK(b->sent_sequence == 1);
+  // Now sent with its own sequence and first: out of order is the broker's
+  // lost state again, not ours.
+  CHECK(!queue.OutOfOrderIsRetriable(b));
 }
 
 constexpr int64_t kWrap = int64_t{1} << 31;  // INT32_MAX + 1: where Kafka's sequences start again at 0

@@ -544,9 +544,11 @@ void Sender::HandlePartitionResult(const InFlightBatch& sent, int16_t error_code
     Complete(queue.OnAcknowledged(sent.batch), sent.partition, base_offset, log_append_time_ms);
     return;
   }
-  const bool out_of_order_behind_a_retry =
-      error_code == kafka_error::kOutOfOrderSequenceNumber && !queue.IsFirstUnacknowledged(sent.batch);
-  if (out_of_order_behind_a_retry || IsRetriableKafkaError(error_code)) {
+  // Behind a retry, or sent before a failed batch moved its sequence down
+  // (a record over max.message.bytes ahead of it): resend it in order.
+  const bool out_of_order_to_resend =
+      error_code == kafka_error::kOutOfOrderSequenceNumber && queue.OutOfOrderIsRetriable(sent.batch);
+  if (out_of_order_to_resend || IsRetriableKafkaError(error_code)) {
     sent.batch->last_error = KafkaErrorStatus(error_code, error_message);
     queue.OnRetriable(sent.batch, SteadyNowMs() + config_.client.retry_backoff_ms);
     if (SuggestsStaleMetadata(error_code)) metadata_wanted_ = true;
