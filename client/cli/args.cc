@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -116,20 +117,39 @@ absl::StatusOr<int64_t> ParseDurationMs(absl::string_view flag, absl::string_vie
   absl::StatusOr<std::pair<int64_t, std::string>> parts = NumberAndSuffix(flag, text);
   if (!parts.ok()) return parts.status();
   const auto& [value, suffix] = *parts;
-  if (suffix.empty() || suffix == "ms") return value;
-  if (suffix == "s") return value * 1000;
-  if (suffix == "m") return value * 60 * 1000;
-  return absl::InvalidArgumentError(absl::StrCat("invalid duration '", text, "' for --", flag, " (use ms, s or m)"));
+  int64_t unit_ms = 0;
+  if (suffix.empty() || suffix == "ms") unit_ms = 1;
+  if (suffix == "s") unit_ms = 1000;
+  if (suffix == "m") unit_ms = 60 * 1000;
+  if (unit_ms == 0) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid duration '", text, "' for --", flag, " (use ms, s or m)"));
+  }
+  // Kafka's time settings are int32 milliseconds (request.timeout.ms,
+  // linger.ms, ...): a longer duration would overflow where it lands.
+  if (value > kDurationMsMax / unit_ms) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid duration '", text, "' for --", flag, " (at most ",
+                                                   kDurationMsMax, " ms)"));
+  }
+  return value * unit_ms;
 }
 
 absl::StatusOr<int64_t> ParseBytes(absl::string_view flag, absl::string_view text) {
   absl::StatusOr<std::pair<int64_t, std::string>> parts = NumberAndSuffix(flag, text);
   if (!parts.ok()) return parts.status();
   const auto& [value, suffix] = *parts;
-  if (suffix.empty() || suffix == "b") return value;
-  if (suffix == "k" || suffix == "kb" || suffix == "kib") return value << 10;
-  if (suffix == "m" || suffix == "mb" || suffix == "mib") return value << 20;
-  return absl::InvalidArgumentError(absl::StrCat("invalid size '", text, "' for --", flag, " (use KiB or MiB)"));
+  int shift = -1;
+  if (suffix.empty() || suffix == "b") shift = 0;
+  if (suffix == "k" || suffix == "kb" || suffix == "kib") shift = 10;
+  if (suffix == "m" || suffix == "mb" || suffix == "mib") shift = 20;
+  if (shift < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid size '", text, "' for --", flag, " (use KiB or MiB)"));
+  }
+  // Refused like a number too large for int64 without a unit, rather than
+  // shifted into a wrapped, small size.
+  if (value > (INT64_MAX >> shift)) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid value '", text, "' for --", flag));
+  }
+  return value << shift;
 }
 
 }  // namespace cairn::cli

@@ -3,6 +3,7 @@
 // missing values with one-line errors (the CLI's usage errors, exit status 2).
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -44,9 +45,11 @@ absl::StatusOr<ParsedArgs> Parse(const std::vector<std::string>& args, const std
 
 // Value parsers; errors name the flag.
 absl::StatusOr<int64_t> ParseInt(absl::string_view flag, absl::string_view text);
-// "250ms", "10s", "2m", or a bare number of milliseconds.
+// The longest duration: Kafka's int32 milliseconds, about 24.8 days.
+inline constexpr int64_t kDurationMsMax = INT32_MAX;
+// "250ms", "10s", "2m", or a bare number of milliseconds, at most kDurationMsMax.
 absl::StatusOr<int64_t> ParseDurationMs(absl::string_view flag, absl::string_view text);
-// "100", "1KiB", "4k", "1MiB", "2m": bytes.
+// "100", "1KiB", "4k", "1MiB", "2m": bytes; a size beyond int64 is invalid.
 absl::StatusOr<int64_t> ParseBytes(absl::string_view flag, absl::string_view text);
 
 }  // namespace cairn::cli

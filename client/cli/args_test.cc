@@ -38,4 +38,34 @@ TEST_CASE("Durations and sizes take units") {
   CHECK(!ParseInt("n", "12a").ok());
 }
 
+TEST_CASE("Sizes whose unit would overflow int64 are invalid, not wrapped") {
+  // 2^44 MiB is 2^64 bytes: it used to wrap to 0, and 2^44 + 1 MiB to 1 MiB.
+  CHECK(ParseBytes("record-size", "17592186044416MiB").status().message() ==
+        "invalid value '17592186044416MiB' for --record-size");
+  CHECK(!ParseBytes("s", "17592186044417MiB").ok());
+  CHECK(!ParseBytes("s", "9007199254740992KiB").ok());  // 2^53 KiB = 2^63 bytes
+  CHECK(*ParseBytes("s", "9007199254740991KiB") == (int64_t{9007199254740991} << 10));
+  CHECK(*ParseBytes("s", "8796093022207MiB") == (int64_t{8796093022207} << 20));
+  CHECK(!ParseBytes("s", "18446744073709551616").ok());
+}
+
+TEST_CASE("Durations are at most int32 milliseconds, as Kafka's time settings") {
+  CHECK(*ParseDurationMs("t", "2147483647") == 2147483647);
+  CHECK(ParseDurationMs("timeout", "2147483648").status().message() ==
+        "invalid duration '2147483648' for --timeout (at most 2147483647 ms)");
+  CHECK(*ParseDurationMs("t", "2147483s") == 2147483000);
+  CHECK(!ParseDurationMs("t", "2147484s").ok());
+  CHECK(*ParseDurationMs("t", "35791m") == 2147460000);
+  CHECK(!ParseDurationMs("t", "35792m").ok());
+  // Once wrapped to a negative or small number of milliseconds.
+  CHECK(!ParseDurationMs("t", "9223372036854775s").ok());
+  CHECK(!ParseDurationMs("t", "153722867280912931m").ok());
+}
+
+TEST_CASE("Numbers beyond int64 are invalid") {
+  CHECK(ParseInt("count", "9223372036854775808").status().message() ==
+        "invalid number '9223372036854775808' for --count");
+  CHECK(*ParseInt("count", "9223372036854775807") == INT64_MAX);
+}
+
 }  // namespace cairn::cli

@@ -1,6 +1,7 @@
 #include "client/cli/producer_flags.h"
 
 #include <algorithm>
+#include <climits>
 
 #include "absl/strings/str_cat.h"
 #include "client/cli/connect.h"
@@ -48,6 +49,8 @@ absl::StatusOr<client::ProducerConfig> ProducerConfigFor(const Context& context)
     absl::StatusOr<int64_t> bytes = ParseBytes("batch-size", *size);
     if (!bytes.ok()) return bytes.status();
     if (*bytes <= 0) return absl::InvalidArgumentError("--batch-size must be positive");
+    // batch.size's own range, as -X batch.size would have it.
+    if (*bytes > INT32_MAX) return absl::InvalidArgumentError("--batch-size must be at most 2147483647 bytes");
     config.batch_size = static_cast<size_t>(*bytes);
   }
   // A record's whole life within the command's time limit, unless -X says.
