@@ -153,7 +153,7 @@ void PrintBenchResult(const BenchResult& r, const BenchOptions& options, const C
         r.mode, r.records, r.failed, options.record_bytes, r.seconds, records_per_s, mb_per_s, r.latency_kind,
         h.Percentile(0.50), h.Percentile(0.99), h.Percentile(0.999), h.max());
   }
-  std::fwrite(text.data(), 1, text.size(), stdout);
+  PrintOut(text);
 }
 
 }  // namespace cairn::cli

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -108,7 +109,13 @@ bool IsGlobalValueFlag(const std::string& arg) {
   return arg.rfind("-b", 0) == 0 || arg.rfind("-X", 0) == 0;
 }
 
-void Print(FILE* stream, const std::string& text) { std::fwrite(text.data(), 1, text.size(), stream); }
+void Print(FILE* stream, const std::string& text) {
+  if (stream == stdout) return PrintOut(text);
+  std::fwrite(text.data(), 1, text.size(), stream);
+}
+
+// Runs the verb argv names; Main adds the check of stdout.
+int Run(int argc, char** argv);
 
 }  // namespace
 
@@ -126,6 +133,17 @@ client::ClientConfig Context::ClientConfig() const {
 }
 
 int Main(int argc, char** argv) {
+  // A closed pipe on stdout is an error each write reports (EPIPE), not a
+  // silent death: the verb stops, says so, and commits nothing unwritten.
+  // The client's first connection would ignore SIGPIPE anyway (io/connection.h);
+  // this makes it so before any output too.
+  std::signal(SIGPIPE, SIG_IGN);
+  return FinishOutput(Run(argc, argv));
+}
+
+namespace {
+
+int Run(int argc, char** argv) {
   const std::vector<Command> commands = AllCommands();
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
@@ -204,5 +222,7 @@ int Main(int argc, char** argv) {
   context.args = std::move(*parsed);
   return command->run(context);
 }
+
+}  // namespace
 
 }  // namespace cairn::cli

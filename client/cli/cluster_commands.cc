@@ -35,7 +35,7 @@ int Info(const Context& context) {
   summary.AddRow({"TOPICS", absl::StrCat(topics)});
   summary.Print();
 
-  std::printf("\n");
+  PrintOut("\n");
   std::vector<client::BrokerMetadata> brokers = metadata->brokers;
   std::sort(brokers.begin(), brokers.end(), [](const auto& a, const auto& b) { return a.node_id < b.node_id; });
   Table table({"ID", "HOST", "PORT", "RACK"});

@@ -197,9 +197,16 @@ int Consume(const Context& context) {
   auto last_commit = std::chrono::steady_clock::now();
   int64_t printed = 0;
   absl::Status failure;
+  absl::Status output;  // a failed write: reported as itself, not as a consume failure
   std::string out;
+  std::map<TopicPartition, int64_t> batch_next;
   while (!Interrupted() && (limit == 0 || printed < limit)) {
     if (exit_at_end && ReachedEnds(**consumer, ends)) break;
+    // `consume | head -1`: stop once the reader is gone, even with no record to write.
+    if (OutputReaderGone()) {
+      output = FlushOutput();
+      break;
+    }
     absl::StatusOr<std::vector<client::ConsumerRecord>> records = (*consumer)->Poll(kPollTimeout);
     if (!records.ok()) {
       if (Interrupted()) break;
@@ -207,14 +214,19 @@ int Consume(const Context& context) {
       break;
     }
     out.clear();
+    batch_next.clear();
     for (const client::ConsumerRecord& record : *records) {
       if (limit != 0 && printed >= limit) break;
       format->Append(record, &out);
-      printed_next[{record.topic, record.partition}] = record.offset + 1;
+      batch_next[{record.topic, record.partition}] = record.offset + 1;
       ++printed;
     }
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    std::fflush(stdout);
+    // Records count as printed (and so get committed) only once flushed:
+    // output lost to a full disk or a closed pipe is read again by the group.
+    PrintOut(out);
+    output = FlushOutput();
+    if (!output.ok()) break;
+    for (const auto& [tp, next] : batch_next) printed_next[tp] = next;
     if (progress.Due()) progress.Show(absl::StrCat(printed, " records"));
     if (group && std::chrono::steady_clock::now() - last_commit >= kCommitInterval && !printed_next.empty()) {
       (*consumer)->CommitAsync(ToCommit(printed_next), nullptr);  // exactly what was printed
@@ -228,6 +240,7 @@ int Consume(const Context& context) {
     printed_next.clear();  // committed: nothing left for the revocation in Close
   }
   closing.Update((*consumer)->Close());
+  if (!output.ok()) return Fail(output);
   if (!failure.ok()) return Fail(absl::StrCat("consume failed: ", OneLine(failure)));
   if (!closing.ok()) return Fail(absl::StrCat("closing the consumer: ", OneLine(closing)));
   return kExitOk;

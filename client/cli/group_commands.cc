@@ -98,7 +98,7 @@ int Delete(const Context& context) {
       status = Fail(absl::StrCat("cannot delete group ", group, ": ", OneLine(s)));
       continue;
     }
-    std::printf("Deleted group %s.\n", group.c_str());
+    PrintOut(absl::StrCat("Deleted group ", group, ".\n"));
   }
   return status;
 }

@@ -83,9 +83,8 @@ int Produce(const Context& context) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   std::lock_guard lock(outcome->mu);
-  std::printf("%s", absl::StrFormat("Produced %d record%s to %s in %.3f s.\n", outcome->delivered,
-                                    outcome->delivered == 1 ? "" : "s", topic, seconds)
-                        .c_str());
+  PrintOut(absl::StrFormat("Produced %d record%s to %s in %.3f s.\n", outcome->delivered,
+                           outcome->delivered == 1 ? "" : "s", topic, seconds));
   if (outcome->failed > 0) {
     return Fail(absl::StrCat(outcome->failed, " of ", sent, " records failed: ", outcome->first_error));
   }

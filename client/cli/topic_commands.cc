@@ -52,7 +52,7 @@ int Create(const Context& context) {
   if (absl::Status s = (*admin)->CreateTopic(std::move(topic)).get(); !s.ok()) {
     return Fail(absl::StrCat("cannot create topic ", name, ": ", OneLine(s)));
   }
-  std::printf("Created topic %s.\n", name.c_str());
+  PrintOut(absl::StrCat("Created topic ", name, ".\n"));
   return kExitOk;
 }
 
@@ -86,7 +86,7 @@ int Describe(const Context& context) {
   summary.AddRow({"REPLICAS", ReplicationFactorOf(*topic)});
   summary.Print();
 
-  std::printf("\n");
+  PrintOut("\n");
   Table partitions({"PARTITION", "LEADER", "EPOCH", "REPLICAS", "ISR"});
   for (const client::PartitionMetadata& p : topic->partitions) {
     partitions.AddRow({absl::StrCat(p.partition), NumberOrDash(p.leader), NumberOrDash(p.leader_epoch),
@@ -94,7 +94,7 @@ int Describe(const Context& context) {
   }
   partitions.Print();
 
-  std::printf("\n");
+  PrintOut("\n");
   Table config_table({"CONFIG", "VALUE", "SOURCE"});
   for (const client::ConfigEntry& entry : *configs) {
     const std::string value = entry.is_sensitive ? "(sensitive)" : entry.value.value_or("-");
@@ -113,7 +113,7 @@ int Delete(const Context& context) {
       status = Fail(absl::StrCat("cannot delete topic ", name, ": ", OneLine(s)));
       continue;
     }
-    std::printf("Deleted topic %s.\n", name.c_str());
+    PrintOut(absl::StrCat("Deleted topic ", name, ".\n"));
   }
   return status;
 }
@@ -135,7 +135,7 @@ int AlterConfig(const Context& context) {
   if (absl::Status s = (*admin)->AlterTopicConfig(name, std::move(changes)).get(); !s.ok()) {
     return Fail(absl::StrCat("cannot alter configs of topic ", name, ": ", OneLine(s)));
   }
-  std::printf("Altered configs of topic %s.\n", name.c_str());
+  PrintOut(absl::StrCat("Altered configs of topic ", name, ".\n"));
   return kExitOk;
 }
 
@@ -150,7 +150,7 @@ int AddPartitions(const Context& context) {
   if (absl::Status s = (*admin)->CreatePartitions(name, static_cast<int32_t>(*total)).get(); !s.ok()) {
     return Fail(absl::StrCat("cannot add partitions to topic ", name, ": ", OneLine(s)));
   }
-  std::printf("Topic %s now has %lld partitions.\n", name.c_str(), static_cast<long long>(*total));
+  PrintOut(absl::StrCat("Topic ", name, " now has ", *total, " partitions.\n"));
   return kExitOk;
 }
 

@@ -55,6 +55,16 @@ def rows(text):
     return [line.split() for line in text.decode().splitlines()]
 
 
+def run_into(path, args, stdin=b""):
+    """Runs cairn with stdout on the file at `path` (/dev/full: every write
+    fails with ENOSPC); returns the result with stderr captured."""
+    full_env = dict(os.environ)
+    full_env.pop("CAIRN_BROKERS", None)
+    with open(path, "wb") as out:
+        return subprocess.run([CAIRN] + list(args), input=stdin, stdout=out, stderr=subprocess.PIPE, timeout=120,
+                              env=full_env)
+
+
 class CairnCliTest(BrokerTestCase):
 
     def cairn(self, *args, stdin=b""):
@@ -349,6 +359,58 @@ class CairnCliTest(BrokerTestCase):
         self.assertEqual(rows(self.cairn("group", "describe", "cli-gc-group"))[1],
                          ["cli-gc", "0", "5", "5", "0", "-", "-"])
 
+    def test_consume_with_a_group_whose_output_fails_commits_nothing(self):
+        """Records written to a full disk were not printed: the group must read them again."""
+        self.cairn("topic", "create", "cli-full", "-p", "1")
+        self.cairn("produce", "cli-full", stdin=b"1\n2\n3\n4\n5\n")
+        result = run_into("/dev/full", ("--brokers", self.broker.bootstrap, "consume", "cli-full", "-g", "cli-full-g",
+                                        "-n", "5"))
+        self.assertEqual((result.returncode, result.stderr), (1, b"cairn: cannot write output: No space left on device\n"))
+        self.assertEqual(self.cairn("group", "describe", "cli-full-g"),
+                         b"TOPIC  PARTITION  CURRENT-OFFSET  LOG-END-OFFSET  LAG  MEMBER-ID  CLIENT-ID\n")
+        self.assertEqual(self.cairn("consume", "cli-full", "-g", "cli-full-g", "-n", "5"), b"1\n2\n3\n4\n5\n")
+        self.assertEqual(rows(self.cairn("group", "describe", "cli-full-g"))[1:],
+                         [["cli-full", "0", "5", "5", "0", "-", "-"]])
+
+    def test_consume_into_a_pipe_whose_reader_left_stops_at_once(self):
+        """`cairn consume T -g G | head -1`: once the reader is gone, consume
+        exits 1 naming the broken pipe (it used to wait forever), and commits
+        only what the pipe took."""
+        self.cairn("topic", "create", "cli-pipe", "-p", "1")
+        self.cairn("produce", "cli-pipe", stdin=b"a\nb\nc\n")
+        read_end, write_end = os.pipe()
+        with subprocess.Popen([CAIRN, "--brokers", self.broker.bootstrap, "consume", "cli-pipe", "-g", "cli-pipe-g"],
+                              stdout=write_end, stderr=subprocess.PIPE) as proc:
+            os.close(write_end)
+            try:
+                with os.fdopen(read_end, "rb") as reader:
+                    self.assertEqual(reader.readline(), b"a\n")
+                began = time.monotonic()
+                self.assertEqual(proc.wait(timeout=10), 1)
+                self.assertLess(time.monotonic() - began, 5)
+                self.assertEqual(proc.stderr.read(), b"cairn: cannot write output: Broken pipe\n")
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+        # a, b and c reached the pipe in one write before its reader left.
+        self.assertEqual(rows(self.cairn("group", "describe", "cli-pipe-g"))[1:],
+                         [["cli-pipe", "0", "3", "3", "0", "-", "-"]])
+        # Records arriving after the reader left are never committed.
+        read_end, write_end = os.pipe()
+        with subprocess.Popen([CAIRN, "--brokers", self.broker.bootstrap, "consume", "cli-pipe", "-g", "cli-pipe-g"],
+                              stdout=write_end, stderr=subprocess.PIPE) as proc:
+            os.close(write_end)
+            os.close(read_end)
+            try:
+                self.cairn("produce", "cli-pipe", stdin=b"d\n")
+                self.assertEqual(proc.wait(timeout=10), 1)
+                self.assertEqual(proc.stderr.read(), b"cairn: cannot write output: Broken pipe\n")
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+        self.assertEqual(rows(self.cairn("group", "describe", "cli-pipe-g"))[1:],
+                         [["cli-pipe", "0", "3", "4", "1", "-", "-"]])
+
     def test_ctrl_c_stops_a_group_consumer_cleanly_and_commits(self):
         self.cairn("topic", "create", "cli-sigint", "-p", "1")
         self.cairn("produce", "cli-sigint", stdin=b"x\ny\nz\n")
@@ -496,6 +558,20 @@ class CairnCliTest(BrokerTestCase):
         self.assertEqual(self.fails("produce", "t", "--acks", "2", status=2),
                          "cairn produce: --acks must be all, 1 or 0, got '2' (see 'cairn produce --help')")
 
+    def test_every_verb_checks_its_writes_to_stdout(self):
+        self.cairn("topic", "create", "cli-out", "-p", "1")
+        full = b"cairn: cannot write output: No space left on device\n"
+        for args, stdin in [(("topic", "list"), b""), (("produce", "cli-out"), b"x\n"), (("cluster", "info"), b""),
+                            (("group", "list"), b""), (("consume", "cli-out", "-e"), b""),
+                            (("bench", "produce", "-t", "cli-out", "-n", "10"), b"")]:
+            result = run_into("/dev/full", ("--brokers", self.broker.bootstrap) + args, stdin=stdin)
+            # (bench's once-a-second progress lines may come first on a loaded machine)
+            stderr = b"".join(line for line in result.stderr.splitlines(True) if not line.startswith(b"produce: "))
+            self.assertEqual((result.returncode, stderr), (1, full), args)
+        for args in (["--help"], ["topic", "list", "--help"]):
+            result = run_into("/dev/full", args)
+            self.assertEqual((result.returncode, result.stderr), (1, full), args)
+
     def test_an_unreachable_broker_fails_after_timeout_naming_it(self):
         """Every verb gives up after --timeout (not after the client's 60 s
         default.api.timeout.ms) and names the address it could not reach."""
@@ -568,6 +644,7 @@ class CairnCliTest(BrokerTestCase):
         e2e = self.bench("e2e", "-t", "cli-bench", "-n", "1000", "-s", "100", "--rate", "2000")
         self.assertEqual((e2e["mode"], e2e["records"], e2e["failed"], e2e["bytes"]), ("e2e", 1000, 0, 100000))
         self.assertTrue(0 < e2e["latency_us"]["p50"] <= e2e["latency_us"]["max"], e2e)
+
 
 
 if __name__ == "__main__":
