@@ -84,7 +84,7 @@ int RunBenchConsume(const Context& context) {
 
   InstallInterruptHandler();
   ProgressLine progress(ProgressLine::ModeFor(context.stderr_is_terminal, true));
-  BenchResult result{"consume", "poll", 0, 0, 0, 0, {}};
+  BenchResult result{"consume", "poll", 0, 0, 0, 0, {}, false};
   const Clock::time_point start = Clock::now();
   Clock::time_point last_record = start;
   absl::Status failure;

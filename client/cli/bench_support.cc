@@ -11,14 +11,38 @@
 #include "client/cli/output.h"
 #include "client/cli/producer_flags.h"
 #include "client/kafka_error.h"
+#include "client/partition_queue.h"
+#include "common/status_macros.h"
 
 namespace cairn::cli {
 namespace {
 
 constexpr int64_t kDefaultCount = 100000;
 constexpr size_t kPoolBytes = 1 << 20;
+// The payload pool holds a record and more in memory, and each record in
+// flight is a copy: a bound whatever max.request.size -X allows (2 GiB).
+constexpr int64_t kRecordBytesMax = int64_t{1} << 30;
 
 double PerSecond(double amount, double seconds) { return seconds > 0 ? amount / seconds : 0; }
+
+// -s is refused when its records could never be sent: above what
+// max.request.size (after -X) admits with the record's framing, or above
+// kRecordBytesMax. Without this a huge size ran out of memory (bad_alloc).
+absl::Status CheckRecordSize(const Context& context, int64_t record_bytes) {
+  if (record_bytes < 8) return absl::InvalidArgumentError("--record-size must be at least 8 bytes");
+  client::ProducerConfig producer;
+  ApplySettings(context, producer);
+  const int64_t framing = static_cast<int64_t>(client::EstimateRecordBytes(std::nullopt, std::string(), {}));
+  const int64_t most = std::min(static_cast<int64_t>(producer.max_request_size) - framing, kRecordBytesMax);
+  if (record_bytes <= most) return absl::OkStatus();
+  if (most == kRecordBytesMax) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--record-size must be at most ", kRecordBytesMax, " bytes (1 GiB)"));
+  }
+  return absl::InvalidArgumentError(absl::StrCat("--record-size must be at most ", most,
+                                                 " bytes, for records within max.request.size ",
+                                                 producer.max_request_size, " (-X max.request.size=N raises it)"));
+}
 
 }  // namespace
 
@@ -43,7 +67,7 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(const Context& context) {
   if (auto size = context.args.Get("record-size")) {
     absl::StatusOr<int64_t> bytes = ParseBytes("record-size", *size);
     if (!bytes.ok()) return bytes.status();
-    if (*bytes < 8) return absl::InvalidArgumentError("--record-size must be at least 8 bytes");
+    RETURN_IF_ERROR(CheckRecordSize(context, *bytes));
     options.record_bytes = *bytes;
   }
   if (auto count = context.args.Get("count")) {
@@ -102,7 +126,10 @@ std::optional<ProduceBenchSetup> PrepareProduceBench(const Context& context, int
 
 Payloads::Payloads(int64_t record_bytes) : size_(static_cast<size_t>(record_bytes)) {
   std::mt19937_64 random(42);
-  pool_.resize(std::max(kPoolBytes, 2 * size_));
+  // Up to 512 KiB records the pool is 1 MiB, as it always was, so figures
+  // stay comparable; larger ones get 512 KiB of start positions, not a
+  // second copy of their size.
+  pool_.resize(std::max(kPoolBytes, size_ + kPoolBytes / 2));
   for (char& c : pool_) c = static_cast<char>('a' + random() % 26);
 }
 
@@ -134,24 +161,30 @@ std::string ProgressText(const std::string& mode, int64_t records, int64_t bytes
 void PrintBenchResult(const BenchResult& r, const BenchOptions& options, const Context& context) {
   const double records_per_s = PerSecond(static_cast<double>(r.records), r.seconds);
   const double mb_per_s = PerSecond(static_cast<double>(r.bytes), r.seconds) / 1e6;
+  // The topic a consume bench reads may hold records of any size.
+  const int64_t record_size = r.produced ? options.record_bytes
+                              : r.records > 0 ? (r.bytes + r.records / 2) / r.records
+                                              : 0;
   const LatencyHistogram& h = r.latency_us;
   std::string text;
   if (options.json) {
+    const std::string producer_fields =
+        r.produced ? absl::StrFormat("\"acks\": \"%s\", \"compression\": \"%s\", ", context.args.GetOr("acks", "all"),
+                                     context.args.GetOr("compression", "none"))
+                   : "";
     text = absl::StrFormat(
         "{\"mode\": \"%s\", \"topic\": \"%s\", \"records\": %d, \"failed\": %d, \"bytes\": %d, "
         "\"record_size\": %d, \"seconds\": %.3f, \"records_per_sec\": %.1f, \"mb_per_sec\": %.3f, "
-        "\"acks\": \"%s\", \"compression\": \"%s\", \"latency\": \"%s\", "
-        "\"latency_us\": {\"p50\": %d, \"p99\": %d, \"p999\": %d, \"max\": %d}}\n",
-        r.mode, options.topic, r.records, r.failed, r.bytes, options.record_bytes, r.seconds, records_per_s, mb_per_s,
-        context.args.GetOr("acks", "all"), context.args.GetOr("compression", "none"), r.latency_kind,
-        h.Percentile(0.50), h.Percentile(0.99), h.Percentile(0.999), h.max());
+        "%s\"latency\": \"%s\", \"latency_us\": {\"p50\": %d, \"p99\": %d, \"p999\": %d, \"max\": %d}}\n",
+        r.mode, options.topic, r.records, r.failed, r.bytes, record_size, r.seconds, records_per_s, mb_per_s,
+        producer_fields, r.latency_kind, h.Percentile(0.50), h.Percentile(0.99), h.Percentile(0.999), h.max());
   } else {
     text = absl::StrFormat(
-        "%s: %d records (%d failed) of %d bytes in %.3f s\n"
+        "%s: %d records (%d failed) of %d bytes%s in %.3f s\n"
         "throughput: %.0f records/s, %.2f MB/s\n"
         "%s latency (us): p50 %d  p99 %d  p999 %d  max %d\n",
-        r.mode, r.records, r.failed, options.record_bytes, r.seconds, records_per_s, mb_per_s, r.latency_kind,
-        h.Percentile(0.50), h.Percentile(0.99), h.Percentile(0.999), h.max());
+        r.mode, r.records, r.failed, record_size, r.produced ? "" : " on average", r.seconds, records_per_s, mb_per_s,
+        r.latency_kind, h.Percentile(0.50), h.Percentile(0.99), h.Percentile(0.999), h.max());
   }
   PrintOut(text);
 }

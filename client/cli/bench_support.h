@@ -76,6 +76,10 @@ struct BenchResult {
   int64_t bytes = 0;          // key + value bytes of the completed records
   double seconds = 0;
   LatencyHistogram latency_us;
+  // Whether the bench's records came from its own producer: then the record
+  // size is -s, and acks and compression are reported; otherwise (consume)
+  // the size is the mean measured, and producer settings mean nothing.
+  bool produced = true;
 };
 
 // "<mode>: N records, R rec/s, M MB/s" for the live line.

@@ -646,6 +646,45 @@ class CairnCliTest(BrokerTestCase):
         self.assertTrue(0 < e2e["latency_us"]["p50"] <= e2e["latency_us"]["max"], e2e)
 
 
+    def test_bench_record_sizes_beyond_what_can_be_sent_are_usage_errors(self):
+        """Once a bad_alloc (status 134) or a size wrapped around to 0 or 1 MiB."""
+        usage = "cairn bench produce: %s (see 'cairn bench produce --help')"
+        for size, problem in [
+                ("100000MiB", "--record-size must be at most 1048555 bytes, for records within max.request.size "
+                              "1048576 (-X max.request.size=N raises it)"),
+                ("1048556", "--record-size must be at most 1048555 bytes, for records within max.request.size "
+                            "1048576 (-X max.request.size=N raises it)"),
+                ("17592186044416MiB", "invalid value '17592186044416MiB' for --record-size"),
+                ("17592186044417MiB", "invalid value '17592186044417MiB' for --record-size"),
+                ("18446744073709551616", "invalid value '18446744073709551616' for --record-size")]:
+            self.assertEqual(self.fails("bench", "produce", "-t", "cli-bench-big", "-s", size, "-n", "1", status=2),
+                             usage % problem)
+        self.assertEqual(self.fails("bench", "produce", "-t", "cli-bench-big", "-s", "1025MiB", "-n", "1",
+                                    "-X", "max.request.size=2147483647", status=2),
+                         usage % "--record-size must be at most 1073741824 bytes (1 GiB)")
+        self.assertEqual(self.fails("bench", "produce", "-t", "cli-bench-big", "-s", "2KiB", "-n", "1",
+                                    "-X", "max.request.size=2048", status=2),
+                         usage % "--record-size must be at most 2027 bytes, for records within max.request.size "
+                                 "2048 (-X max.request.size=N raises it)")
+        self.assertEqual(self.fails("bench", "e2e", "--timeout", "2147483648", status=2),
+                         "cairn bench e2e: invalid duration '2147483648' for --timeout (at most 2147483647 ms) "
+                         "(see 'cairn bench e2e --help')")
+        self.assertNotIn(["cli-bench-big", "1", "1"], rows(self.cairn("topic", "list")))
+        # Just within the limit: the records are sent.
+        produced = self.bench("produce", "-t", "cli-bench-big", "-n", "2", "-s", "2027", "-X", "max.request.size=2048")
+        self.assertEqual((produced["records"], produced["failed"], produced["record_size"]), (2, 0, 2027))
+
+    def test_bench_consume_reports_the_size_of_the_records_it_read(self):
+        self.bench("produce", "-t", "cli-bench-read", "-n", "100", "-s", "300")
+        consumed = self.bench("consume", "-t", "cli-bench-read", "-n", "100", "-s", "16")
+        self.assertEqual(sorted(consumed), ["bytes", "failed", "latency", "latency_us", "mb_per_sec", "mode",
+                                            "record_size", "records", "records_per_sec", "seconds", "topic"])
+        self.assertEqual((consumed["records"], consumed["bytes"], consumed["record_size"]), (100, 30000, 300))
+        result = run(("--brokers", self.broker.bootstrap, "bench", "consume", "-t", "cli-bench-read", "-n", "100"))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertTrue(result.stdout.startswith(b"consume: 100 records (0 failed) of 300 bytes on average in "),
+                        result.stdout)
+
 
 if __name__ == "__main__":
     unittest.main()
