@@ -8,9 +8,11 @@
 #include <climits>
 #include <cstdio>
 #include <map>
+#include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "client/cli/command.h"
 #include "client/cli/connect.h"
 #include "client/cli/interrupt.h"
@@ -49,26 +51,57 @@ absl::StatusOr<StartPosition> ParseFrom(absl::string_view text) {
       absl::StrCat("--from must be beginning, end, offset:N or timestamp:TIME, got '", text, "'"));
 }
 
+// "topic c has no partition 5 (1 partition)", for the -p partitions a
+// topic lacks.
+std::string MissingPartitions(const std::string& topic, const std::set<int32_t>& missing, size_t partitions) {
+  return absl::StrCat("topic ", topic, " has no partition", missing.size() == 1 ? " " : "s ",
+                      absl::StrJoin(missing, ", "), " (", partitions, " partition", partitions == 1 ? "" : "s", ")");
+}
+
 // Every partition of `topics` (or only `only` of each), starting at `from`.
+// A topic lacking some of `only` is a warning on stderr (the other topics
+// may have them); no partition at all is an error naming what is missing.
 absl::StatusOr<std::vector<client::TopicPartitionOffset>> PartitionsToAssign(const Context& context,
                                                                               const std::vector<int32_t>& only,
                                                                               const StartPosition& from) {
   auto admin = OpenAdmin(context);
   if (!admin.ok()) return admin.status();
   std::vector<client::TopicPartitionOffset> partitions;
+  std::vector<std::string> missing;
   for (const std::string& topic : context.args.positionals()) {
     auto described = (*admin)->DescribeTopic(topic).get();
     if (!described.ok()) {
       return absl::Status(described.status().code(), absl::StrCat("cannot consume topic ", topic, ": ",
                                                                   OneLine(described.status())));
     }
+    std::set<int32_t> absent(only.begin(), only.end());
     for (const client::PartitionMetadata& p : described->partitions) {
+      absent.erase(p.partition);
       if (!only.empty() && std::find(only.begin(), only.end(), p.partition) == only.end()) continue;
       partitions.push_back({topic, p.partition, from.offset, ""});
     }
+    if (!absent.empty()) missing.push_back(MissingPartitions(topic, absent, described->partitions.size()));
   }
-  if (partitions.empty()) return absl::NotFoundError("no partition to consume (check --partition)");
+  if (partitions.empty()) {
+    return absl::NotFoundError(absl::StrCat("no partition to consume: ", absl::StrJoin(missing, "; ")));
+  }
+  for (const std::string& warning : missing) {
+    std::fprintf(stderr, "cairn consume: warning: %s\n", warning.c_str());
+  }
   return partitions;
+}
+
+// --group, else -X group.id: the same thing said two ways, so both join the
+// group and commit what was printed (the flag wins, as verb flags win over
+// -X). An empty group.id is no group, as in Kafka's clients.
+std::optional<std::string> GroupOf(const Context& context) {
+  if (auto flag = context.args.Get("group")) return flag;
+  for (auto it = context.settings.rbegin(); it != context.settings.rend(); ++it) {
+    if (it->first != "group.id") continue;
+    if (it->second.empty()) return std::nullopt;
+    return it->second;
+  }
+  return std::nullopt;
 }
 
 // With -e: the log end of each assigned partition when consuming started.
@@ -138,7 +171,7 @@ class CommitOnRevoke final : public client::RebalanceListener {
 };
 
 int Consume(const Context& context) {
-  const std::optional<std::string> group = context.args.Get("group");
+  const std::optional<std::string> group = GroupOf(context);
   absl::StatusOr<RecordFormat> format = RecordFormat::Parse(context.args.GetOr("format", "%v\\n"));
   if (!format.ok()) return UsageError(context.command, OneLine(format.status()));
   absl::StatusOr<StartPosition> from = ParseFrom(context.args.GetOr("from", "beginning"));
@@ -157,7 +190,7 @@ int Consume(const Context& context) {
   }
   const bool exit_at_end = context.args.Has("exit-at-end");
   if (group && (from->timestamp_ms || from->offset >= 0 || !only.empty() || exit_at_end)) {
-    return UsageError(context.command, "with --group, --from takes only beginning or end, and -p/-e do not apply");
+    return UsageError(context.command, "with a group, --from takes only beginning or end, and -p/-e do not apply");
   }
 
   client::ConsumerConfig config = ConsumerConfigFor(context);
@@ -250,7 +283,7 @@ int Consume(const Context& context) {
 
 std::vector<Command> ConsumeCommands() {
   return {{"consume", "TOPIC...", "Print records of topics",
-           {{"group", 'g', "GROUP", "consume as a member of GROUP (committing what was printed)"},
+           {{"group", 'g', "GROUP", "consume as a member of GROUP, committing what was printed (as -X group.id=GROUP)"},
             {"from", 'f', "WHERE",
              "beginning (default; or earliest), end (or latest), offset:N or timestamp:TIME (ms since the epoch, or "
              "ISO-8601 with a zone); with -g only beginning|end"},

@@ -411,6 +411,22 @@ class CairnCliTest(BrokerTestCase):
         self.assertEqual(rows(self.cairn("group", "describe", "cli-pipe-g"))[1:],
                          [["cli-pipe", "0", "3", "4", "1", "-", "-"]])
 
+    def test_x_group_id_is_the_same_as_dash_g(self):
+        self.cairn("topic", "create", "cli-xg", "-p", "1")
+        self.cairn("produce", "cli-xg", stdin=b"r0\nr1\nr2\nr3\nr4\n")
+        self.assertEqual(self.fails("consume", "cli-xg", "-p", "0", "-n", "2", "-X", "group.id=cli-xg-g",
+                                    "-f", "offset:3", status=2),
+                         "cairn consume: with a group, --from takes only beginning or end, and -p/-e do not apply "
+                         "(see 'cairn consume --help')")
+        # It commits what it printed, not its fetch position.
+        self.assertEqual(self.cairn("consume", "cli-xg", "-n", "2", "-X", "group.id=cli-xg-g"), b"r0\nr1\n")
+        self.assertEqual(rows(self.cairn("group", "describe", "cli-xg-g"))[1:], [["cli-xg", "0", "2", "5", "3", "-", "-"]])
+        # -g wins over -X group.id, as every verb flag wins over -X.
+        self.assertEqual(self.cairn("consume", "cli-xg", "-n", "1", "-g", "cli-xg-g", "-X", "group.id=cli-xg-other"),
+                         b"r2\n")
+        self.assertEqual(rows(self.cairn("group", "describe", "cli-xg-g"))[1:], [["cli-xg", "0", "3", "5", "2", "-", "-"]])
+        self.assertEqual(self.fails("group", "describe", "cli-xg-other"), "cairn: group cli-xg-other does not exist")
+
     def test_ctrl_c_stops_a_group_consumer_cleanly_and_commits(self):
         self.cairn("topic", "create", "cli-sigint", "-p", "1")
         self.cairn("produce", "cli-sigint", stdin=b"x\ny\nz\n")
@@ -557,6 +573,19 @@ class CairnCliTest(BrokerTestCase):
                          "(see 'cairn consume --help')")
         self.assertEqual(self.fails("produce", "t", "--acks", "2", status=2),
                          "cairn produce: --acks must be all, 1 or 0, got '2' (see 'cairn produce --help')")
+
+    def test_consume_names_the_partitions_a_topic_lacks(self):
+        self.cairn("topic", "create", "cli-p1", "-p", "1")
+        self.cairn("topic", "create", "cli-p3", "-p", "3")
+        self.cairn("produce", "cli-p3", "-p", "2", stdin=b"x\n")
+        self.assertEqual(self.fails("consume", "cli-p1", "-p", "5"),
+                         "cairn: no partition to consume: topic cli-p1 has no partition 5 (1 partition)")
+        self.assertEqual(self.fails("consume", "cli-p1", "cli-p3", "-p", "7", "-p", "5"),
+                         "cairn: no partition to consume: topic cli-p1 has no partitions 5, 7 (1 partition); "
+                         "topic cli-p3 has no partitions 5, 7 (3 partitions)")
+        result = run(("--brokers", self.broker.bootstrap, "consume", "cli-p1", "cli-p3", "-p", "2", "-e"))
+        self.assertEqual((result.returncode, result.stdout, result.stderr),
+                         (0, b"x\n", b"cairn consume: warning: topic cli-p1 has no partition 2 (1 partition)\n"))
 
     def test_every_verb_checks_its_writes_to_stdout(self):
         self.cairn("topic", "create", "cli-out", "-p", "1")
