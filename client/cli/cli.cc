@@ -12,6 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "client/broker_address.h"
 #include "client/cli/command.h"
 #include "client/cli/connect.h"
 #include "client/cli/output.h"
@@ -114,6 +116,35 @@ void Print(FILE* stream, const std::string& text) {
   std::fwrite(text.data(), 1, text.size(), stream);
 }
 
+// The bootstrap list and where it came from, so that a bad one is a usage
+// error naming what the user wrote. --brokers wins over -X
+// bootstrap.servers, as every verb flag wins over -X.
+struct Brokers {
+  std::string list;
+  std::string source;  // "--brokers", "-X bootstrap.servers", "$CAIRN_BROKERS" or "" (the default)
+};
+
+Brokers BrokersOf(const ParsedArgs& args, const std::vector<std::pair<std::string, std::string>>& settings) {
+  if (auto flag = args.Get("brokers")) return {*flag, "--brokers"};
+  for (auto it = settings.rbegin(); it != settings.rend(); ++it) {
+    if (it->first == "bootstrap.servers") return {it->second, "-X bootstrap.servers"};
+  }
+  const char* env = std::getenv(kBrokersEnv);
+  if (env != nullptr && *env != '\0') return {env, absl::StrCat("$", kBrokersEnv)};
+  return {kDefaultBrokers, ""};
+}
+
+absl::Status CheckBrokers(const Brokers& brokers) {
+  bool any = false;
+  for (absl::string_view entry : absl::StrSplit(brokers.list, ',')) {
+    any = any || !absl::StripAsciiWhitespace(entry).empty();
+  }
+  if (!any) return absl::InvalidArgumentError(absl::StrCat(brokers.source, " names no broker (want HOST:PORT,...)"));
+  absl::StatusOr<std::vector<client::BrokerAddress>> parsed = client::ParseBrokerList(brokers.list);
+  if (!parsed.ok()) return absl::InvalidArgumentError(absl::StrCat(brokers.source, ": ", parsed.status().message()));
+  return absl::OkStatus();
+}
+
 // Runs the verb argv names; Main adds the check of stdout.
 int Run(int argc, char** argv);
 
@@ -204,8 +235,6 @@ int Run(int argc, char** argv) {
   }
   Context context;
   context.command = command->path;
-  const char* env = std::getenv(kBrokersEnv);
-  context.brokers = parsed->GetOr("brokers", env != nullptr && *env != '\0' ? env : kDefaultBrokers);
   absl::StatusOr<int64_t> timeout = ParseDurationMs("timeout", parsed->GetOr("timeout", kDefaultTimeout));
   if (!timeout.ok()) return UsageError(command->path, OneLine(timeout.status()));
   if (*timeout <= 0) return UsageError(command->path, "--timeout must be positive");
@@ -218,6 +247,9 @@ int Run(int argc, char** argv) {
   if (absl::Status checked = CheckSettings(context.settings); !checked.ok()) {
     return UsageError(command->path, OneLine(checked));
   }
+  const Brokers brokers = BrokersOf(*parsed, context.settings);
+  if (absl::Status checked = CheckBrokers(brokers); !checked.ok()) return UsageError(command->path, checked.message());
+  context.brokers = brokers.list;
   context.stderr_is_terminal = isatty(STDERR_FILENO) == 1;
   context.args = std::move(*parsed);
   return command->run(context);

@@ -23,7 +23,7 @@ inline constexpr char kBrokersEnv[] = "CAIRN_BROKERS";
 struct Context {
   std::string command;  // "topic create", for messages
   ParsedArgs args;
-  std::string brokers;      // --brokers, else $CAIRN_BROKERS, else 127.0.0.1:9092
+  std::string brokers;      // --brokers, else -X bootstrap.servers, else $CAIRN_BROKERS, else 127.0.0.1:9092
   int64_t timeout_ms = 0;   // --timeout: each request's time limit
   bool stderr_is_terminal = false;
   // -X KEY=VALUE, in order: client settings by their Kafka names, checked

@@ -31,9 +31,20 @@ void ApplyOwnSettings(const Context& context, Config& config) {
 
 }  // namespace
 
-void ApplySettings(const Context& context, client::ClientConfig& config) { ApplyOwnSettings(context, config); }
-void ApplySettings(const Context& context, client::ProducerConfig& config) { ApplyOwnSettings(context, config); }
-void ApplySettings(const Context& context, client::ConsumerConfig& config) { ApplyOwnSettings(context, config); }
+// context.brokers is --brokers when given, else -X bootstrap.servers, and
+// has been checked: it wins over the -X key, as every verb flag does.
+void ApplySettings(const Context& context, client::ClientConfig& config) {
+  ApplyOwnSettings(context, config);
+  config.bootstrap_servers = context.brokers;
+}
+void ApplySettings(const Context& context, client::ProducerConfig& config) {
+  ApplyOwnSettings(context, config);
+  config.client.bootstrap_servers = context.brokers;
+}
+void ApplySettings(const Context& context, client::ConsumerConfig& config) {
+  ApplyOwnSettings(context, config);
+  config.bootstrap_servers = context.brokers;
+}
 
 absl::Status CheckSettings(const std::vector<std::pair<std::string, std::string>>& settings) {
   for (const auto& [key, value] : settings) {

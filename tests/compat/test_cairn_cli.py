@@ -574,6 +574,25 @@ class CairnCliTest(BrokerTestCase):
         self.assertEqual(self.fails("produce", "t", "--acks", "2", status=2),
                          "cairn produce: --acks must be all, 1 or 0, got '2' (see 'cairn produce --help')")
 
+    def test_a_bad_broker_list_is_a_usage_error_naming_where_it_came_from(self):
+        for brokers, problem in [("garbage", "--brokers: broker address 'garbage' is not host:port"),
+                                 ("127.0.0.1:99999", "--brokers: broker address '127.0.0.1:99999' has a bad port"),
+                                 ("", "--brokers names no broker (want HOST:PORT,...)"),
+                                 (" , ", "--brokers names no broker (want HOST:PORT,...)")]:
+            self.assertEqual(self.fails("topic", "list", "-b", brokers, brokers=False, status=2),
+                             "cairn topic list: %s (see 'cairn topic list --help')" % problem)
+        result = run(("consume", "t", "-n", "1"), env={"CAIRN_BROKERS": "garbage"})
+        self.assertEqual((result.returncode, result.stdout, result.stderr),
+                         (2, b"", b"cairn consume: $CAIRN_BROKERS: broker address 'garbage' is not host:port "
+                                  b"(see 'cairn consume --help')\n"))
+        self.assertEqual(self.fails("cluster", "info", "-X", "bootstrap.servers=garbage", brokers=False, status=2),
+                         "cairn cluster info: -X bootstrap.servers: broker address 'garbage' is not host:port "
+                         "(see 'cairn cluster info --help')")
+        # --brokers wins over -X bootstrap.servers, as verb flags win over -X.
+        self.cairn("topic", "create", "cli-bootstrap", "-p", "1")
+        self.assertIn(["cli-bootstrap", "1", "1"],
+                      rows(self.cairn("topic", "list", "-X", "bootstrap.servers=127.0.0.1:%d" % free_port())))
+
     def test_consume_names_the_partitions_a_topic_lacks(self):
         self.cairn("topic", "create", "cli-p1", "-p", "1")
         self.cairn("topic", "create", "cli-p3", "-p", "3")
