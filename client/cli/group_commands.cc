@@ -9,12 +9,15 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "client/cli/command.h"
 #include "client/cli/connect.h"
 #include "client/cli/output.h"
 #include "client/cli/timestamp_arg.h"
 #include "client/group/topic_partitions.h"
+#include "client/kafka_error.h"
+#include "common/status_macros.h"
 
 namespace cairn::cli {
 namespace {
@@ -38,25 +41,63 @@ int List(const Context& context) {
   return kExitOk;
 }
 
+// Log end offsets, and the partitions whose end no broker could tell: a
+// topic deleted after the group committed on it, or a partition without a
+// leader. Those show '-', and hide no other partition's lag.
+struct LogEnds {
+  std::map<TopicPartition, int64_t> offsets;
+  std::vector<std::string> unknown;  // "topic-partition"
+  absl::Status first_error;
+};
+
+// One ListOffsets for all partitions; when a Kafka error fails it, one per
+// topic, then one per partition of a failing topic, so that only the
+// partitions at fault are unknown. Other failures (an unreachable broker)
+// are returned: the whole answer would be '-'.
+absl::Status AddLogEnds(client::Admin& admin, const std::vector<TopicPartition>& partitions, LogEnds& ends) {
+  if (partitions.empty()) return absl::OkStatus();
+  auto found = admin.ListOffsets(partitions, client::OffsetSpec::kLatest).get();
+  if (found.ok()) {
+    for (const client::PartitionOffset& end : *found) ends.offsets[{end.topic, end.partition}] = end.offset;
+    return absl::OkStatus();
+  }
+  if (!client::KafkaErrorCodeOf(found.status())) return found.status();
+  if (partitions.size() == 1) {
+    ends.unknown.push_back(absl::StrCat(partitions[0].topic, "-", partitions[0].partition));
+    ends.first_error.Update(found.status());
+    return absl::OkStatus();
+  }
+  // Split by topic when there are several, else into single partitions.
+  std::map<std::string, std::vector<TopicPartition>> by_topic;
+  for (const TopicPartition& tp : partitions) by_topic[tp.topic].push_back(tp);
+  std::vector<std::vector<TopicPartition>> parts;
+  if (by_topic.size() > 1) {
+    for (auto& [topic, of_topic] : by_topic) parts.push_back(std::move(of_topic));
+  } else {
+    for (const TopicPartition& tp : partitions) parts.push_back({tp});
+  }
+  for (const std::vector<TopicPartition>& part : parts) RETURN_IF_ERROR(AddLogEnds(admin, part, ends));
+  return absl::OkStatus();
+}
+
 int Describe(const Context& context) {
   const std::string& group = context.args.positionals()[0];
   auto admin = OpenAdmin(context);
   if (!admin.ok()) return Fail(admin.status());
   auto description = (*admin)->DescribeGroup(group).get();
   if (!description.ok()) return Fail(absl::StrCat("cannot describe group ", group, ": ", OneLine(description.status())));
-  auto lags = (*admin)->GroupLag(group).get();
-  if (!lags.ok()) return Fail(absl::StrCat("cannot read offsets of group ", group, ": ", OneLine(lags.status())));
-  if (description->state == "Dead" && description->members.empty() && lags->empty()) {
+  auto committed = (*admin)->ListGroupOffsets(group).get();
+  if (!committed.ok()) {
+    return Fail(absl::StrCat("cannot read offsets of group ", group, ": ", OneLine(committed.status())));
+  }
+  if (description->state == "Dead" && description->members.empty() && committed->empty()) {
     return Fail(absl::StrCat("group ", group, " does not exist"));
   }
 
   std::map<TopicPartition, Row> rows;
-  for (const client::PartitionLag& lag : *lags) {
-    rows[{lag.topic, lag.partition}] = {lag.committed_offset, lag.log_end_offset, lag.lag, "-", "-"};
-  }
+  for (const client::PartitionOffset& c : *committed) rows[{c.topic, c.partition}].current = c.offset;
   // Members' assignments: only consumer-protocol groups have ones we can read.
   std::vector<const client::GroupMemberDescription*> idle_members;
-  std::vector<TopicPartition> uncommitted;
   for (const client::GroupMemberDescription& member : description->members) {
     std::vector<TopicPartition> owned;
     if (description->protocol_type == kafka::kConsumerProtocolType && !member.assignment.empty()) {
@@ -65,16 +106,26 @@ int Describe(const Context& context) {
     }
     if (owned.empty()) idle_members.push_back(&member);
     for (const TopicPartition& tp : owned) {
-      auto [it, inserted] = rows.try_emplace(tp);
-      it->second.member_id = member.member_id;
-      it->second.client_id = member.client_id;
-      if (inserted) uncommitted.push_back(tp);
+      Row& row = rows[tp];
+      row.member_id = member.member_id;
+      row.client_id = member.client_id;
     }
   }
-  if (!uncommitted.empty()) {
-    auto ends = (*admin)->ListOffsets(uncommitted, client::OffsetSpec::kLatest).get();
-    if (!ends.ok()) return Fail(absl::StrCat("cannot read log end offsets: ", OneLine(ends.status())));
-    for (const client::PartitionOffset& end : *ends) rows[{end.topic, end.partition}].log_end = end.offset;
+  std::vector<TopicPartition> partitions;
+  for (const auto& [tp, row] : rows) partitions.push_back(tp);
+  LogEnds ends;
+  if (absl::Status s = AddLogEnds(**admin, partitions, ends); !s.ok()) {
+    return Fail(absl::StrCat("cannot read log end offsets: ", OneLine(s)));
+  }
+  for (auto& [tp, row] : rows) {
+    auto end = ends.offsets.find(tp);
+    if (end == ends.offsets.end()) continue;
+    row.log_end = end->second;
+    if (row.current >= 0) row.lag = std::max<int64_t>(0, row.log_end - row.current);
+  }
+  if (!ends.unknown.empty()) {
+    std::fprintf(stderr, "cairn group describe: warning: log end offset unknown for %s (%s)\n",
+                 absl::StrJoin(ends.unknown, ", ").c_str(), OneLine(ends.first_error).c_str());
   }
 
   Table table({"TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "MEMBER-ID", "CLIENT-ID"});
@@ -170,7 +221,10 @@ int Seek(const Context& context) {
   std::vector<TopicPartition> partitions;
   for (const auto& [topic, only] : *selected) {
     auto described = (*admin)->DescribeTopic(topic).get();
-    if (!described.ok()) return Fail(absl::StrCat("cannot describe topic ", topic, ": ", OneLine(described.status())));
+    if (client::KafkaErrorCodeOf(described.status()) == client::kafka_error::kUnknownTopicOrPartition) {
+      return Fail(absl::StrCat("cannot seek group ", group, ": topic ", topic, " does not exist"));
+    }
+    if (!described.ok()) return Fail(absl::StrCat("cannot seek group ", group, ": ", OneLine(described.status())));
     for (int32_t p : only) {
       if (p >= static_cast<int32_t>(described->partitions.size())) {
         return Fail(absl::StrCat("cannot seek group ", group, ": topic ", topic, " has no partition ", p, " (",

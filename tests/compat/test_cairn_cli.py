@@ -6,6 +6,7 @@ import os
 import re
 import select
 import signal
+import struct
 import subprocess
 import time
 import unittest
@@ -13,6 +14,7 @@ import unittest
 import confluent_kafka
 from confluent_kafka import TopicPartition as CTopicPartition
 
+import raw_groups
 from cairnd_process import free_port
 from kafka_helpers import BrokerTestCase, create_topic
 
@@ -310,6 +312,63 @@ class CairnCliTest(BrokerTestCase):
 
         self.assertEqual(self.cairn("group", "delete", "cli-g1", "cli-g2"), b"Deleted group cli-g1.\nDeleted group cli-g2.\n")
         self.assertEqual(self.fails("group", "describe", "cli-g1"), "cairn: group cli-g1 does not exist")
+
+    def test_group_describe_survives_the_deletion_of_a_topic_the_group_committed_on(self):
+        self.cairn("topic", "create", "cli-gone", "-p", "2")
+        self.cairn("topic", "create", "cli-live", "-p", "1")
+        self.cairn("produce", "cli-live", stdin=b"a\nb\nc\n")
+        self.cairn("group", "seek", "cli-gmix", "--topic", "cli-gone", "--to", "earliest")
+        self.cairn("group", "seek", "cli-gmix", "--topic", "cli-live", "--to", "offset:1")
+        self.cairn("topic", "delete", "cli-gone")
+        result = run(("--brokers", self.broker.bootstrap, "group", "describe", "cli-gmix"))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        header = b"TOPIC     PARTITION  CURRENT-OFFSET  LOG-END-OFFSET  LAG  MEMBER-ID  CLIENT-ID\n"
+        live = b"cli-live  0          1               3               2    -          -\n"
+        if result.stdout == header + live:  # the broker dropped the deleted topic's offsets
+            self.assertEqual(result.stderr, b"")
+        else:
+            self.assertEqual(result.stdout, header +
+                             b"cli-gone  0          0               -               -    -          -\n"
+                             b"cli-gone  1          0               -               -    -          -\n" + live)
+            self.assertEqual(result.stderr, b"cairn group describe: warning: log end offset unknown for cli-gone-0, "
+                                            b"cli-gone-1 (UNKNOWN_TOPIC_OR_PARTITION: no leader known for cli-gone-0)\n")
+        # Seeking on the topic now says what is wrong with the request.
+        self.assertEqual(self.fails("group", "seek", "cli-gmix", "--topic", "cli-gone", "--to", "earliest"),
+                         "cairn: cannot seek group cli-gmix: topic cli-gone does not exist")
+
+    def test_group_describe_shows_dashes_where_no_broker_knows_the_log_end(self):
+        """A member owns a partition no broker leads (a topic deleted after the
+        assignment; here an assignment sent by hand): its log end and lag
+        are '-', with a warning, and every other row keeps its numbers.
+        Describe used to fail as a whole."""
+        self.cairn("topic", "create", "cli-known", "-p", "1")
+        self.cairn("produce", "cli-known", stdin=b"a\nb\nc\n")
+        group, bootstrap = "cli-gghost", self.broker.bootstrap
+        deadline = time.time() + 30  # until __consumer_offsets exists and is loaded
+        while raw_groups.find_coordinator(bootstrap, group)[0] != 0:
+            self.assertLess(time.time(), deadline, "no coordinator for " + group)
+            time.sleep(0.1)
+        first = raw_groups.join_group(bootstrap, group)
+        joined = raw_groups.join_group(bootstrap, group, member_id=first["member_id"])
+        self.assertEqual(joined["error"], 0)
+        me, generation = joined["member_id"], joined["generation"]
+
+        def topic(name, partitions):  # ConsumerProtocolAssignment v0's TopicPartition
+            return struct.pack(">h", len(name)) + name.encode() + struct.pack(">i", len(partitions)) + b"".join(
+                struct.pack(">i", p) for p in partitions)
+        assignment = (struct.pack(">hi", 0, 2) + topic("cli-ghost", [0]) + topic("cli-known", [0])
+                      + struct.pack(">i", -1))
+        self.assertEqual(raw_groups.sync_group(bootstrap, group, generation, me, [(me, assignment)]), (0, assignment))
+        self.assertEqual(raw_groups.offset_commit(bootstrap, group, generation, me, [("cli-known", 0, 1)]),
+                         [("cli-known", 0, 0)])
+        result = run(("--brokers", bootstrap, "group", "describe", group))
+        self.assertEqual((result.returncode, result.stderr),
+                         (0, b"cairn group describe: warning: log end offset unknown for cli-ghost-0 "
+                             b"(UNKNOWN_TOPIC_OR_PARTITION: no leader known for cli-ghost-0)\n"))
+        self.assertEqual(rows(result.stdout), [
+            ["TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "MEMBER-ID", "CLIENT-ID"],
+            ["cli-ghost", "0", "-", "-", "-", me, "cairn-raw"],
+            ["cli-known", "0", "1", "3", "2", me, "cairn-raw"]])
 
     def test_group_seek_to_timestamp_in_ms_and_iso_8601(self):
         self.cairn("topic", "create", "cli-ts", "-p", "2")
