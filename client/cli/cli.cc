@@ -75,6 +75,9 @@ std::string Overview(const std::vector<Command>& commands, const std::string& pr
     if (name.size() < 26) name.resize(26, ' ');
     absl::StrAppend(&text, "  ", name, " ", c.summary, "\n");
   }
+  if (prefix.empty()) {
+    absl::StrAppend(&text, "  version                    Print the version of cairn (or --version)\n");
+  }
   absl::StrAppend(&text, "\nRun 'cairn COMMAND --help' for a command's flags. Docs: docs/cli.md\n");
   return text;
 }
@@ -183,6 +186,10 @@ int Run(int argc, char** argv) {
   }
   if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     Print(stdout, Overview(commands, ""));
+    return kExitOk;
+  }
+  if (args[0] == "--version" || args[0] == "version") {
+    Print(stdout, absl::StrCat("cairn ", CAIRN_VERSION, "\n"));
     return kExitOk;
   }
   // Global flags may come before the verb ("cairn --brokers X topic list"):

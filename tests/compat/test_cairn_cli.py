@@ -675,9 +675,17 @@ class CairnCliTest(BrokerTestCase):
             # (bench's once-a-second progress lines may come first on a loaded machine)
             stderr = b"".join(line for line in result.stderr.splitlines(True) if not line.startswith(b"produce: "))
             self.assertEqual((result.returncode, stderr), (1, full), args)
-        for args in (["--help"], ["topic", "list", "--help"]):
+        for args in (["--help"], ["--version"], ["topic", "list", "--help"]):
             result = run_into("/dev/full", args)
             self.assertEqual((result.returncode, result.stderr), (1, full), args)
+
+    def test_version(self):
+        for args in (["--version"], ["version"]):
+            result = run(args)
+            self.assertEqual((result.returncode, result.stderr), (0, b""), args)
+            self.assertRegex(result.stdout.decode(), r"^cairn \d+(\.\d+)+\n$")
+        self.assertEqual(run(["version"]).stdout, run(["--version"]).stdout)
+        self.assertIn(b"\n  version ", run(["--help"]).stdout)
 
     def test_an_unreachable_broker_fails_after_timeout_naming_it(self):
         """Every verb gives up after --timeout (not after the client's 60 s
