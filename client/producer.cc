@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <mutex>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "client/producer_inbox.h"
 #include "client/record_arena.h"
 #include "client/sender.h"
+#include "common/topic_partition.h"
 #include "io/shard.h"
 
 namespace cairn::client {
@@ -21,12 +23,21 @@ namespace {
 // Chunks of the record arena: records of up to 32 KiB are copied.
 constexpr size_t kArenaChunkBytes = 256 << 10;
 
+// Not in kafka_error.h's list of codes the client branches on.
+constexpr int16_t kInvalidTopicException = 17;  // INVALID_TOPIC_EXCEPTION
+
 int64_t WallClockMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
 }  // namespace
+
+absl::Status CheckTopicName(std::string_view topic) {
+  absl::Status valid = ValidateTopicName(topic);
+  if (valid.ok()) return valid;
+  return KafkaErrorStatus(kInvalidTopicException, std::string(valid.message()));
+}
 
 absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(const ProducerConfig& config) {
   if (config.enable_idempotence && config.acks != Acks::kAll) {
@@ -59,6 +70,11 @@ Producer::~Producer() { Close(std::chrono::milliseconds(config_.delivery_timeout
 
 void Producer::Send(ProducerRecord record, DeliveryCallback done) {
   auto fail = [this, &done](absl::Status status) { FailSoon(std::move(done), std::move(status)); };
+  // A scan of the name, no allocation unless it is refused.
+  if (absl::Status valid = CheckTopicName(record.topic); !valid.ok()) {
+    fail(std::move(valid));
+    return;
+  }
   const size_t bytes = EstimateRecordBytes(record.key, record.value, record.headers);
   if (bytes > config_.max_request_size) {
     fail(KafkaErrorStatus(kafka_error::kMessageTooLarge,

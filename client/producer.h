@@ -17,6 +17,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "client/config.h"
@@ -29,6 +30,12 @@ class ProducerGate;
 class ProducerInbox;
 class RecordArena;
 class Sender;
+
+// INVALID_TOPIC_EXCEPTION unless `topic` is a name Kafka accepts (1..249
+// characters of [a-zA-Z0-9._-], not "." or ".."; common/topic_partition.h),
+// else OK. Send checks every record's topic with it: a broker only refuses
+// such a name, so waiting for its metadata would be in vain.
+absl::Status CheckTopicName(std::string_view topic);
 
 class Producer {
  public:
@@ -43,8 +50,9 @@ class Producer {
   // Queues `record`; `done` runs once with its partition and offset or the
   // error (Kafka errors by name, see kafka_error.h). Blocks up to
   // max.block.ms while buffer.memory is used up; then `done` gets
-  // ResourceExhausted (as does a record larger than max.request.size, with
-  // InvalidArgument).
+  // ResourceExhausted. Fails at once, without blocking, a record whose topic
+  // name Kafka refuses (INVALID_TOPIC_EXCEPTION, CheckTopicName) or that is
+  // larger than max.request.size (MESSAGE_TOO_LARGE).
   void Send(ProducerRecord record, DeliveryCallback done);
   std::future<absl::StatusOr<RecordMetadata>> Send(ProducerRecord record);
 

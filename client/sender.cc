@@ -25,6 +25,14 @@ bool SuggestsStaleMetadata(int16_t code) {
          code == 75 /* UNKNOWN_LEADER_EPOCH */;
 }
 
+// Topic errors in a Metadata answer that waiting cannot cure: the Java
+// producer's metadata wait fails at once on them too (InvalidTopicException,
+// TopicAuthorizationException). UNKNOWN_TOPIC_OR_PARTITION and
+// LEADER_NOT_AVAILABLE are waited out until delivery.timeout.ms.
+bool IsPermanentTopicError(int16_t code) {
+  return code == 17 /* INVALID_TOPIC_EXCEPTION */ || code == 29 /* TOPIC_AUTHORIZATION_FAILED */;
+}
+
 // Batches of at least this many bytes go to the socket from where they were
 // built instead of being copied into the request frame; a smaller one costs
 // less to copy than to send as a piece of its own.
@@ -385,8 +393,27 @@ void Sender::RequestMetadata(int64_t now_ms) {
                           if (answer.ok()) metadata_refreshed_ms_ = SteadyNowMs();
                           metadata_error_ = answer.ok() ? absl::OkStatus() : answer.status();
                           if (closing_) return;
+                          if (answer.ok()) FailRefusedTopics(*answer);
                           Drain();
                         });
+}
+
+void Sender::FailRefusedTopics(const std::vector<TopicMetadata>& answer) {
+  for (const TopicMetadata& topic : answer) {
+    if (!IsPermanentTopicError(topic.error_code)) continue;
+    auto waiting = waiting_.find(topic.name);
+    if (waiting != waiting_.end()) {
+      const absl::Status why = KafkaErrorStatus(topic.error_code, absl::StrCat("topic '", topic.name, "'"));
+      for (auto& [partition, record] : waiting->second) {
+        CompleteRecord(record, {topic.name, partition.value_or(-1)}, why, -1);
+      }
+      waiting_.erase(waiting);
+    }
+    // Asked for again only when a record for it comes, unless queues for it
+    // remain (their batches then fail on the Produce answer).
+    auto queue = partitions_.lower_bound(TopicPartition{topic.name, INT32_MIN});
+    if (queue == partitions_.end() || queue->first.topic != topic.name) topics_.erase(topic.name);
+  }
 }
 
 absl::StatusOr<Buffer> Sender::EncodeBatch(const ProducerBatch& batch) {

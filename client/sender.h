@@ -71,6 +71,10 @@ class Sender {
   void ExpireBatches(int64_t now_ms);
   void RequestProducerId(int64_t now_ms);
   void RequestMetadata(int64_t now_ms);
+  // Fails at once the records waiting for a topic the Metadata `answer`
+  // refuses for good (INVALID_TOPIC_EXCEPTION, TOPIC_AUTHORIZATION_FAILED),
+  // with that error, and stops asking for the topic.
+  void FailRefusedTopics(const std::vector<TopicMetadata>& answer);
   // Sends one Produce request to `leader`; false when no batch was ready.
   bool SendTo(int32_t leader, std::vector<std::pair<TopicPartition, PartitionQueue*>>& partitions, int64_t now_ms);
   void OnProduceResponse(int16_t version, std::vector<InFlightBatch> batches, absl::Status status, ByteSpan body);

@@ -1,6 +1,7 @@
 // The Producer at the broker's limits, against a real cairnd: a record over
 // the topic's max.message.bytes fails alone (the records around it are
-// stored).
+// stored), and a topic name Kafka refuses fails at once with
+// INVALID_TOPIC_EXCEPTION instead of waiting out delivery.timeout.ms.
 #include <chrono>
 #include <future>
 #include <string>
@@ -14,6 +15,10 @@
 
 namespace cairn::client::testing {
 namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int16_t kInvalidTopicException = 17;  // INVALID_TOPIC_EXCEPTION
 
 TEST_CASE("An oversized record fails with MESSAGE_TOO_LARGE and the small records around it are stored") {
   CairndProcess broker;
@@ -51,6 +56,34 @@ TEST_CASE("An oversized record fails with MESSAGE_TOO_LARGE and the small record
   std::vector<PeerRecord> expected = {{0, 0, std::nullopt, std::string("a"), {}},
                                       {0, 1, std::nullopt, std::string("b"), {}}};
   CHECK(stored == expected);
+}
+
+TEST_CASE("A record for a topic name Kafka refuses fails at once with INVALID_TOPIC_EXCEPTION") {
+  CairndProcess broker;
+  broker.Start();
+  ProducerConfig config;
+  config.client = ConfigFor(broker);
+  config.delivery_timeout_ms = 30000;
+  auto producer = Producer::Create(config);
+  REQUIRE(producer.ok());
+
+  for (const std::string& name : {std::string("bad name"), std::string(""), std::string(".."),
+                                  std::string("a/b"), std::string(250, 't')}) {
+    CAPTURE(name);
+    const Clock::time_point start = Clock::now();
+    absl::StatusOr<RecordMetadata> result =
+        (*producer)->Send({name, std::nullopt, std::string("x"), {}, std::nullopt, {}}).get();
+    const auto elapsed = Clock::now() - start;
+    REQUIRE_FALSE(result.ok());
+    CHECK_MESSAGE(KafkaErrorCodeOf(result.status()) == kInvalidTopicException, result.status());
+    CHECK(elapsed < std::chrono::seconds(5));  // not delivery.timeout.ms (30 s)
+  }
+  // The producer still works for a valid name (auto-created) after them.
+  absl::StatusOr<RecordMetadata> ok =
+      (*producer)->Send({"good.name_1-x", std::nullopt, std::string("x"), {}, std::nullopt, {}}).get();
+  REQUIRE_MESSAGE(ok.ok(), ok.status());
+  CHECK(ok->offset == 0);
+  (*producer)->Close(std::chrono::seconds(5));
 }
 
 }  // namespace
