@@ -197,6 +197,10 @@ int Consume(const Context& context) {
   std::vector<client::TopicPartitionOffset> assigned;
   std::map<TopicPartition, int64_t> ends;
   if (group) {
+    // Described first, as without a group: an unreachable broker fails after
+    // --timeout and a missing topic at once, instead of a group member
+    // waiting in silence for a coordinator or a topic.
+    if (auto topics = PartitionsToAssign(context, only, *from); !topics.ok()) return Fail(topics.status());
     config.group_id = *group;
     // The group's committed offsets win; --from only says where a partition
     // without one starts (auto.offset.reset).

@@ -621,6 +621,9 @@ class CairnCliTest(BrokerTestCase):
     def test_errors_are_one_line_with_a_non_zero_status(self):
         self.assertEqual(self.fails("consume", "cli-nosuch", "-n", "1"),
                          "cairn: cannot consume topic cli-nosuch: UNKNOWN_TOPIC_OR_PARTITION: cli-nosuch")
+        # The same with a group, instead of a member waiting for the topic in silence.
+        self.assertEqual(self.fails("consume", "cli-nosuch", "-g", "cli-nosuch-group", "-n", "1"),
+                         "cairn: cannot consume topic cli-nosuch: UNKNOWN_TOPIC_OR_PARTITION: cli-nosuch")
         self.assertEqual(self.fails("topic", "list", "--bogus", status=2),
                          "cairn topic list: unknown flag --bogus (see 'cairn topic list --help')")
         self.assertEqual(self.fails("topic", "create", status=2),
@@ -696,6 +699,8 @@ class CairnCliTest(BrokerTestCase):
                             (("group", "list"), "cairn: cannot list groups: "),
                             (("cluster", "info"), "cairn: cannot read cluster metadata: "),
                             (("consume", "cli-nowhere", "-n", "1"), "cairn: cannot consume topic cli-nowhere: "),
+                            (("consume", "cli-nowhere", "-g", "cli-nowhere-group", "-n", "1"),
+                             "cairn: cannot consume topic cli-nowhere: "),
                             # (the metadata request may still be waiting when the record expires)
                             (("produce", "cli-nowhere"), "cairn: 1 of 1 records failed: no metadata for topic "
                                                          "'cli-nowhere' within delivery.timeout.ms: ")]:
