@@ -23,9 +23,6 @@ namespace {
 // Chunks of the record arena: records of up to 32 KiB are copied.
 constexpr size_t kArenaChunkBytes = 256 << 10;
 
-// Not in kafka_error.h's list of codes the client branches on.
-constexpr int16_t kInvalidTopicException = 17;  // INVALID_TOPIC_EXCEPTION
-
 int64_t WallClockMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -36,7 +33,7 @@ int64_t WallClockMs() {
 absl::Status CheckTopicName(std::string_view topic) {
   absl::Status valid = ValidateTopicName(topic);
   if (valid.ok()) return valid;
-  return KafkaErrorStatus(kInvalidTopicException, std::string(valid.message()));
+  return KafkaErrorStatus(kafka_error::kInvalidTopicException, std::string(valid.message()));
 }
 
 absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(const ProducerConfig& config) {

@@ -9,7 +9,6 @@
 namespace cairn::client {
 namespace {
 
-constexpr int16_t kInvalidTopicException = 17;  // INVALID_TOPIC_EXCEPTION
 
 TEST_CASE("CheckTopicName accepts Kafka's topic names and refuses the rest with INVALID_TOPIC_EXCEPTION") {
   for (const std::string& good : {std::string("orders"), std::string("a.b_c-D9"), std::string("a"),
@@ -23,7 +22,7 @@ TEST_CASE("CheckTopicName accepts Kafka's topic names and refuses the rest with 
                                  std::string("tab\t"), std::string(1, '\0'), std::string(250, 'z')}) {
     CAPTURE(bad);
     absl::Status status = CheckTopicName(bad);
-    CHECK(KafkaErrorCodeOf(status) == kInvalidTopicException);
+    CHECK(KafkaErrorCodeOf(status) == kafka_error::kInvalidTopicException);
     CHECK(absl::StartsWith(status.message(), "INVALID_TOPIC_EXCEPTION: "));
   }
 }

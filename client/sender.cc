@@ -30,7 +30,7 @@ bool SuggestsStaleMetadata(int16_t code) {
 // TopicAuthorizationException). UNKNOWN_TOPIC_OR_PARTITION and
 // LEADER_NOT_AVAILABLE are waited out until delivery.timeout.ms.
 bool IsPermanentTopicError(int16_t code) {
-  return code == 17 /* INVALID_TOPIC_EXCEPTION */ || code == 29 /* TOPIC_AUTHORIZATION_FAILED */;
+  return code == kafka_error::kInvalidTopicException || code == kafka_error::kTopicAuthorizationFailed;
 }
 
 // Batches of at least this many bytes go to the socket from where they were

@@ -18,7 +18,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr int16_t kInvalidTopicException = 17;  // INVALID_TOPIC_EXCEPTION
 
 TEST_CASE("An oversized record fails with MESSAGE_TOO_LARGE and the small records around it are stored") {
   CairndProcess broker;
@@ -75,7 +74,7 @@ TEST_CASE("A record for a topic name Kafka refuses fails at once with INVALID_TO
         (*producer)->Send({name, std::nullopt, std::string("x"), {}, std::nullopt, {}}).get();
     const auto elapsed = Clock::now() - start;
     REQUIRE_FALSE(result.ok());
-    CHECK_MESSAGE(KafkaErrorCodeOf(result.status()) == kInvalidTopicException, result.status());
+    CHECK_MESSAGE(KafkaErrorCodeOf(result.status()) == kafka_error::kInvalidTopicException, result.status());
     CHECK(elapsed < std::chrono::seconds(5));  // not delivery.timeout.ms (30 s)
   }
   // The producer still works for a valid name (auto-created) after them.
