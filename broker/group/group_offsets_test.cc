@@ -234,7 +234,7 @@ TEST_CASE("offsets: an empty group's offsets expire after the retention, then th
   CHECK(f.coordinator->ListGroups().empty());
 }
 
-TEST_CASE("offsets: a deleted topic's offsets are deleted from every group, for good; a group left empty is gone") {
+TEST_CASE("offsets: a deleted topic's offsets are deleted from every group for good, and a group left empty is gone") {
   CoordinatorFixture f;
   CommitNow(f, Commit("both", {{"known", 0, 1}, {"second", 0, 7}, {"second", 1, 8}}));
   CommitNow(f, Commit("only-second", {{"second", 1, 3}}));

@@ -234,7 +234,7 @@ TEST_CASE("fencing two brokers at once never elects either") {
   CHECK(c.Partition("t", 0) == PartitionInfo{{1, 2, 3}, {3}, 3, 1, 1});
 }
 
-TEST_CASE("a broker's registered partition capacity bounds new topics and partitions; internal topics still go") {
+TEST_CASE("a broker's registered partition capacity bounds new topics and partitions, but not internal topics") {
   Cluster c;
   for (int32_t b : {1, 2}) {
     auto records = c.controller.RegisterBroker(
