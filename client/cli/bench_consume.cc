@@ -48,6 +48,7 @@ absl::Status Prefill(const Context& context, const BenchOptions& options, int64_
 int RunBenchConsume(const Context& context) {
   absl::StatusOr<BenchOptions> options = ParseBenchOptions(context);
   if (!options.ok()) return UsageError(context.command, OneLine(options.status()));
+  if (absl::Status s = RefuseGroupId(context); !s.ok()) return UsageError(context.command, OneLine(s));
   if (absl::Status s = EnsureTopic(context, *options); !s.ok()) {
     return Fail(absl::StrCat("cannot create topic ", options->topic, ": ", OneLine(s)));
   }

@@ -84,6 +84,7 @@ void ConsumeUntil(client::Consumer& consumer, const std::atomic<int64_t>& target
 }  // namespace
 
 int RunBenchEndToEnd(const Context& context) {
+  if (absl::Status s = RefuseGroupId(context); !s.ok()) return UsageError(context.command, OneLine(s));
   int exit_code = kExitOk;
   std::optional<ProduceBenchSetup> setup = PrepareProduceBench(context, exit_code);
   if (!setup) return exit_code;

@@ -95,6 +95,15 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(const Context& context) {
   return options;
 }
 
+absl::Status RefuseGroupId(const Context& context) {
+  for (const auto& [key, value] : context.settings) {
+    if (key == "group.id" && !value.empty()) {
+      return absl::InvalidArgumentError("the bench reads without a consumer group: -X group.id does not apply");
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status EnsureTopic(const Context& context, const BenchOptions& options) {
   auto admin = OpenAdmin(context);
   if (!admin.ok()) return admin.status();

@@ -29,6 +29,11 @@ struct BenchOptions {
 std::vector<FlagSpec> BenchFlags();
 absl::StatusOr<BenchOptions> ParseBenchOptions(const Context& context);
 
+// bench consume and e2e read assigned partitions without a consumer group:
+// a -X group.id would only have their consumer commit offsets for a group
+// nobody asked to move, so it is refused as a usage error.
+absl::Status RefuseGroupId(const Context& context);
+
 // Creates the topic with options.partitions unless it exists.
 absl::Status EnsureTopic(const Context& context, const BenchOptions& options);
 

@@ -794,6 +794,18 @@ class CairnCliTest(BrokerTestCase):
         produced = self.bench("produce", "-t", "cli-bench-big", "-n", "2", "-s", "2027", "-X", "max.request.size=2048")
         self.assertEqual((produced["records"], produced["failed"], produced["record_size"]), (2, 0, 2027))
 
+    def test_bench_reads_without_a_group_and_refuses_group_id(self):
+        self.bench("produce", "-t", "cli-bench-nogroup", "-n", "10", "-s", "50")
+        for mode in ("consume", "e2e"):
+            self.assertEqual(self.fails("bench", mode, "-t", "cli-bench-nogroup", "-n", "10",
+                                        "-X", "group.id=cli-bench-g", status=2),
+                             "cairn bench %s: the bench reads without a consumer group: -X group.id does not apply "
+                             "(see 'cairn bench %s --help')" % (mode, mode))
+        # An empty group.id is no group, as in Kafka's clients.
+        consumed = self.bench("consume", "-t", "cli-bench-nogroup", "-n", "10", "-X", "group.id=")
+        self.assertEqual(consumed["records"], 10)
+        self.assertNotIn("cli-bench-g", self.cairn("group", "list").decode())
+
     def test_bench_consume_reports_the_size_of_the_records_it_read(self):
         self.bench("produce", "-t", "cli-bench-read", "-n", "100", "-s", "300")
         consumed = self.bench("consume", "-t", "cli-bench-read", "-n", "100", "-s", "16")
