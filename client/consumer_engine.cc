@@ -115,10 +115,12 @@ absl::Status ConsumerEngine::Subscribe(std::vector<std::string> topics) {
   }
   std::sort(topics.begin(), topics.end());
   topics.erase(std::unique(topics.begin(), topics.end()), topics.end());
+  if (topics.empty()) RememberLeavingGeneration();  // unsubscribing leaves the group
   topics_ = topics;
   subscribed_ = !topics.empty();
   membership_->Subscribe(SteadyNowMs(), std::move(topics));
   AfterMembership();
+  if (!holding_) leaving_identity_.reset();  // nothing was revoked
   metadata_wanted_ = true;
   Pump();
   return absl::OkStatus();

@@ -123,6 +123,16 @@ class ConsumerEngine {
   // Whether the membership lets us commit now: REBALANCE_IN_PROGRESS while
   // rejoining, ILLEGAL_GENERATION without a live generation.
   absl::Status MayCommit() const;
+  // The generation and member id a commit is sent with (generation -1 for a
+  // "simple" consumer without them).
+  struct CommitIdentity {
+    int32_t generation = -1;
+    std::string member_id;
+  };
+  CommitIdentity CommitIdentityNow() const;
+  // Before the membership leaves (Close, Unsubscribe): keeps its generation
+  // for commits until the revocation it emits has been acknowledged.
+  void RememberLeavingGeneration();
   void SendNextAsyncCommit();
   void ForgetCoordinator() { offsets_coordinator_.reset(); }
 
@@ -163,6 +173,11 @@ class ConsumerEngine {
   bool holding_ = false;
   std::vector<RebalanceEvent> app_events_;
   int leave_pending_ = 0;
+  // Leaving (Close, Unsubscribe) resets the membership's generation at once,
+  // but the LeaveGroup waits (held_requests_) until the application's
+  // OnRevoked has run: commits made there still use the generation given up,
+  // as the Java client's onPartitionsRevoked runs before it leaves.
+  std::optional<CommitIdentity> leaving_identity_;
 
   std::optional<group::Coordinator> offsets_coordinator_;
   bool finding_coordinator_ = false;

@@ -20,7 +20,24 @@ bool RetryCommit(int16_t code) {
 
 }  // namespace
 
+ConsumerEngine::CommitIdentity ConsumerEngine::CommitIdentityNow() const {
+  if (holding_ && leaving_identity_.has_value()) return *leaving_identity_;
+  if (membership_ != nullptr && subscribed_ && membership_->generation() >= 0) {
+    return {membership_->generation(), membership_->member_id()};
+  }
+  return {};
+}
+
+void ConsumerEngine::RememberLeavingGeneration() {
+  leaving_identity_.reset();
+  if (membership_ != nullptr && subscribed_ && membership_->generation() >= 0) {
+    leaving_identity_ = CommitIdentity{membership_->generation(), membership_->member_id()};
+  }
+}
+
 absl::Status ConsumerEngine::MayCommit() const {
+  // The revocation before leaving commits with the generation it had.
+  if (holding_ && leaving_identity_.has_value()) return absl::OkStatus();
   // Manual assignment commits as a "simple" consumer (generation -1).
   if (membership_ == nullptr || !subscribed_) return absl::OkStatus();
   using State = group::GroupMembership::State;
@@ -108,9 +125,9 @@ void ConsumerEngine::Commit(std::vector<TopicPartitionOffset> offsets, int64_t d
     // A group member commits with its generation; the coordinator refuses
     // commits from a generation that has ended. Manual assignment commits
     // as a "simple" consumer (generation -1, no member id).
-    if (membership_ != nullptr && subscribed_ && membership_->generation() >= 0) {
-      request.generation_id = membership_->generation();
-      request.member_id = membership_->member_id();
+    if (const CommitIdentity identity = CommitIdentityNow(); identity.generation >= 0) {
+      request.generation_id = identity.generation;
+      request.member_id = identity.member_id;
       if (!config_.group_instance_id.empty()) request.group_instance_id = config_.group_instance_id;
     }
     for (const TopicPartitionOffset& o : offsets) {

@@ -83,6 +83,7 @@ void ConsumerEngine::AckEvents(const std::vector<RebalanceEvent>& events) {
     if (e.type == RebalanceEvent::Type::kRevoked) return;  // still held behind a later revocation
   }
   holding_ = false;
+  leaving_identity_.reset();
   std::vector<group::GroupRequest> held = std::move(held_requests_);
   held_requests_.clear();
   for (group::GroupRequest& request : held) SendGroupRequest(std::move(request));
@@ -91,8 +92,10 @@ void ConsumerEngine::AckEvents(const std::vector<RebalanceEvent>& events) {
 
 void ConsumerEngine::BeginClose() {
   if (membership_ == nullptr) return;
+  RememberLeavingGeneration();
   membership_->Close(SteadyNowMs());
   AfterMembership();
+  if (!holding_) leaving_identity_.reset();  // nothing was revoked
 }
 
 template <typename Response, typename Request>

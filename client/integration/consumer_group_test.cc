@@ -1,6 +1,7 @@
 // Consumer groups on a real cairnd: three Cairn consumers sharing a topic
 // (range and cooperative-sticky), a member leaving mid-stream, and a mixed
-// group with a librdkafka member.
+// group with a librdkafka member, and commits made in OnRevoked while a
+// member closes or unsubscribes.
 #include <algorithm>
 #include <set>
 
@@ -135,6 +136,74 @@ TEST_CASE("A Cairn consumer and a librdkafka consumer share one group's partitio
   }
   CHECK(cairn->Close().ok());
   peer.Close();
+}
+
+// Commits the revoked partitions' positions from inside OnRevoked, as a
+// manual-commit application does, and records what each commit returned.
+struct CommitOnRevoke : RebalanceListener {
+  Consumer* consumer = nullptr;
+  std::vector<absl::Status> commits;
+  void OnRevoked(const std::vector<TopicPartitionOffset>& partitions) override {
+    std::vector<TopicPartitionOffset> positions;
+    for (const TopicPartitionOffset& p : consumer->Positions()) {
+      for (const TopicPartitionOffset& r : partitions) {
+        if (r.topic == p.topic && r.partition == p.partition) positions.push_back(p);
+      }
+    }
+    commits.push_back(consumer->CommitSync(positions));
+  }
+};
+
+// Close and Unsubscribe revoke before the LeaveGroup goes out, so a commit
+// made in OnRevoked still belongs to the member's generation (as in the
+// Java client, whose onPartitionsRevoked runs before it leaves).
+void CommitInOnRevokedWhileLeaving(const std::string& assignor, bool close) {
+  CairndProcess broker({"group.initial.rebalance.delay.ms=0"});
+  broker.Start();
+  auto admin = MakeAdmin(broker);
+  CreateTopicAndWait(*admin, "leaving", 2);
+  ProduceSpread(broker, "leaving", 2, 0, 20);
+  ConsumerConfig config = ConsumerConfigFor(broker, "leaving-group");
+  config.assignor = assignor;
+  config.enable_auto_commit = false;
+  auto consumer = MakeConsumer(config);
+  CommitOnRevoke listener;
+  listener.consumer = consumer.get();
+  REQUIRE(consumer->Subscribe({"leaving"}, &listener).ok());
+  const std::vector<ConsumerRecord> read = PollUntil(*consumer, 20);
+  REQUIRE(read.size() == 20);
+  CHECK(ValuesByPartition(read) ==
+        std::map<int32_t, std::vector<std::string>>{{0, {"v0", "v2", "v4", "v6", "v8", "v10", "v12", "v14", "v16", "v18"}},
+                                                    {1, {"v1", "v3", "v5", "v7", "v9", "v11", "v13", "v15", "v17", "v19"}}});
+  if (close) {
+    CHECK(consumer->Close().ok());
+  } else {
+    CHECK(consumer->Unsubscribe().ok());
+  }
+  REQUIRE(listener.commits.size() == 1);
+  CHECK_MESSAGE(listener.commits[0].ok(), listener.commits[0].ToString());
+  auto checker = MakeConsumer(ConsumerConfigFor(broker, "leaving-group"));
+  auto committed = checker->Committed({{"leaving", 0, 0, {}}, {"leaving", 1, 0, {}}});
+  REQUIRE(committed.ok());
+  CHECK(*committed == std::vector<TopicPartitionOffset>{{"leaving", 0, 10, ""}, {"leaving", 1, 10, ""}});
+  CHECK(checker->Close().ok());
+  CHECK(consumer->Close().ok());
+}
+
+TEST_CASE("Consumer: a commit in OnRevoked during Close is stored (range)") {
+  CommitInOnRevokedWhileLeaving("range", true);
+}
+
+TEST_CASE("Consumer: a commit in OnRevoked during Close is stored (cooperative-sticky)") {
+  CommitInOnRevokedWhileLeaving("cooperative-sticky", true);
+}
+
+TEST_CASE("Consumer: a commit in OnRevoked during Unsubscribe is stored (range)") {
+  CommitInOnRevokedWhileLeaving("range", false);
+}
+
+TEST_CASE("Consumer: a commit in OnRevoked during Unsubscribe is stored (cooperative-sticky)") {
+  CommitInOnRevokedWhileLeaving("cooperative-sticky", false);
 }
 
 }  // namespace
