@@ -1,5 +1,6 @@
 #include "client/admin_retry.h"
 
+#include "absl/strings/str_cat.h"
 #include "client/kafka_error.h"
 
 namespace cairn::client {
@@ -29,6 +30,17 @@ bool IsRetriableAdminError(const absl::Status& status) {
 bool IsNotController(const absl::Status& status) {
   return KafkaErrorCodeOf(status) == kafka_error::kNotController;
 }
+
+namespace internal {
+
+absl::Status AdminDeadlineStatus(const ClientConfig& config, const absl::Status& last_error) {
+  std::string text = absl::StrCat("default.api.timeout.ms (", config.default_api_timeout_ms,
+                                  " ms) passed before the call completed");
+  if (!last_error.ok()) absl::StrAppend(&text, "; the last attempt failed: ", last_error.ToString());
+  return absl::DeadlineExceededError(text);
+}
+
+}  // namespace internal
 
 int64_t AdminBackoffMs(const ClientConfig& config, int retry) {
   int64_t backoff = std::max<int64_t>(config.retry_backoff_ms, 1);

@@ -37,20 +37,37 @@ const absl::Status& StatusOf(const absl::StatusOr<T>& s) {
   return s.status();
 }
 
+// One admin call: its reply, answered exactly once, by the attempts or by
+// the deadline, whichever comes first.
 template <typename T>
-void RunAttempt(ClientCore& core, int64_t deadline_ms, int retry,
-                std::shared_ptr<absl::AnyInvocable<void(absl::AnyInvocable<void(T) &&>)>> attempt,
-                absl::AnyInvocable<void(T) &&> reply) {
-  (*attempt)([&core, deadline_ms, retry, attempt, reply = std::move(reply)](T result) mutable {
+struct AdminCall {
+  absl::AnyInvocable<void(absl::AnyInvocable<void(T) &&>)> attempt;
+  absl::AnyInvocable<void(T) &&> reply;
+  int64_t deadline_ms = 0;
+  bool answered = false;
+  absl::Status last_error;  // of the last failed attempt, for the deadline's message
+
+  void Answer(T result) {
+    if (answered) return;
+    answered = true;
+    std::move(reply)(std::move(result));
+  }
+};
+
+template <typename T>
+void RunAttempt(ClientCore& core, int retry, std::shared_ptr<AdminCall<T>> call) {
+  call->attempt([&core, retry, call](T result) mutable {
+    if (call->answered) return;  // the deadline came first
     const absl::Status& status = StatusOf(result);
     const int64_t backoff_ms = AdminBackoffMs(core.config(), retry);
-    if (status.ok() || !IsRetriableAdminError(status) || SteadyNowMs() + backoff_ms >= deadline_ms) {
-      return std::move(reply)(std::move(result));
+    if (status.ok() || !IsRetriableAdminError(status) || SteadyNowMs() + backoff_ms >= call->deadline_ms) {
+      return call->Answer(std::move(result));
     }
-    auto again = [&core, deadline_ms, retry, attempt, reply = std::move(reply),
-                  result = std::move(result)](absl::Status waited) mutable {
-      if (!waited.ok()) return std::move(reply)(std::move(result));  // the client is closing
-      RunAttempt<T>(core, deadline_ms, retry + 1, std::move(attempt), std::move(reply));
+    call->last_error = status;
+    auto again = [&core, retry, call, result = std::move(result)](absl::Status waited) mutable {
+      if (call->answered) return;
+      if (!waited.ok()) return call->Answer(std::move(result));  // the client is closing
+      RunAttempt<T>(core, retry + 1, std::move(call));
     };
     if (IsNotController(status)) {
       // Learn the new controller first (a Metadata request with no topics).
@@ -64,19 +81,37 @@ void RunAttempt(ClientCore& core, int64_t deadline_ms, int retry,
   });
 }
 
+// What a call still unanswered at its deadline gets: DeadlineExceeded, with
+// the last attempt's error when one failed.
+absl::Status AdminDeadlineStatus(const ClientConfig& config, const absl::Status& last_error);
+
 }  // namespace internal
 
 // Runs `attempt` (which may run many times, each time answering its reply
 // exactly once) until it succeeds, fails for good, or the config's
-// default.api.timeout.ms passed; `reply` gets the final result.
+// default.api.timeout.ms passed; `reply` gets the final result, exactly
+// once. An attempt still unanswered at that deadline (a request waiting for
+// a connection or an answer for up to request.timeout.ms) does not hold the
+// call: it gets DeadlineExceeded then, and the attempt's late answer is
+// dropped, as the Java admin client bounds each call by its timeout.
 template <typename T>
 void WithAdminRetries(ClientCore& core, absl::AnyInvocable<void(absl::AnyInvocable<void(T) &&>)> attempt,
                       absl::AnyInvocable<void(T) &&> reply) {
-  const int64_t deadline_ms = SteadyNowMs() + core.config().default_api_timeout_ms;
-  internal::RunAttempt<T>(core, deadline_ms, 0,
-                          std::make_shared<absl::AnyInvocable<void(absl::AnyInvocable<void(T) &&>)>>(
-                              std::move(attempt)),
-                          std::move(reply));
+  auto call = std::make_shared<internal::AdminCall<T>>();
+  call->attempt = std::move(attempt);
+  call->reply = std::move(reply);
+  call->deadline_ms = SteadyNowMs() + core.config().default_api_timeout_ms;
+  // Weak: the call is freed once answered with nothing of it pending, not
+  // kept until its deadline.
+  core.After(core.config().default_api_timeout_ms, [&core, weak = std::weak_ptr(call)](absl::Status status) {
+    std::shared_ptr<internal::AdminCall<T>> pending = weak.lock();
+    if (pending == nullptr || pending->answered) return;
+    // Cancelled: the client is closing, and whatever the attempt waits for
+    // is being cancelled too; answer now in case it waits for nothing.
+    if (!status.ok()) return pending->Answer(T(status));
+    pending->Answer(T(internal::AdminDeadlineStatus(core.config(), pending->last_error)));
+  });
+  internal::RunAttempt<T>(core, 0, std::move(call));
 }
 
 }  // namespace cairn::client

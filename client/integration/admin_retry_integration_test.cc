@@ -78,5 +78,41 @@ TEST_CASE("Admin: a broker that stays down fails the call after default.api.time
   CHECK(took < milliseconds(5000));
 }
 
+TEST_CASE("Admin: default.api.timeout.ms bounds a call whose request waits longer (request.timeout.ms 30 s)") {
+  CairndProcess broker;
+  broker.Start();
+  ClientConfig config = ConfigFor(broker);
+  config.default_api_timeout_ms = 1500;
+  config.request_timeout_ms = 30000;  // the default: one attempt alone outlasts the call's timeout
+  auto admin = Admin::Create(config);
+  REQUIRE(admin.ok());
+  REQUIRE((*admin)->ListTopics().get().ok());
+  broker.Kill9();
+  // Each kind of call: metadata, controller, coordinator, and two-step ones.
+  const auto start = steady_clock::now();
+  auto listed = (*admin)->ListTopics();
+  auto created = (*admin)->CreateTopic({"never", 1, 1, {}});
+  auto group = (*admin)->DescribeGroup("g");
+  auto lag = (*admin)->GroupLag("g");
+  auto offsets = (*admin)->ListOffsets({{"never", 0}}, OffsetSpec::kLatest);
+  const absl::Status statuses[] = {listed.get().status(), created.get(), group.get().status(), lag.get().status(),
+                                   offsets.get().status()};
+  const auto took = steady_clock::now() - start;
+  for (const absl::Status& status : statuses) {
+    CHECK_MESSAGE(absl::IsDeadlineExceeded(status), status.ToString());
+    CHECK_MESSAGE(std::string(status.message()).find("default.api.timeout.ms (1500 ms)") != std::string::npos,
+                  status.ToString());
+  }
+  CHECK(took >= milliseconds(1400));
+  CHECK(took < milliseconds(4000));
+  // A call answered in time is answered once, with its own result, and the
+  // deadline that follows it changes nothing (futures are fulfilled once:
+  // a second set_value would throw on the io thread).
+  broker.Start();
+  REQUIRE((*admin)->ListTopics().get().ok());
+  std::this_thread::sleep_for(milliseconds(1700));
+  CHECK((*admin)->ListTopics().get().ok());
+}
+
 }  // namespace
 }  // namespace cairn::client::testing
