@@ -203,6 +203,11 @@ class ConsumerEngine {
   uint64_t news_ = 0;
 };
 
+// Partition counts for the group's leader from a metadata answer: topics
+// with partitions, and 0 for topics the broker does not know (deleted).
+// Topics with other errors (e.g. no leader yet) are left out.
+group::PartitionCounts GroupPartitionCounts(const std::vector<TopicMetadata>& topics);
+
 // The connection id the consumer uses for a group coordinator: separate from
 // the fetch connection to the same broker (as the Java client does), so
 // heartbeats and commits never queue behind a long-polling Fetch.

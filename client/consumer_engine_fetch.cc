@@ -22,6 +22,21 @@ bool LeaderMoved(int16_t code) {
 
 }  // namespace
 
+group::PartitionCounts GroupPartitionCounts(const std::vector<TopicMetadata>& topics) {
+  group::PartitionCounts counts;
+  for (const TopicMetadata& t : topics) {
+    if (t.error_code == 0 && !t.partitions.empty()) {
+      counts[t.name] = static_cast<int32_t>(t.partitions.size());
+    } else if (t.error_code == kafka_error::kUnknownTopicOrPartition) {
+      // Deleted (or not created yet): no partitions. Leaving it out would
+      // keep the count the leader last saw, and a deleted topic would stay
+      // assigned (the Java client drops it from its metadata snapshot).
+      counts[t.name] = 0;
+    }
+  }
+  return counts;
+}
+
 void ConsumerEngine::Pump() {
   if (metadata_wanted_) RequestMetadata();
   const int64_t now = SteadyNowMs();
@@ -56,10 +71,7 @@ void ConsumerEngine::RequestMetadata() {
     stale_leaders_.clear();
     if (membership_ != nullptr && subscribed_) {
       // A partition count change makes the leader rebalance.
-      group::PartitionCounts counts;
-      for (const TopicMetadata& t : *answer) {
-        if (t.error_code == 0 && !t.partitions.empty()) counts[t.name] = static_cast<int32_t>(t.partitions.size());
-      }
+      group::PartitionCounts counts = GroupPartitionCounts(*answer);
       membership_->UpdateMetadata(SteadyNowMs(), counts);
       AfterMembership();
     }

@@ -163,18 +163,14 @@ void ConsumerEngine::SendGroupRequest(group::GroupRequest request) {
 
 void ConsumerEngine::RefreshGroupMetadata(std::vector<std::string> topics) {
   // The leader needs partition counts for every member's topics. Topics that
-  // do not exist simply stay out of the counts (they get no partitions).
+  // do not exist get no partitions.
   core_->RefreshMetadata(topics, false, [this, topics](absl::StatusOr<std::vector<TopicMetadata>> answer) {
     if (membership_ == nullptr) return;
     if (!answer.ok()) {
       Later(config_.retry_backoff_ms, [this, topics] { RefreshGroupMetadata(topics); });
       return;
     }
-    group::PartitionCounts counts;
-    for (const TopicMetadata& t : *answer) {
-      if (t.error_code == 0 && !t.partitions.empty()) counts[t.name] = static_cast<int32_t>(t.partitions.size());
-    }
-    membership_->UpdateMetadata(SteadyNowMs(), counts);
+    membership_->UpdateMetadata(SteadyNowMs(), GroupPartitionCounts(*answer));
     AfterMembership();
   });
 }

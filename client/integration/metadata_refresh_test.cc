@@ -1,7 +1,8 @@
 // metadata.max.age.ms on a real cairnd: partitions added with
 // CreatePartitions reach a subscribed consumer group (its leader sees the
 // new count and rebalances) and a producer's partitioner without any error
-// forcing a refresh.
+// forcing a refresh; a deleted subscribed topic leaves the group's
+// assignment the same way.
 #include <set>
 #include <thread>
 
@@ -118,6 +119,77 @@ TEST_CASE("Consumer and Producer: partitions added with CreatePartitions are pic
   }
   (*producer)->Close(seconds(5));
   CHECK(consumer->Close().ok());
+}
+
+// Records rebalance callbacks as "assigned a-0 b-1".
+class TopicLog : public RebalanceListener {
+ public:
+  void OnAssigned(const std::vector<TopicPartitionOffset>& p) override { Add("assigned", p); }
+  void OnRevoked(const std::vector<TopicPartitionOffset>& p) override { Add("revoked", p); }
+  void OnLost(const std::vector<TopicPartitionOffset>& p) override { Add("lost", p); }
+  std::vector<std::string> lines;
+
+ private:
+  void Add(const char* what, const std::vector<TopicPartitionOffset>& p) {
+    std::string line = what;
+    for (const auto& tpo : p) absl::StrAppend(&line, " ", tpo.topic, "-", tpo.partition);
+    lines.push_back(line);
+  }
+};
+
+// A subscribed topic that is deleted disappears from the metadata (the
+// broker answers UNKNOWN_TOPIC_OR_PARTITION): the leader treats it as zero
+// partitions, as the Java client's metadata snapshot does, and the group
+// rebalances without it.
+void DeletedTopicScenario(const std::string& assignor, const std::vector<std::string>& expected_events) {
+  CairndProcess broker({"group.initial.rebalance.delay.ms=0"});
+  broker.Start();
+  auto admin = MakeAdmin(broker);
+  CreateTopicAndWait(*admin, "kept", 2);
+  CreateTopicAndWait(*admin, "doomed", 2);
+  ProduceSpread(broker, "kept", 2, 0, 10);
+  ProduceSpread(broker, "doomed", 2, 0, 10);
+  ConsumerConfig config = ConsumerConfigFor(broker, "g-deleted-" + assignor);
+  config.assignor = assignor;
+  config.metadata_max_age_ms = 500;
+  TopicLog events;
+  auto consumer = MakeConsumer(config);
+  REQUIRE(consumer->Subscribe({"kept", "doomed"}, &events).ok());
+  CHECK(PollUntil(*consumer, 20).size() == 20);
+
+  REQUIRE(admin->DeleteTopic("doomed").get().ok());
+  const auto deleted_at = steady_clock::now();
+  auto kept_only = [&] {
+    std::vector<std::string> names;
+    for (const auto& tpo : consumer->Assignment()) names.push_back(tpo.topic + "-" + std::to_string(tpo.partition));
+    return names == std::vector<std::string>{"kept-0", "kept-1"};
+  };
+  while (!kept_only()) {
+    REQUIRE_MESSAGE(steady_clock::now() - deleted_at < seconds(20), "the group never dropped the deleted topic");
+    REQUIRE(consumer->Poll(milliseconds(50)).ok());
+  }
+  // Let a cooperative member's follow-up rebalance finish too.
+  const auto settle_until = steady_clock::now() + milliseconds(1500);
+  while (steady_clock::now() < settle_until) REQUIRE(consumer->Poll(milliseconds(50)).ok());
+  CHECK(events.lines == expected_events);
+
+  // The kept topic is read on from where it was.
+  ProduceSpread(broker, "kept", 2, 10, 10);
+  const std::vector<ConsumerRecord> more = PollUntil(*consumer, 10);
+  CHECK(ValuesByPartition(more) == std::map<int32_t, std::vector<std::string>>{
+                                       {0, {"v10", "v12", "v14", "v16", "v18"}}, {1, {"v11", "v13", "v15", "v17", "v19"}}});
+  for (const auto& r : more) CHECK(r.topic == "kept");
+  CHECK(consumer->Close().ok());
+}
+
+TEST_CASE("Consumer: a deleted subscribed topic is dropped from the assignment by a rebalance (range)") {
+  DeletedTopicScenario("range", {"assigned doomed-0 doomed-1 kept-0 kept-1", "revoked doomed-0 doomed-1 kept-0 kept-1",
+                                 "assigned kept-0 kept-1"});
+}
+
+TEST_CASE("Consumer: a deleted subscribed topic is dropped from the assignment by a rebalance (cooperative-sticky)") {
+  DeletedTopicScenario("cooperative-sticky",
+                       {"assigned doomed-0 doomed-1 kept-0 kept-1", "revoked doomed-0 doomed-1", "assigned", "assigned"});
 }
 
 }  // namespace
