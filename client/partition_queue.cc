@@ -141,6 +141,13 @@ std::vector<std::unique_ptr<ProducerBatch>> PartitionQueue::TakeAll() {
   return all;
 }
 
+std::vector<std::unique_ptr<ProducerBatch>> PartitionQueue::TakeQueued() {
+  std::vector<std::unique_ptr<ProducerBatch>> queued;
+  for (auto& b : queued_) queued.push_back(std::move(b));
+  queued_.clear();
+  return queued;
+}
+
 std::optional<int64_t> PartitionQueue::NextWakeMs(const SendPolicy& policy, int64_t delivery_timeout_ms) const {
   if (queued_.empty()) return std::nullopt;
   const ProducerBatch& head = *queued_.front();

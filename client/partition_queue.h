@@ -131,6 +131,9 @@ class PartitionQueue {
   void ResetSequences(int64_t first = 0);
   // Everything still held, queued and in flight (for shutdown).
   std::vector<std::unique_ptr<ProducerBatch>> TakeAll();
+  // The queued batches only, leaving those in flight (a Close that does not
+  // wait for their answers).
+  std::vector<std::unique_ptr<ProducerBatch>> TakeQueued();
 
   // When this queue next needs attention (a linger or a retry backoff ends,
   // a batch expires); nullopt when it holds nothing waiting on time.

@@ -81,7 +81,7 @@ void Producer::Send(ProducerRecord record, DeliveryCallback done) {
   }
   // On the io thread (inside a callback) waiting would deadlock: only that
   // thread frees memory.
-  const bool on_io_thread = io::Shard::Current() == &core_->shard();
+  const bool on_io_thread = OnIoThread();
   absl::StatusOr<uint64_t> ticket =
       gate_->Admit(bytes, on_io_thread ? absl::ZeroDuration() : absl::Milliseconds(config_.max_block_ms));
   if (!ticket.ok()) {
@@ -152,8 +152,16 @@ std::future<absl::StatusOr<RecordMetadata>> Producer::Send(ProducerRecord record
 
 absl::Status Producer::Flush(std::chrono::milliseconds timeout) {
   if (closed_) return absl::FailedPreconditionError("producer closed");
+  if (OnIoThread()) {
+    // It would wait for callbacks that this thread has to run: refused, as
+    // the Java producer's flush() is from a callback.
+    return absl::FailedPreconditionError(
+        "Flush from a delivery callback is not permitted: it would wait for the thread running the callback");
+  }
   return FlushSent(timeout);
 }
+
+bool Producer::OnIoThread() const { return io::Shard::Current() == &core_->shard(); }
 
 absl::Status Producer::FlushSent(std::chrono::milliseconds timeout) {
   const uint64_t ticket = gate_->last_ticket();
@@ -169,8 +177,22 @@ absl::Status Producer::FlushSent(std::chrono::milliseconds timeout) {
 }
 
 void Producer::Close(std::chrono::milliseconds timeout) {
-  if (closed_.exchange(true)) return;
-  (void)FlushSent(timeout);
+  if (OnIoThread()) {
+    // From a delivery callback: the io thread cannot wait for itself, so as
+    // the Java producer's close() there does (close(0), no self-join), the
+    // records not yet sent fail with Cancelled once the callback returns,
+    // those in flight complete when answered, and the io thread is stopped
+    // by the next Close from an application thread (the destructor's).
+    if (closed_.exchange(true)) return;
+    gate_->Close();
+    core_->Post([this] {
+      if (sender_ != nullptr) sender_->FailUnsent(absl::CancelledError("producer closed"));
+    });
+    return;
+  }
+  if (shut_down_.exchange(true)) return;
+  // Nothing to flush after a Close from a callback: its records failed.
+  if (!closed_.exchange(true)) (void)FlushSent(timeout);
   gate_->Close();
   core_->Post([sender = sender_.get()] { sender->BeginClose(); });
   core_->Shutdown([this] {

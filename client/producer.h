@@ -57,11 +57,16 @@ class Producer {
   std::future<absl::StatusOr<RecordMetadata>> Send(ProducerRecord record);
 
   // Sends everything queued now without waiting for linger.ms and waits until
-  // every record sent before the call completed. DeadlineExceeded on timeout.
+  // every record sent before the call completed. DeadlineExceeded on timeout;
+  // FailedPrecondition after Close, and at once from a delivery callback
+  // (the callback's thread would wait for itself).
   absl::Status Flush(std::chrono::milliseconds timeout);
 
   // Flushes for up to `timeout`, then fails what is left with Cancelled and
-  // stops the io thread. Idempotent.
+  // stops the io thread. Idempotent. From a delivery callback, where waiting
+  // would deadlock, it does not wait (the Java producer's close(0)): records
+  // not yet sent fail with Cancelled after the callback returns, those in
+  // flight complete when answered, and the destructor stops the io thread.
   void Close(std::chrono::milliseconds timeout);
 
  private:
@@ -74,6 +79,8 @@ class Producer {
   // Runs `done` with `status` on the io thread, or on the calling thread once
   // the io thread has stopped taking work (Close): no callback is dropped.
   void FailSoon(DeliveryCallback done, absl::Status status);
+  // Whether the calling thread is the io thread (inside a delivery callback).
+  bool OnIoThread() const;
 
   const ProducerConfig config_;
   // Before everything that holds records, so that it is destroyed after them.
@@ -81,7 +88,8 @@ class Producer {
   std::unique_ptr<ClientCore> core_;
   std::unique_ptr<ProducerGate> gate_;
   std::unique_ptr<Sender> sender_;  // io thread only
-  std::atomic<bool> closed_ = false;
+  std::atomic<bool> closed_ = false;     // no more Sends or Flushes
+  std::atomic<bool> shut_down_ = false;  // an application thread's Close stops the io thread
   // Set on the io thread by Close's last task there, before the Sender fails
   // what it holds; a FailSoon after that runs its callback inline.
   std::mutex io_stopped_mu_;

@@ -146,6 +146,20 @@ void Sender::FailAll(const absl::Status& why) {
   waiting_.clear();
 }
 
+void Sender::FailUnsent(const absl::Status& why) {
+  BeginClose();
+  inbox_.TakeAll(incoming_);
+  for (OutgoingRecord& out : incoming_) CompleteRecord(out.record, {out.topic, out.partition.value_or(-1)}, why, -1);
+  incoming_.clear();
+  for (auto& [tp, queue] : partitions_) {
+    for (auto& batch : queue->TakeQueued()) Complete(std::move(batch), tp, why, -1);
+  }
+  for (auto& [topic, records] : waiting_) {
+    for (auto& [partition, record] : records) CompleteRecord(record, {topic, partition.value_or(-1)}, why, -1);
+  }
+  waiting_.clear();
+}
+
 int32_t Sender::ChoosePartition(const std::string& topic, std::optional<std::string_view> key,
                                 int32_t partition_count, size_t record_bytes) {
   if (key.has_value()) return PartitionForKey(*key, partition_count);

@@ -44,6 +44,10 @@ class Sender {
   void BeginClose();
   // Fails every record still held with `why` and closes the inbox (shutdown).
   void FailAll(const absl::Status& why);
+  // Stops sending and fails with `why` every record not in flight: those in
+  // flight complete when answered, or in FailAll (a Close from a delivery
+  // callback, which cannot wait for them).
+  void FailUnsent(const absl::Status& why);
 
  private:
   struct InFlightBatch {

@@ -132,5 +132,65 @@ TEST_CASE("Producer: a Send after Close fails at once, on the calling thread") {
   CHECK(absl::IsFailedPrecondition((*producer)->Flush(std::chrono::seconds(1))));
 }
 
+TEST_CASE("Producer: Flush and Close from a delivery callback return at once instead of waiting for their own thread") {
+  CairndProcess broker({"auto.create.topics.enable=false"});
+  broker.Start();
+  auto admin = MakeAdmin(broker);
+  CreateTopicAndWait(*admin, "first", 1);
+  ProducerConfig config;
+  config.client = ConfigFor(broker);
+  config.linger_ms = 0;
+  config.delivery_timeout_ms = 60000;
+  auto created = Producer::Create(config);
+  REQUIRE(created.ok());
+  std::unique_ptr<Producer> producer = std::move(*created);
+
+  // Waits for a topic that does not exist (no auto-creation): unsent when
+  // the callback closes the producer.
+  auto waiting = producer->Send({"absent", std::nullopt, "w", {}, std::nullopt, std::nullopt});
+  struct InCallback {
+    absl::StatusOr<RecordMetadata> delivered = absl::UnknownError("not run");
+    absl::Status flushed;
+    std::chrono::steady_clock::duration flush_took{};
+    std::chrono::steady_clock::duration close_took{};
+  };
+  InCallback seen;
+  std::promise<void> done;
+  std::future<absl::StatusOr<RecordMetadata>> after_close;
+  Producer* raw = producer.get();
+  raw->Send({"first", "k", "v", {}, std::nullopt, std::nullopt}, [&](absl::StatusOr<RecordMetadata> result) {
+    seen.delivered = std::move(result);
+    auto start = std::chrono::steady_clock::now();
+    seen.flushed = raw->Flush(std::chrono::seconds(5));
+    seen.flush_took = std::chrono::steady_clock::now() - start;
+    start = std::chrono::steady_clock::now();
+    raw->Close(std::chrono::seconds(30));
+    seen.close_took = std::chrono::steady_clock::now() - start;
+    after_close = raw->Send({"first", "k", "late", {}, std::nullopt, std::nullopt});
+    done.set_value();
+  });
+  if (done.get_future().wait_for(std::chrono::seconds(15)) != std::future_status::ready) {
+    (void)producer.release();  // its io thread is stuck in the callback: destroying it would hang too
+    FAIL("the delivery callback calling Flush and Close never returned");
+  }
+  REQUIRE_MESSAGE(seen.delivered.ok(), seen.delivered.status().ToString());
+  CHECK(seen.delivered->partition == 0);
+  CHECK(seen.delivered->offset == 0);
+  CHECK(absl::IsFailedPrecondition(seen.flushed));
+  CHECK(seen.flush_took < std::chrono::seconds(1));
+  CHECK(seen.close_took < std::chrono::seconds(1));
+  // The record waiting for its topic failed with Cancelled once the callback
+  // returned, not after delivery.timeout.ms; one sent after Close failed.
+  REQUIRE(waiting.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  CHECK(absl::IsCancelled(waiting.get().status()));
+  REQUIRE(after_close.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  CHECK(absl::IsFailedPrecondition(after_close.get().status()));
+  CHECK(absl::IsFailedPrecondition(producer->Flush(std::chrono::seconds(1))));
+  // The destructor stops the io thread.
+  const auto start = std::chrono::steady_clock::now();
+  producer.reset();
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+}
+
 }  // namespace
 }  // namespace cairn::client::testing
