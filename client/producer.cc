@@ -72,6 +72,13 @@ void Producer::Send(ProducerRecord record, DeliveryCallback done) {
     fail(std::move(valid));
     return;
   }
+  if (record.timestamp_ms.has_value() && *record.timestamp_ms < 0) {
+    // -1 is a batch's "no timestamp", and no time is before the epoch: the
+    // Java producer refuses such a record too.
+    fail(absl::InvalidArgumentError(absl::StrCat("Invalid timestamp: ", *record.timestamp_ms,
+                                                 ". Timestamp should always be non-negative or null.")));
+    return;
+  }
   const size_t bytes = EstimateRecordBytes(record.key, record.value, record.headers);
   if (bytes > config_.max_request_size) {
     fail(KafkaErrorStatus(kafka_error::kMessageTooLarge,

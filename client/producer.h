@@ -51,8 +51,9 @@ class Producer {
   // error (Kafka errors by name, see kafka_error.h). Blocks up to
   // max.block.ms while buffer.memory is used up; then `done` gets
   // ResourceExhausted. Fails at once, without blocking, a record whose topic
-  // name Kafka refuses (INVALID_TOPIC_EXCEPTION, CheckTopicName) or that is
-  // larger than max.request.size (MESSAGE_TOO_LARGE).
+  // name Kafka refuses (INVALID_TOPIC_EXCEPTION, CheckTopicName), that is
+  // larger than max.request.size (MESSAGE_TOO_LARGE), or whose explicit
+  // timestamp is negative (InvalidArgument, as in the Java producer).
   void Send(ProducerRecord record, DeliveryCallback done);
   std::future<absl::StatusOr<RecordMetadata>> Send(ProducerRecord record);
 

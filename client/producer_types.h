@@ -19,7 +19,7 @@ struct ProducerRecord {
   std::optional<std::string> value;  // nullopt: a tombstone
   std::vector<RecordHeader> headers;
   std::optional<int32_t> partition;     // nullopt: the default partitioner picks
-  std::optional<int64_t> timestamp_ms;  // nullopt: now (CreateTime)
+  std::optional<int64_t> timestamp_ms;  // nullopt: now (CreateTime); negative: refused by Send
 };
 
 struct RecordMetadata {

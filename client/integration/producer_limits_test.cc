@@ -85,5 +85,44 @@ TEST_CASE("A record for a topic name Kafka refuses fails at once with INVALID_TO
   (*producer)->Close(std::chrono::seconds(5));
 }
 
+TEST_CASE("A record with a negative timestamp fails at once and explicit timestamps from 0 are stored as given") {
+  CairndProcess broker;
+  broker.Start();
+  auto admin = MakeAdmin(broker);
+  CreateTopicAndWait(*admin, "stamped", 1);
+  ProducerConfig config;
+  config.client = ConfigFor(broker);
+  auto producer = Producer::Create(config);
+  REQUIRE(producer.ok());
+  auto epoch = (*producer)->Send({"stamped", std::nullopt, "epoch", {}, 0, int64_t{0}});
+  for (int64_t refused : {int64_t{-1}, int64_t{-5}, INT64_MIN}) {
+    auto result = (*producer)->Send({"stamped", std::nullopt, "refused", {}, 0, refused});
+    REQUIRE(result.wait_for(std::chrono::seconds(1)) == std::future_status::ready);
+    absl::StatusOr<RecordMetadata> metadata = result.get();
+    CHECK(absl::IsInvalidArgument(metadata.status()));
+    CHECK(metadata.status().message() ==
+          "Invalid timestamp: " + std::to_string(refused) + ". Timestamp should always be non-negative or null.");
+  }
+  auto later = (*producer)->Send({"stamped", std::nullopt, "later", {}, 0, int64_t{1600000000000}});
+  auto first = epoch.get();
+  REQUIRE(first.ok());
+  CHECK(first->offset == 0);
+  CHECK(first->timestamp_ms == 0);
+  auto second = later.get();
+  REQUIRE(second.ok());
+  CHECK(second->offset == 1);
+  CHECK(second->timestamp_ms == 1600000000000);
+  // Stored as given: the broker finds them by time, and nothing else was appended.
+  auto at_zero = admin->ListOffsetsForTimestamp({{"stamped", 0}}, 0).get();
+  REQUIRE(at_zero.ok());
+  CHECK(*at_zero == std::vector<PartitionOffset>{{"stamped", 0, 0}});
+  auto at_1 = admin->ListOffsetsForTimestamp({{"stamped", 0}}, 1).get();
+  REQUIRE(at_1.ok());
+  CHECK(*at_1 == std::vector<PartitionOffset>{{"stamped", 0, 1}});
+  auto end = admin->ListOffsets({{"stamped", 0}}, OffsetSpec::kLatest).get();
+  REQUIRE(end.ok());
+  CHECK(*end == std::vector<PartitionOffset>{{"stamped", 0, 2}});
+}
+
 }  // namespace
 }  // namespace cairn::client::testing
