@@ -170,7 +170,12 @@ void ConsumerEngine::RefreshGroupMetadata(std::vector<std::string> topics) {
       Later(config_.retry_backoff_ms, [this, topics] { RefreshGroupMetadata(topics); });
       return;
     }
-    membership_->UpdateMetadata(SteadyNowMs(), GroupPartitionCounts(*answer));
+    // Every topic asked for gets a count, 0 if it has none yet (no leader,
+    // say): the leader assigns once all are counted, and a later refresh
+    // that sees partitions rebalances.
+    group::PartitionCounts counts = GroupPartitionCounts(*answer);
+    for (const std::string& topic : topics) counts.try_emplace(topic, 0);
+    membership_->UpdateMetadata(SteadyNowMs(), counts);
     AfterMembership();
   });
 }

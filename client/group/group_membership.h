@@ -90,6 +90,8 @@ class GroupMembership {
 
   // Inputs.
   void Subscribe(int64_t now_ms, std::vector<std::string> topics);  // empty: unsubscribe (leave)
+  // Partition counts (0: the topic does not exist). A leader waiting for
+  // metadata assigns once every member's topic has a count.
   void UpdateMetadata(int64_t now_ms, const PartitionCounts& partitions);
   void Poll(int64_t now_ms);
   void Tick(int64_t now_ms);

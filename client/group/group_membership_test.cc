@@ -138,6 +138,23 @@ TEST_CASE("membership: the cooperative leader assigns over all members and withh
   CHECK(Out(m) == J({"SyncGroup gen=5 member=a a=[t-0,t-1] b=[]"}));
 }
 
+TEST_CASE("membership: the leader assigns only once every member's topics are counted, not at another refresh") {
+  GroupMembership m = Eager();
+  m.Subscribe(0, {"t"});
+  m.UpdateMetadata(0, {{"t", 1}});
+  m.Poll(0);
+  m.OnFindCoordinator(0, Found());
+  Out(m);
+  // b subscribes to u, which the leader has no count for yet.
+  m.OnJoinGroup(1, Joined(2, "a", "a", "range", {{"a", SubscriptionBytes({"t"})}, {"b", SubscriptionBytes({"u"})}}));
+  CHECK(Out(m) == J({"metadata-needed [u]"}));
+  // The leader's own periodic refresh answers first: no assignment yet.
+  m.UpdateMetadata(2, {{"t", 1}});
+  CHECK(Out(m) == "");
+  m.UpdateMetadata(3, {{"u", 2}});
+  CHECK(Out(m) == J({"SyncGroup gen=2 member=a a=[t-0] b=[u-0,u-1]"}));
+}
+
 TEST_CASE("membership: UNKNOWN_MEMBER_ID on heartbeat loses the partitions and rejoins without an id") {
   GroupMembership m = Eager();
   JoinAlone(m);
