@@ -56,6 +56,10 @@ void ConsumerEngine::RequestMetadata() {
   if (metadata_in_flight_) return;
   std::vector<std::string> topics = topics_;
   for (const TopicPartition& tp : assignment_.All()) topics.push_back(tp.topic);
+  if (membership_ != nullptr && subscribed_) {
+    // The leader watches every member's topics, not only its own.
+    for (std::string& topic : membership_->WatchedTopics()) topics.push_back(std::move(topic));
+  }
   std::sort(topics.begin(), topics.end());
   topics.erase(std::unique(topics.begin(), topics.end()), topics.end());
   metadata_wanted_ = false;

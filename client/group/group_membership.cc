@@ -137,6 +137,13 @@ void GroupMembership::UpdateMetadata(int64_t now_ms, const PartitionCounts& part
   }
 }
 
+std::vector<std::string> GroupMembership::WatchedTopics() const {
+  std::vector<std::string> out;
+  if (!is_leader() || !assignment_snapshot_) return out;
+  for (const auto& [topic, count] : *assignment_snapshot_) out.push_back(topic);
+  return out;
+}
+
 void GroupMembership::Poll(int64_t now_ms) {
   last_poll_ms_ = now_ms;
   if (state_ == State::kFailed || state_ == State::kClosed || topics_.empty()) return;

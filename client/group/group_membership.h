@@ -122,6 +122,11 @@ class GroupMembership {
   const std::string& member_id() const { return member_id_; }
   int32_t generation() const { return generation_; }
   bool is_leader() const { return !member_id_.empty() && leader_id_ == member_id_; }
+  // The leader's: every topic its last assignment counted partitions of
+  // (all members' subscriptions, not only its own). Its metadata refreshes
+  // must cover them for UpdateMetadata to see any of them grow or go.
+  // Empty for other members.
+  std::vector<std::string> WatchedTopics() const;
   RebalanceProtocol protocol() const { return protocol_; }
   const std::optional<Coordinator>& coordinator() const { return coordinator_; }
   const std::vector<TopicPartition>& owned() const { return owned_; }

@@ -192,5 +192,63 @@ TEST_CASE("Consumer: a deleted subscribed topic is dropped from the assignment b
                        {"assigned doomed-0 doomed-1 kept-0 kept-1", "revoked doomed-0 doomed-1", "assigned", "assigned"});
 }
 
+// The group's leader watches the partition counts of every member's topics,
+// not only of the ones it subscribes to itself: another member's topic
+// growing rebalances the group too.
+TEST_CASE("Consumer: partitions added to a topic only another member subscribes to reach that member") {
+  CairndProcess broker({"group.initial.rebalance.delay.ms=0"});
+  broker.Start();
+  auto admin = MakeAdmin(broker);
+  CreateTopicAndWait(*admin, "leaders", 1);
+  CreateTopicAndWait(*admin, "others", 1);
+  ConsumerConfig config = ConsumerConfigFor(broker, "g-split");
+  config.metadata_max_age_ms = 500;
+  TopicLog other_events;  // outlives the consumers, whose destructors may call it
+  auto leader = MakeConsumer(config);
+  auto other = MakeConsumer(config);
+  // The first member to join leads the group.
+  REQUIRE(leader->Subscribe({"leaders"}).ok());
+  const auto joined_by = steady_clock::now() + seconds(30);
+  while (leader->Assignment().size() != 1) {
+    REQUIRE(steady_clock::now() < joined_by);
+    REQUIRE(leader->Poll(milliseconds(50)).ok());
+  }
+  REQUIRE(other->Subscribe({"others"}, &other_events).ok());
+  while (other->Assignment().size() != 1 || leader->Assignment().size() != 1) {
+    REQUIRE(steady_clock::now() < joined_by);
+    REQUIRE(leader->Poll(milliseconds(20)).ok());
+    REQUIRE(other->Poll(milliseconds(20)).ok());
+  }
+
+  REQUIRE(admin->CreatePartitions("others", 3).get().ok());
+  const auto grown_at = steady_clock::now();
+  while (other->Assignment().size() != 3 || leader->Assignment().size() != 1) {
+    REQUIRE_MESSAGE(steady_clock::now() - grown_at < seconds(20), "the group never saw the other member's new partitions");
+    REQUIRE(leader->Poll(milliseconds(20)).ok());
+    REQUIRE(other->Poll(milliseconds(20)).ok());
+  }
+  CHECK(other_events.lines == std::vector<std::string>{"assigned others-0", "revoked others-0",
+                                                       "assigned others-0 others-1 others-2"});
+  std::vector<std::string> leaders;
+  for (const auto& tpo : leader->Assignment()) leaders.push_back(tpo.topic + "-" + std::to_string(tpo.partition));
+  CHECK(leaders == std::vector<std::string>{"leaders-0"});
+
+  // Records on the new partitions reach the other member.
+  ProduceSpread(broker, "others", 3, 0, 9);
+  std::vector<ConsumerRecord> read;
+  const auto read_by = steady_clock::now() + seconds(30);
+  while (read.size() < 9) {
+    REQUIRE(steady_clock::now() < read_by);
+    REQUIRE(leader->Poll(milliseconds(20)).ok());
+    auto polled = other->Poll(milliseconds(20));
+    REQUIRE(polled.ok());
+    for (auto& r : *polled) read.push_back(std::move(r));
+  }
+  CHECK(ValuesByPartition(read) ==
+        std::map<int32_t, std::vector<std::string>>{{0, {"v0", "v3", "v6"}}, {1, {"v1", "v4", "v7"}}, {2, {"v2", "v5", "v8"}}});
+  CHECK(other->Close().ok());
+  CHECK(leader->Close().ok());
+}
+
 }  // namespace
 }  // namespace cairn::client::testing
