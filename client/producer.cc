@@ -80,10 +80,12 @@ void Producer::Send(ProducerRecord record, DeliveryCallback done) {
     return;
   }
   const size_t bytes = EstimateRecordBytes(record.key, record.value, record.headers);
-  if (bytes > config_.max_request_size) {
+  // Alone in its batch, with the batch's header: as the Java producer
+  // counts it, so no request is larger than max.request.size.
+  if (bytes + kBatchHeaderBytes > config_.max_request_size) {
     fail(KafkaErrorStatus(kafka_error::kMessageTooLarge,
-                          absl::StrCat("record of about ", bytes, " bytes exceeds max.request.size ",
-                                       config_.max_request_size)));
+                          absl::StrCat("record of about ", bytes + kBatchHeaderBytes,
+                                       " bytes in its batch exceeds max.request.size ", config_.max_request_size)));
     return;
   }
   // On the io thread (inside a callback) waiting would deadlock: only that

@@ -124,5 +124,32 @@ TEST_CASE("A record with a negative timestamp fails at once and explicit timesta
   CHECK(*end == std::vector<PartitionOffset>{{"stamped", 0, 2}});
 }
 
+TEST_CASE("A record whose batch would pass max.request.size fails at once, one that fits exactly is stored") {
+  CairndProcess broker;
+  broker.Start();
+  auto admin = MakeAdmin(broker);
+  // The topic takes 2 MB: only the producer's max.request.size (1 MiB) limits.
+  REQUIRE(admin->CreateTopic({"edge", 1, 1, {{"max.message.bytes", "2000000"}}}).get().ok());
+  ProducerConfig config;
+  config.client = ConfigFor(broker);
+  REQUIRE(config.max_request_size == size_t{1} << 20);
+  auto producer = Producer::Create(config);
+  REQUIRE(producer.ok());
+  // 61 bytes of batch header + 21 of record framing + the value: 1 MiB exactly.
+  constexpr size_t kLargestValue = (size_t{1} << 20) - 61 - 21;
+  auto over = (*producer)->Send({"edge", std::nullopt, std::string(kLargestValue + 1, 'o'), {}, 0, std::nullopt});
+  REQUIRE(over.wait_for(std::chrono::seconds(1)) == std::future_status::ready);
+  absl::StatusOr<RecordMetadata> refused = over.get();
+  CHECK(KafkaErrorCodeOf(refused.status()) == kafka_error::kMessageTooLarge);
+  CHECK_MESSAGE(std::string(refused.status().message()).find("max.request.size 1048576") != std::string::npos,
+                refused.status().ToString());
+  auto fits = (*producer)->Send({"edge", std::nullopt, std::string(kLargestValue, 'f'), {}, 0, std::nullopt}).get();
+  REQUIRE_MESSAGE(fits.ok(), fits.status().ToString());
+  CHECK(fits->offset == 0);
+  auto end = admin->ListOffsets({{"edge", 0}}, OffsetSpec::kLatest).get();
+  REQUIRE(end.ok());
+  CHECK(*end == std::vector<PartitionOffset>{{"edge", 0, 1}});
+}
+
 }  // namespace
 }  // namespace cairn::client::testing
