@@ -266,6 +266,16 @@ PollStep ConsumerEngine::Step(bool app_poll, size_t max_records) {
     pending_error_ = absl::OkStatus();
     return step;
   }
+  // auto.offset.reset=none: as the Java client's poll throws
+  // NoOffsetForPartitionException (or OffsetOutOfRangeException) every time
+  // until the application seeks, so does every Poll here, without records.
+  for (const auto& [tp, p] : assignment_.partitions()) {
+    if (p.phase == ConsumerAssignment::Phase::kAwaitingSeek && !p.revoking) {
+      step.error = absl::OutOfRangeError(
+          absl::StrCat("no valid offset for ", tp.DirectoryName(), " and auto.offset.reset is none; Seek it"));
+      return step;
+    }
+  }
   step.records = buffer_.Drain(assignment_, max_records);
   Pump();
   return step;

@@ -89,13 +89,12 @@ void ConsumerEngine::ResetByPolicy(const TopicPartition& tp) {
   } else if (config_.auto_offset_reset == "latest") {
     assignment_.RequestReset(tp, ConsumerAssignment::kLatestTimestamp);
   } else {
-    // auto.offset.reset=none: the application has to Seek.
+    // auto.offset.reset=none: the application has to Seek; until then
+    // every Poll fails (Step).
     if (ConsumerAssignment::Partition* p = assignment_.Find(tp)) {
       p->phase = ConsumerAssignment::Phase::kAwaitingSeek;
       p->lookup_in_flight = false;
     }
-    pending_error_ = absl::OutOfRangeError(
-        absl::StrCat("no valid offset for ", tp.DirectoryName(), " and auto.offset.reset is none"));
     Notify();
   }
 }

@@ -181,6 +181,41 @@ TEST_CASE("auto.offset.reset: latest skips old records, none reports OUT_OF_RANG
   CHECK(OffsetsOf(PollUntil(*strict, 1)) == Range(11, 12));
 }
 
+// As the Java client's NoOffsetForPartitionException / OffsetOutOfRange
+// with auto.offset.reset=none: the error is not a one-off, every Poll
+// reports it until the application seeks the partition.
+TEST_CASE("auto.offset.reset none: every Poll reports OUT_OF_RANGE until a Seek") {
+  CairndProcess broker;
+  broker.Start();
+  auto admin = MakeAdmin(broker);
+  CreateTopicAndWait(*admin, "strict", 2);
+  ProduceSpread(broker, "strict", 2, 0, 20);
+  ConsumerConfig none = ConsumerConfigFor(broker, "strict-none");
+  none.auto_offset_reset = "none";
+  auto consumer = MakeConsumer(none);
+  // Partition 0: no committed offset. Partition 1: past the log end (10).
+  REQUIRE(consumer->Assign({{"strict", 0, kOffsetCommitted}, {"strict", 1, 50}}).ok());
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<std::vector<ConsumerRecord>> polled = consumer->Poll(std::chrono::seconds(5));
+    CHECK_MESSAGE(absl::IsOutOfRange(polled.status()), "poll ", i, ": ", polled.status().ToString());
+  }
+  REQUIRE(consumer->Seek("strict", 0, 8).ok());
+  // Partition 1 still has no valid offset.
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<std::vector<ConsumerRecord>> polled = consumer->Poll(std::chrono::seconds(5));
+    CHECK_MESSAGE(absl::IsOutOfRange(polled.status()), "poll ", i, ": ", polled.status().ToString());
+  }
+  REQUIRE(consumer->Seek("strict", 1, 9).ok());
+  const std::vector<ConsumerRecord> read = PollUntil(*consumer, 3);
+  CHECK(ValuesByPartition(read) == std::map<int32_t, std::vector<std::string>>{{0, {"v16", "v18"}}, {1, {"v19"}}});
+  CHECK(consumer->Positions() == std::vector<TopicPartitionOffset>{{"strict", 0, 10, ""}, {"strict", 1, 10, ""}});
+  // Nothing more, and no error once every partition has a position.
+  absl::StatusOr<std::vector<ConsumerRecord>> after = consumer->Poll(std::chrono::milliseconds(300));
+  REQUIRE(after.ok());
+  CHECK(after->empty());
+  CHECK(consumer->Close().ok());
+}
+
 TEST_CASE("Auto commit on close: a new consumer of the group resumes exactly after") {
   CairndProcess broker;
   broker.Start();
