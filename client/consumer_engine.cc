@@ -266,6 +266,10 @@ PollStep ConsumerEngine::Step(bool app_poll, size_t max_records) {
     pending_error_ = absl::OkStatus();
     return step;
   }
+  if (!fatal_error_.ok() && subscribed_) {
+    step.error = fatal_error_;
+    return step;
+  }
   // auto.offset.reset=none: as the Java client's poll throws
   // NoOffsetForPartitionException (or OffsetOutOfRangeException) every time
   // until the application seeks, so does every Poll here, without records.

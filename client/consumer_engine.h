@@ -193,7 +193,8 @@ class ConsumerEngine {
   std::deque<AsyncCommit> async_commits_;  // the front one is in flight
   uint64_t next_async_commit_id_ = 0;
 
-  absl::Status pending_error_;
+  absl::Status pending_error_;  // for the next Poll only
+  absl::Status fatal_error_;    // a fatal group error: for every Poll
   std::vector<std::pair<std::function<void(absl::Status)>, absl::Status>> commit_callbacks_;
   int64_t next_auto_commit_ms_ = 0;
 

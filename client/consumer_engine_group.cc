@@ -56,7 +56,8 @@ void ConsumerEngine::AfterMembership() {
       case group::GroupEvent::Type::kError:
         break;  // the membership retries on its own
       case group::GroupEvent::Type::kFatal:
-        pending_error_ = KafkaErrorStatus(e.error_code, e.message);
+        // The membership is Failed for good: every Poll reports it.
+        fatal_error_ = KafkaErrorStatus(e.error_code, e.message);
         news = true;
         break;
     }

@@ -6,7 +6,9 @@
 #include <set>
 
 #include "client/integration/consumer_test_support.h"
+#include "client/group/group_errors.h"
 #include "client/integration/rdkafka_peer.h"
+#include "client/kafka_error.h"
 
 namespace cairn::client::testing {
 namespace {
@@ -204,6 +206,43 @@ TEST_CASE("Consumer: a commit in OnRevoked during Unsubscribe is stored (range)"
 
 TEST_CASE("Consumer: a commit in OnRevoked during Unsubscribe is stored (cooperative-sticky)") {
   CommitInOnRevokedWhileLeaving("cooperative-sticky", false);
+}
+
+// A fatal group error ends the member's group membership for good (the
+// membership is Failed): every Poll reports it, as the Java client's poll
+// throws at every attempt, instead of one Poll and then silence. The group's
+// other member is unaffected.
+TEST_CASE("Consumer: a fatal group error (INCONSISTENT_GROUP_PROTOCOL) is reported by every Poll") {
+  CairndProcess broker({"group.initial.rebalance.delay.ms=0"});
+  broker.Start();
+  auto admin = MakeAdmin(broker);
+  CreateTopicAndWait(*admin, "protocols", 2);
+  ConsumerConfig range = ConsumerConfigFor(broker, "protocols-group");
+  auto first = MakeConsumer(range);
+  REQUIRE(first->Subscribe({"protocols"}).ok());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (first->Assignment().size() != 2) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    REQUIRE(first->Poll(std::chrono::milliseconds(50)).ok());
+  }
+  ConsumerConfig cooperative = range;
+  cooperative.assignor = "cooperative-sticky";  // no protocol in common with range
+  auto second = MakeConsumer(cooperative);
+  REQUIRE(second->Subscribe({"protocols"}).ok());
+  for (int i = 0; i < 4; ++i) {
+    absl::StatusOr<std::vector<ConsumerRecord>> polled = second->Poll(std::chrono::seconds(5));
+    CHECK_MESSAGE(KafkaErrorCodeOf(polled.status()) == group::errors::kInconsistentGroupProtocol, "poll ", i, ": ",
+                  polled.status().ToString());
+    REQUIRE(first->Poll(std::chrono::milliseconds(20)).ok());
+  }
+  CHECK(second->Assignment().empty());
+  // The first member still owns both partitions and reads them.
+  ProduceSpread(broker, "protocols", 2, 0, 6);
+  CHECK(ValuesByPartition(PollUntil(*first, 6)) ==
+        std::map<int32_t, std::vector<std::string>>{{0, {"v0", "v2", "v4"}}, {1, {"v1", "v3", "v5"}}});
+  CHECK(first->Assignment().size() == 2);
+  CHECK(second->Close().ok());
+  CHECK(first->Close().ok());
 }
 
 }  // namespace
