@@ -17,6 +17,7 @@ constexpr ApiEntry kApiTable[] = {
     {ApiKey::kDeleteTopics, "DeleteTopics", 0, 4, HandleDeleteTopics},
     {ApiKey::kInitProducerId, "InitProducerId", 0, 2, HandleInitProducerId},
     {ApiKey::kDescribeConfigs, "DescribeConfigs", 0, 4, HandleDescribeConfigs},
+    {ApiKey::kAlterConfigs, "AlterConfigs", 0, 2, HandleAlterConfigs},
     {ApiKey::kIncrementalAlterConfigs, "IncrementalAlterConfigs", 0, 1, HandleIncrementalAlterConfigs},
     {ApiKey::kCreatePartitions, "CreatePartitions", 0, 2, HandleCreatePartitions},
     {ApiKey::kOffsetForLeaderEpoch, "OffsetForLeaderEpoch", 0, 4, HandleOffsetForLeaderEpoch},

@@ -78,7 +78,7 @@ void AlterTopicConfigs(ShardContext& from, std::vector<TopicConfigAlteration> al
       from, std::move(alterations),
       [validate_only](TopicStore& store, const TopicConfigAlteration& alteration,
                       absl::AnyInvocable<void(absl::Status) &&> reply) {
-        store.IncrementalAlterConfigs(alteration.name, alteration.changes, validate_only, std::move(reply));
+        store.AlterConfigs(alteration.name, alteration.changes, alteration.replace, validate_only, std::move(reply));
       },
       std::move(done));
 }

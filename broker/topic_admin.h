@@ -38,10 +38,13 @@ void CreatePartitions(ShardContext& from, std::vector<PartitionIncrease> increas
 struct TopicConfigAlteration {
   std::string name;
   std::vector<ConfigChange> changes;
+  // Legacy AlterConfigs: the keys `changes` does not set return to their
+  // defaults (IncrementalAlterConfigs leaves them as they are).
+  bool replace = false;
 };
 
 // Applies each topic's changes (all or none per topic, as
-// TopicStore::IncrementalAlterConfigs). One status per alteration.
+// TopicStore::AlterConfigs). One status per alteration.
 void AlterTopicConfigs(ShardContext& from, std::vector<TopicConfigAlteration> alterations, bool validate_only,
                        absl::AnyInvocable<void(std::vector<absl::Status>) &&> done);
 

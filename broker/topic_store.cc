@@ -107,8 +107,8 @@ void TopicStore::CreatePartitions(const std::string& name, int32_t new_total, bo
   Submit(std::move(request), std::move(done));
 }
 
-void TopicStore::IncrementalAlterConfigs(const std::string& name, const std::vector<ConfigChange>& changes,
-                                         bool validate_only, Done<absl::Status> done) {
+void TopicStore::AlterConfigs(const std::string& name, const std::vector<ConfigChange>& changes, bool replace,
+                              bool validate_only, Done<absl::Status> done) {
   // Computed against this broker's newest image: a concurrent change of the
   // same topic made elsewhere may be overwritten key by key (Kafka's
   // IncrementalAlterConfigs has the same last-writer-wins rule per key).
@@ -118,7 +118,8 @@ void TopicStore::IncrementalAlterConfigs(const std::string& name, const std::vec
     std::move(done)(UnknownTopic(name));
     return;
   }
-  absl::StatusOr<std::map<std::string, std::string>> configs = ApplyConfigChanges(defaults_, topic->configs, changes);
+  absl::StatusOr<std::map<std::string, std::string>> configs =
+      ApplyConfigChanges(defaults_, replace ? std::map<std::string, std::string>{} : topic->configs, changes);
   if (!configs.ok()) {
     std::move(done)(configs.status());
     return;

@@ -126,9 +126,11 @@ class TopicStore {
   void CreatePartitions(const std::string& name, int32_t new_total, bool validate_only, Done<absl::Status> done);
   // Applies every change or none. kUnknownTopicOrPartition, kInvalidConfig
   // (unknown key, bad value, APPEND/SUBTRACT on a non-list key), kInvalidRequest
-  // (the same key twice).
-  void IncrementalAlterConfigs(const std::string& name, const std::vector<ConfigChange>& changes, bool validate_only,
-                               Done<absl::Status> done);
+  // (the same key twice). With `replace` (legacy AlterConfigs) the changes
+  // apply to no overrides at all, so every key they do not set returns to its
+  // default.
+  void AlterConfigs(const std::string& name, const std::vector<ConfigChange>& changes, bool replace,
+                    bool validate_only, Done<absl::Status> done);
 
   // The newest image published to the shards; never null.
   std::shared_ptr<const TopicImage> Image() const;

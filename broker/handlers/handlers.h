@@ -16,6 +16,7 @@ void HandleCreateTopics(ShardContext& shard, Request request, Respond respond);
 void HandleDeleteTopics(ShardContext& shard, Request request, Respond respond);
 void HandleInitProducerId(ShardContext& shard, Request request, Respond respond);
 void HandleDescribeConfigs(ShardContext& shard, Request request, Respond respond);
+void HandleAlterConfigs(ShardContext& shard, Request request, Respond respond);
 void HandleIncrementalAlterConfigs(ShardContext& shard, Request request, Respond respond);
 void HandleCreatePartitions(ShardContext& shard, Request request, Respond respond);
 void HandleOffsetForLeaderEpoch(ShardContext& shard, Request request, Respond respond);

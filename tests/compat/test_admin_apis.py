@@ -1,7 +1,8 @@
 """Admin APIs against a real cairnd: DescribeConfigs (kafka-python,
 confluent-kafka and hand-built v4), IncrementalAlterConfigs (hand-built: no
 client here sends it; kafkajs 2.2.4 and confluent-kafka 1.7 only have the
-older AlterConfigs), CreatePartitions (confluent-kafka, kafka-python) and
+older AlterConfigs), AlterConfigs (confluent-kafka, kafka-python),
+CreatePartitions (confluent-kafka, kafka-python) and
 OffsetForLeaderEpoch (hand-built: librdkafka 2.0.2 never sends it). Exact
 values, sources, error codes and messages."""
 import glob
@@ -194,6 +195,68 @@ class AdminApis(BrokerTestCase):
         [(error, message, _, _)] = raw_kafka.incremental_alter_configs(self.broker.bootstrap, [
             (RESOURCE_TOPIC, "alter-errors", [("bogus.key", OP_SET, "1")])])
         self.assertEqual((error, message), (INVALID_CONFIG, "Unknown topic config name: bogus.key"))
+
+    # AlterConfigs (legacy): the given keys become the topic's only overrides
+
+    def test_legacy_alter_replaces_the_overrides_through_confluent_kafka_and_kafka_python(self):
+        create_topic(self.broker, "legacy-alter", 1, {"retention.ms": "12345", "cleanup.policy": "compact"})
+        client = admin(self.broker)
+        resource = ConfigResource("topic", "legacy-alter", set_config={"segment.bytes": "1024",
+                                                                       "max.message.bytes": "5000"})
+        client.alter_configs([resource], validate_only=True)[resource].result(timeout=20)
+        self.assertEqual(describe_topic(self.broker, "legacy-alter")["retention.ms"].value, "12345")
+
+        client.alter_configs([resource])[resource].result(timeout=20)
+        entries = describe_topic(self.broker, "legacy-alter")
+        self.assertEqual({k: (e.value, e.source) for k, e in entries.items()
+                          if k in ("segment.bytes", "max.message.bytes", "retention.ms", "cleanup.policy")},
+                         {"segment.bytes": ("1024", ConfigSource.DYNAMIC_TOPIC_CONFIG.value),
+                          "max.message.bytes": ("5000", ConfigSource.DYNAMIC_TOPIC_CONFIG.value),
+                          "retention.ms": ("604800000", ConfigSource.DEFAULT_CONFIG.value),
+                          "cleanup.policy": ("delete", ConfigSource.DEFAULT_CONFIG.value)})
+        # The partition log took the new segment.bytes.
+        partition_dir = os.path.join(self.broker.dir, "data", "legacy-alter-0")
+        produce(self.broker, "legacy-alter", [(0, b"k%d" % i, b"v" * 300) for i in range(8)])
+        self.assertGreaterEqual(len(glob.glob(os.path.join(partition_dir, "*.log"))), 3)
+        self.assertEqual(consume_assigned(self.broker, "legacy-alter", 1, 8)[0],
+                         [(i, b"k%d" % i, b"v" * 300) for i in range(8)])
+
+        kadmin = KafkaAdminClient(bootstrap_servers=self.broker.bootstrap)
+        try:
+            response = kadmin.alter_configs([KConfigResource(ConfigResourceType.TOPIC, "legacy-alter",
+                                                             configs={"retention.ms": "777"})])
+        finally:
+            kadmin.close()
+        self.assertEqual([tuple(r) for r in response.resources], [(0, None, RESOURCE_TOPIC, "legacy-alter")])
+        entries = describe_topic(self.broker, "legacy-alter")
+        self.assertEqual((entries["retention.ms"].value, entries["retention.ms"].source),
+                         ("777", ConfigSource.DYNAMIC_TOPIC_CONFIG.value))
+        self.assertEqual(sorted(k for k, e in entries.items() if e.source == ConfigSource.DYNAMIC_TOPIC_CONFIG.value),
+                         ["retention.ms"])
+
+    def test_legacy_alter_errors_change_nothing(self):
+        create_topic(self.broker, "legacy-errors", 1, {"retention.ms": "12345"})
+        client = admin(self.broker)
+        for set_config, code, message in [
+                ({"retention.ms": "abc", "segment.bytes": "2048"}, INVALID_CONFIG,
+                 "Invalid value abc for configuration retention.ms: Not a number of type LONG"),
+                ({"bogus.key": "1"}, INVALID_CONFIG, "Unknown topic config name: bogus.key")]:
+            resource = ConfigResource("topic", "legacy-errors", set_config=set_config)
+            with self.assertRaises(KafkaException) as raised:
+                client.alter_configs([resource])[resource].result(timeout=20)
+            self.assertEqual((raised.exception.args[0].code(), raised.exception.args[0].str()), (code, message))
+        entries = describe_topic(self.broker, "legacy-errors")
+        self.assertEqual((entries["retention.ms"].value, entries["segment.bytes"].value), ("12345", "1073741824"))
+
+        missing = ConfigResource("topic", "legacy-missing", set_config={"retention.ms": "1"})
+        with self.assertRaises(KafkaException) as raised:
+            client.alter_configs([missing])[missing].result(timeout=20)
+        self.assertEqual(raised.exception.args[0].code(), UNKNOWN_TOPIC_OR_PARTITION)
+        broker = ConfigResource("broker", "1", set_config={"log.retention.ms": "1"})
+        with self.assertRaises(KafkaException) as raised:
+            client.alter_configs([broker])[broker].result(timeout=20)
+        self.assertEqual(raised.exception.args[0].code(), INVALID_REQUEST)
+        self.assertIn("Dynamic broker configuration is not supported yet", raised.exception.args[0].str())
 
     # CreatePartitions
 
