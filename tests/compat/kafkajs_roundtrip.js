@@ -1,6 +1,7 @@
 // kafkajs 2.2.4 against cairnd: creates a 3-partition topic with a config
 // override, produces 200 keyed messages (with headers on some) in 4 sends,
-// reads the topic's configs and offsets back through the admin client, and
+// reads the topic's configs and offsets back through the admin client,
+// replaces its overrides with AlterConfigs, and
 // prints one JSON object on stdout for test_kafkajs.py to check exactly
 // (the records themselves are read back there with confluent_kafka; kafkajs
 // consumer groups are tested in test_groups_kafkajs.py).
@@ -54,15 +55,27 @@ async function main() {
   offsets.sort((a, b) => a.partition - b.partition);
   result.offsets = offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high, offset: o.offset }));
 
-  const described = await admin.describeConfigs({
-    includeSynonyms: false,
-    resources: [{ type: 2 /* TOPIC */, name: topic, configNames: ['retention.ms', 'segment.bytes'] }],
+  const describeConfigs = async () => {
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: 2 /* TOPIC */, name: topic, configNames: ['retention.ms', 'segment.bytes'] }],
+    });
+    return described.resources.map((r) => ({
+      errorCode: r.errorCode, name: r.resourceName,
+      entries: r.configEntries.map((e) => ({ name: e.configName, value: e.configValue, isDefault: e.isDefault,
+                                             source: e.configSource })),
+    }));
+  };
+  result.configs = await describeConfigs();
+
+  // AlterConfigs (the legacy form kafkajs sends): the given keys become the
+  // topic's only overrides, so retention.ms returns to its default.
+  const altered = await admin.alterConfigs({
+    validateOnly: false,
+    resources: [{ type: 2 /* TOPIC */, name: topic, configEntries: [{ name: 'segment.bytes', value: '1048576' }] }],
   });
-  result.configs = described.resources.map((r) => ({
-    errorCode: r.errorCode, name: r.resourceName,
-    entries: r.configEntries.map((e) => ({ name: e.configName, value: e.configValue, isDefault: e.isDefault,
-                                           source: e.configSource })),
-  }));
+  result.altered = altered.resources.map((r) => ({ errorCode: r.errorCode, name: r.resourceName }));
+  result.configsAfterAlter = await describeConfigs();
   await admin.disconnect();
 
   process.stdout.write(JSON.stringify(result) + '\n');

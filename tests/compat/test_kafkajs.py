@@ -1,7 +1,7 @@
 """kafkajs 2.2.4 (tests/compat/node, installed by scripts/install-deps.sh
 --with-tests) against a real cairnd: kafkajs_roundtrip.js creates a topic,
-produces 200 keyed messages and reads offsets and configs back through its
-admin client; this test checks what it printed and reads every record back
+produces 200 keyed messages, reads offsets and configs back through its
+admin client and replaces the topic's overrides (AlterConfigs); this test checks what it printed and reads every record back
 with confluent_kafka (kafkajs consumer groups: test_groups_kafkajs.py)."""
 import json
 import os
@@ -66,6 +66,13 @@ class Kafkajs(unittest.TestCase):
         self.assertEqual(configs["entries"], [
             {"name": "retention.ms", "value": "86400000", "isDefault": False, "source": 1},
             {"name": "segment.bytes", "value": "1073741824", "isDefault": True, "source": 5},
+        ])
+
+        self.assertEqual(result["altered"], [{"errorCode": 0, "name": topic}])
+        [configs] = result["configsAfterAlter"]
+        self.assertEqual(configs["entries"], [
+            {"name": "retention.ms", "value": "604800000", "isDefault": True, "source": 5},
+            {"name": "segment.bytes", "value": "1048576", "isDefault": False, "source": 1},
         ])
 
         got = consume_assigned(self.broker, topic, PARTITIONS, MESSAGES, with_headers=True)
