@@ -18,17 +18,8 @@
 #include "broker/handlers/handler_util.h"
 #include "broker/shard_context.h"
 #include "broker/topic_admin.h"
-#include "common/error_reason.h"
 
 namespace cairn::broker {
-
-// Kafka's ConfigResource.Type.
-inline constexpr int8_t kConfigResourceTopic = 2;
-inline constexpr int8_t kConfigResourceBroker = 4;
-
-inline absl::Status InvalidConfigRequest(std::string message) {
-  return WithReason(absl::InvalidArgumentError(std::move(message)), ErrorReason::kInvalidRequest);
-}
 
 // `changes_of(resource)` gives a TOPIC resource's changes or the error it
 // answers with; `replace` is TopicConfigAlteration::replace.
@@ -44,17 +35,17 @@ void AlterConfigResources(ShardContext& shard, const Decoded& decoded, const cha
   for (size_t i = 0; i < count; ++i) {
     const auto& resource = decoded.resources[i];
     if (!seen.insert({resource.resource_type, resource.resource_name}).second) {
-      early[i] = InvalidConfigRequest(absl::StrCat("Duplicate resource in request: ", resource.resource_name));
+      early[i] = InvalidRequest(absl::StrCat("Duplicate resource in request: ", resource.resource_name));
       continue;
     }
     if (resource.resource_type == kConfigResourceBroker) {
-      early[i] = InvalidConfigRequest(
+      early[i] = InvalidRequest(
           "Dynamic broker configuration is not supported yet: set broker keys in server.properties "
           "(or with --override) and restart");
       continue;
     }
     if (resource.resource_type != kConfigResourceTopic) {
-      early[i] = InvalidConfigRequest(absl::StrCat("Unsupported resource type ", resource.resource_type, " for ",
+      early[i] = InvalidRequest(absl::StrCat("Unsupported resource type ", resource.resource_type, " for ",
                                                    api_name));
       continue;
     }

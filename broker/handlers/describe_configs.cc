@@ -16,15 +16,7 @@
 namespace cairn::broker {
 namespace {
 
-// Kafka's ConfigResource.Type.
-constexpr int8_t kResourceTopic = 2;
-constexpr int8_t kResourceBroker = 4;
-
 using Result = kafka::DescribeConfigsResponse::DescribeConfigsResult;
-
-absl::Status InvalidRequest(std::string message) {
-  return WithReason(absl::InvalidArgumentError(std::move(message)), ErrorReason::kInvalidRequest);
-}
 
 void SetError(Result& result, const absl::Status& status) {
   result.error_code = ErrorCodeOf(status);
@@ -34,7 +26,7 @@ void SetError(Result& result, const absl::Status& status) {
 // The entries of one resource, or the error the resource answers with.
 absl::StatusOr<std::vector<ConfigEntry>> EntriesOf(ShardContext& shard, int8_t type, const std::string& name,
                                                    const std::vector<std::string>* only_keys) {
-  if (type == kResourceTopic) {
+  if (type == kConfigResourceTopic) {
     const TopicInfo* info = shard.image()->Find(name);
     if (info == nullptr) {
       return WithReason(absl::NotFoundError(absl::StrCat("The topic '", name, "' does not exist.")),
@@ -42,7 +34,7 @@ absl::StatusOr<std::vector<ConfigEntry>> EntriesOf(ShardContext& shard, int8_t t
     }
     return DescribeTopicConfigs(shard.config(), *info, only_keys);
   }
-  if (type == kResourceBroker) {
+  if (type == kConfigResourceBroker) {
     // "" names the cluster-wide dynamic defaults, of which there are none.
     if (name.empty()) return std::vector<ConfigEntry>{};
     int32_t id = 0;

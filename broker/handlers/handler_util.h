@@ -7,11 +7,22 @@
 #include "absl/status/status.h"
 #include "broker/kafka_errors.h"
 #include "broker/request.h"
+#include "common/error_reason.h"
 #include "common/logging.h"
 #include "common/server_config.h"
 #include "proto/kafka/codec.h"
 
 namespace cairn::broker {
+
+// Kafka's ConfigResource.Type, as DescribeConfigs and the two AlterConfigs
+// name resources.
+inline constexpr int8_t kConfigResourceTopic = 2;
+inline constexpr int8_t kConfigResourceBroker = 4;
+
+// A request Kafka answers with INVALID_REQUEST (42).
+inline absl::Status InvalidRequest(std::string message) {
+  return WithReason(absl::InvalidArgumentError(std::move(message)), ErrorReason::kInvalidRequest);
+}
 
 inline int16_t ErrorCodeOf(const absl::Status& status) { return static_cast<int16_t>(ToKafkaError(status)); }
 
