@@ -144,5 +144,34 @@ TEST_CASE("cooperative-sticky: different subscriptions are balanced where member
   CHECK(Show(sticky) == "m1: | m2: t2-0 t2-1 t2-2");
 }
 
+// librdkafka's cooperative-sticky (and the Java StickyAssignor) write user
+// data as StickyAssignorUserData v1: the partitions owned, then the
+// generation. These bytes are what librdkafka 2.0.2 sent against cairnd
+// owning t-3, t-4, t-5 at generation 3. Reading the first four bytes (the
+// topic count, 1) as the generation made its claims stale next to members
+// reporting 3, so its partitions went to other members while it still
+// owned them.
+TEST_CASE("cooperative-sticky: a librdkafka member's generation is read from its sticky user data") {
+  const Buffer rdkafka_user_data = {0, 0, 0, 1, 0, 1, 't', 0, 0, 0, 3, 0, 0, 0, 3,
+                                    0, 0, 0, 4, 0, 0, 0, 5, 0, 0, 0, 3};
+  MemberSubscription rdkafka = Member("m2-rdkafka", {"t"}, {{"t", 3}, {"t", 4}, {"t", 5}});
+  rdkafka.subscription.user_data = rdkafka_user_data;
+  CHECK(ReportedGeneration(rdkafka.subscription) == 3);
+  // Owning nothing: an empty array, then the generation.
+  Subscription empty;
+  empty.user_data = Buffer{0, 0, 0, 0, 0, 0, 0, 2};
+  CHECK(ReportedGeneration(empty) == 2);
+  // Bytes that are not sticky user data: the first four, as Java reads them.
+  empty.user_data = Buffer{0, 0, 0, 9, 0, 0, 0, 2};
+  CHECK(ReportedGeneration(empty) == 9);
+
+  // A new member joins m1 (Cairn, generation 3) and the librdkafka member:
+  // each keeps two of its own, and nothing it still owns is handed to m3
+  // this generation (t-2 and t-5 go in the follow-up rebalance).
+  auto out = CooperativeStickyAssignor().Assign(
+      {{"t", 6}}, {Member("m1", {"t"}, {{"t", 0}, {"t", 1}, {"t", 2}}, 3), rdkafka, Member("m3", {"t"})});
+  CHECK(Show(out) == "m1: t-0 t-1 | m2-rdkafka: t-3 t-4 | m3:");
+}
+
 }  // namespace
 }  // namespace cairn::client::group

@@ -16,9 +16,12 @@
 namespace cairn::client::group {
 
 // The generation a subscription reports: generation_id from a v2+
-// subscription, else the 4-byte big-endian generation the cooperative-sticky
-// assignor puts in user_data (v0/v1; -1 if the user data is too short), else
-// nullopt (no claim of any generation).
+// subscription, else the generation in user_data (v0/v1): the 4-byte
+// big-endian generation the Java cooperative-sticky assignor (and ours)
+// writes, or the generation that ends librdkafka's StickyAssignorUserData
+// v1 (partitions owned, then generation); other user data of 4+ bytes is
+// read as Java does (its first 4 bytes), shorter is -1; nullopt without
+// user data (no claim of any generation).
 std::optional<int32_t> ReportedGeneration(const Subscription& subscription);
 
 // The cooperative-sticky user_data for a v0/v1 subscription: the generation
