@@ -4,6 +4,8 @@
 #include "client/consumer.h"
 
 #include <algorithm>
+#include <chrono>
+#include <future>
 
 #include "absl/strings/str_cat.h"
 #include "client/consumer_engine.h"
@@ -42,6 +44,9 @@ std::vector<TopicPartition> PartitionsOf(const std::vector<TopicPartitionOffset>
 struct ConsumerState {
   RebalanceListener* listener = nullptr;
   bool closed = false;
+  // Close / Unsubscribe have just committed every position (auto commit):
+  // the revocation they cause does not commit again.
+  bool leaving_committed = false;
 };
 
 absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(ConsumerConfig config) {
@@ -75,11 +80,14 @@ absl::Status Consumer::Subscribe(const std::vector<std::string>& topics, Rebalan
 
 absl::Status Consumer::Unsubscribe() {
   if (absl::Status open = CheckOpen(); !open.ok()) return open;
-  if (engine_->config().enable_auto_commit && engine_->has_group()) (void)CommitSync();
+  const bool auto_commit = engine_->config().enable_auto_commit && engine_->has_group();
+  if (auto_commit) (void)CommitSync();
   absl::Status status = engine_->Run<absl::Status>([this] { return engine_->Unsubscribe(); });
   // The revocation (and the LeaveGroup behind it) is delivered by Poll; run
   // it now so the group sees us go.
+  state_->leaving_committed = auto_commit;
   (void)DeliverPending();
+  state_->leaving_committed = false;
   return status;
 }
 
@@ -164,7 +172,7 @@ void Consumer::DeliverEvents(const std::vector<RebalanceEvent>& events) {
     for (const TopicPartition& tp : e.partitions) list.push_back({tp.topic, tp.partition, kOffsetCommitted, {}});
     switch (e.type) {
       case RebalanceEvent::Type::kRevoked: {
-        if (auto_commit && !e.partitions.empty()) {
+        if (auto_commit && !e.partitions.empty() && !state_->leaving_committed) {
           // Commit what was consumed from them while we still own them.
           std::vector<TopicPartitionOffset> positions;
           for (const TopicPartitionOffset& p : Positions()) {
@@ -223,12 +231,22 @@ absl::StatusOr<std::vector<ConsumerRecord>> Consumer::Poll(std::chrono::millisec
 absl::Status Consumer::CommitSync() { return CommitSync(Positions()); }
 
 absl::Status Consumer::CommitSync(const std::vector<TopicPartitionOffset>& offsets) {
+  return CommitSyncUntil(offsets, SteadyNowMs() + engine_->config().request_timeout_ms);
+}
+
+absl::Status Consumer::CommitSyncUntil(const std::vector<TopicPartitionOffset>& offsets, int64_t deadline) {
   if (absl::Status open = CheckOpen(); !open.ok()) return open;
-  const int64_t deadline = SteadyNowMs() + engine_->config().request_timeout_ms;
   auto status = RunOnIoThread<absl::Status>(
       engine_->core(), [this, offsets, deadline](absl::AnyInvocable<void(absl::Status) &&> reply) mutable {
         engine_->Commit(offsets, deadline, std::move(reply));
       });
+  // The engine stops retrying at the deadline, but an attempt under way
+  // (waiting for a connection, say) runs for request.timeout.ms: do not
+  // wait for it past the deadline. Its answer goes nowhere.
+  const auto until = std::chrono::steady_clock::time_point(std::chrono::milliseconds(deadline));
+  if (status.wait_until(until) != std::future_status::ready) {
+    return absl::DeadlineExceededError("the commit did not complete in time");
+  }
   return status.get();
 }
 
@@ -279,31 +297,37 @@ absl::Status Consumer::Close() {
   if (state_->closed) return absl::OkStatus();
   absl::Status result;
   const bool has_group = engine_->has_group();
+  const bool auto_commit = has_group && engine_->config().enable_auto_commit;
+  // One time limit for all of Close, as the Java client's close(timeout):
+  // each step below gets what the ones before left of it.
+  const int64_t close_deadline = SteadyNowMs() + engine_->config().request_timeout_ms;
   // Asynchronous commits finish first (while the member is still in its
-  // generation); what is still queued after request.timeout.ms is cancelled,
-  // so every CommitAsync callback runs exactly once.
-  const int64_t commits_deadline = SteadyNowMs() + engine_->config().request_timeout_ms;
-  while (engine_->Run<bool>([this] { return engine_->AsyncCommitsPending(); }) && SteadyNowMs() < commits_deadline) {
-    engine_->WaitForNews(engine_->news(), SteadyNowMs() + 10);
+  // generation); what is still queued after that is cancelled, so every
+  // CommitAsync callback runs exactly once.
+  while (engine_->Run<bool>([this] { return engine_->AsyncCommitsPending(); }) && SteadyNowMs() < close_deadline) {
+    engine_->WaitForNews(engine_->news(), std::min(close_deadline, SteadyNowMs() + 10));
   }
   engine_->Run<bool>([this] {
     engine_->CancelAsyncCommits();
     return true;
   });
-  if (has_group && engine_->config().enable_auto_commit) {
+  if (auto_commit) {
     std::vector<TopicPartitionOffset> positions = Positions();
-    if (!positions.empty()) result = CommitSync(positions);
+    if (!positions.empty()) result = CommitSyncUntil(positions, close_deadline);
   }
   if (has_group) {
-    // Revoke (the listener runs here), then LeaveGroup; wait briefly for its answer.
+    // Revoke (the listener runs here; the positions were just committed),
+    // then LeaveGroup; wait briefly for its answer.
     engine_->Run<bool>([this] {
       engine_->BeginClose();
       return true;
     });
+    state_->leaving_committed = auto_commit;
     (void)DeliverPending();
-    const int64_t deadline = SteadyNowMs() + std::min<int64_t>(engine_->config().request_timeout_ms, 5000);
+    state_->leaving_committed = false;
+    const int64_t deadline = std::min(close_deadline, SteadyNowMs() + 5000);
     while (engine_->Run<bool>([this] { return engine_->LeavePending(); }) && SteadyNowMs() < deadline) {
-      engine_->WaitForNews(engine_->news(), SteadyNowMs() + 10);
+      engine_->WaitForNews(engine_->news(), std::min(deadline, SteadyNowMs() + 10));
     }
   }
   std::vector<std::pair<std::function<void(absl::Status)>, absl::Status>> callbacks;

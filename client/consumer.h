@@ -160,7 +160,8 @@ class Consumer {
   std::vector<TopicPartitionOffset> Positions() const;
 
   // Commits (when auto commit is on), revokes, leaves the group and stops
-  // the io thread. Idempotent.
+  // the io thread, within request.timeout.ms (plus what the listener's
+  // OnRevoked takes). Idempotent.
   absl::Status Close();
 
  private:
@@ -171,6 +172,8 @@ class Consumer {
   void DeliverEvents(const std::vector<RebalanceEvent>& events);
   // Delivers events and commit callbacks without fetching; returns a pending error.
   absl::Status DeliverPending();
+  // CommitSync that gives up (DeadlineExceeded) at `deadline_ms` (steady clock).
+  absl::Status CommitSyncUntil(const std::vector<TopicPartitionOffset>& offsets, int64_t deadline_ms);
   // Both CommitAsync forms: nullopt commits the positions at the call.
   void CommitAsyncImpl(std::optional<std::vector<TopicPartitionOffset>> offsets, std::function<void(absl::Status)> done);
   static void RunCallbacks(std::vector<std::pair<std::function<void(absl::Status)>, absl::Status>>& callbacks);

@@ -245,5 +245,30 @@ TEST_CASE("Consumer: a fatal group error (INCONSISTENT_GROUP_PROTOCOL) is report
   CHECK(first->Close().ok());
 }
 
+// Close bounds its whole run by request.timeout.ms (the Java client's close
+// timeout defaults to a fixed 30 s). With the broker gone, its commit used
+// to wait a full request.timeout.ms, the auto commit before the revocation
+// it then caused another, and the LeaveGroup a third: 3x the timeout.
+TEST_CASE("Consumer: Close with auto commit returns within request.timeout.ms when the broker is gone") {
+  CairndProcess broker({"group.initial.rebalance.delay.ms=0"});
+  broker.Start();
+  auto admin = MakeAdmin(broker);
+  CreateTopicAndWait(*admin, "gone", 2);
+  ProduceSpread(broker, "gone", 2, 0, 20);
+  ConsumerConfig config = ConsumerConfigFor(broker, "gone-group");
+  config.request_timeout_ms = 2000;
+  auto consumer = MakeConsumer(config);
+  REQUIRE(consumer->Subscribe({"gone"}).ok());
+  REQUIRE(PollUntil(*consumer, 20).size() == 20);
+  broker.Kill9();
+  const auto started = std::chrono::steady_clock::now();
+  const absl::Status closed = consumer->Close();
+  const auto took = std::chrono::steady_clock::now() - started;
+  CHECK_MESSAGE(took < std::chrono::milliseconds(2500),
+                "Close took ", std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), " ms");
+  // The commit could not be made, and Close says so.
+  CHECK(absl::IsDeadlineExceeded(closed));
+}
+
 }  // namespace
 }  // namespace cairn::client::testing
