@@ -8,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "client/group/cooperative_sticky_assignor.h"
 #include "client/group/range_assignor.h"
+#include "client/kafka_error.h"
+#include "common/topic_partition.h"
 
 namespace cairn::client {
 namespace {
@@ -108,8 +110,25 @@ void ConsumerEngine::Later(int64_t delay_ms, absl::AnyInvocable<void() &&> task)
   });
 }
 
+namespace {
+
+// INVALID_TOPIC_EXCEPTION for a name Kafka refuses (as the producer's Send):
+// the broker would only answer it with that error, so a subscription or
+// assignment naming it would wait for nothing, in silence.
+absl::Status CheckTopicNames(const std::vector<std::string>& topics) {
+  for (const std::string& topic : topics) {
+    if (absl::Status valid = ValidateTopicName(topic); !valid.ok()) {
+      return KafkaErrorStatus(kafka_error::kInvalidTopicException, std::string(valid.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status ConsumerEngine::Subscribe(std::vector<std::string> topics) {
   if (membership_ == nullptr) return absl::InvalidArgumentError("Subscribe needs a group.id");
+  if (absl::Status valid = CheckTopicNames(topics); !valid.ok()) return valid;
   if (!subscribed_ && !assignment_.partitions().empty()) {
     return absl::FailedPreconditionError("Subscribe after Assign: Unsubscribe first");
   }
@@ -135,6 +154,9 @@ absl::Status ConsumerEngine::Unsubscribe() {
 
 absl::Status ConsumerEngine::Assign(const std::vector<TopicPartitionOffset>& partitions) {
   if (subscribed_) return absl::FailedPreconditionError("Assign while subscribed: Unsubscribe first");
+  std::vector<std::string> topics;
+  for (const TopicPartitionOffset& tpo : partitions) topics.push_back(tpo.topic);
+  if (absl::Status valid = CheckTopicNames(topics); !valid.ok()) return valid;
   assignment_.Clear();
   buffer_.Clear();
   for (const TopicPartitionOffset& tpo : partitions) {

@@ -2,6 +2,7 @@
 // pause/resume, max.partition.fetch.bytes (and a batch above it),
 // auto.offset.reset, and auto commit on close.
 #include "client/integration/consumer_test_support.h"
+#include "client/kafka_error.h"
 
 namespace cairn::client::testing {
 namespace {
@@ -214,6 +215,27 @@ TEST_CASE("auto.offset.reset none: every Poll reports OUT_OF_RANGE until a Seek"
   REQUIRE(after.ok());
   CHECK(after->empty());
   CHECK(consumer->Close().ok());
+}
+
+// A name the broker can only refuse fails at once, as the producer's Send
+// does, instead of a subscription or assignment that waits in silence. The
+// consumer is unchanged and goes on with valid names.
+TEST_CASE("Subscribe and Assign refuse a topic name Kafka does not allow with INVALID_TOPIC_EXCEPTION") {
+  CairndProcess broker;
+  broker.Start();
+  auto admin = MakeAdmin(broker);
+  CreateTopicAndWait(*admin, "named", 1);
+  ProduceSpread(broker, "named", 1, 0, 3);
+  auto grouped = MakeConsumer(ConsumerConfigFor(broker, "names"));
+  for (const std::string bad : {"orders.*", "with space", "", ".."}) {
+    INFO("topic '", bad, "'");
+    CHECK(KafkaErrorCodeOf(grouped->Subscribe({"named", bad})) == kafka_error::kInvalidTopicException);
+    CHECK(KafkaErrorCodeOf(grouped->Assign({{bad, 0, 0, {}}})) == kafka_error::kInvalidTopicException);
+  }
+  CHECK(grouped->Assignment().empty());
+  REQUIRE(grouped->Assign({{"named", 0, 1, {}}}).ok());
+  CHECK(OffsetsOf(PollUntil(*grouped, 2)) == Range(1, 3));
+  CHECK(grouped->Close().ok());
 }
 
 TEST_CASE("Auto commit on close: a new consumer of the group resumes exactly after") {
