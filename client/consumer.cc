@@ -134,20 +134,14 @@ absl::Status Consumer::SeekToTimestamp(const std::vector<TopicPartitionOffset>& 
   return absl::OkStatus();
 }
 
-void Consumer::Pause(const std::vector<TopicPartitionOffset>& partitions) {
-  if (!CheckOpen().ok()) return;
-  engine_->Run<bool>([this, tps = PartitionsOf(partitions)] {
-    engine_->SetPaused(tps, true);
-    return true;
-  });
+absl::Status Consumer::Pause(const std::vector<TopicPartitionOffset>& partitions) {
+  if (absl::Status open = CheckOpen(); !open.ok()) return open;
+  return engine_->Run<absl::Status>([this, tps = PartitionsOf(partitions)] { return engine_->SetPaused(tps, true); });
 }
 
-void Consumer::Resume(const std::vector<TopicPartitionOffset>& partitions) {
-  if (!CheckOpen().ok()) return;
-  engine_->Run<bool>([this, tps = PartitionsOf(partitions)] {
-    engine_->SetPaused(tps, false);
-    return true;
-  });
+absl::Status Consumer::Resume(const std::vector<TopicPartitionOffset>& partitions) {
+  if (absl::Status open = CheckOpen(); !open.ok()) return open;
+  return engine_->Run<absl::Status>([this, tps = PartitionsOf(partitions)] { return engine_->SetPaused(tps, false); });
 }
 
 std::vector<TopicPartitionOffset> Consumer::Paused() const {

@@ -128,8 +128,10 @@ class Consumer {
   absl::Status SeekToTimestamp(const std::vector<TopicPartitionOffset>& partitions, int64_t timestamp_ms);
 
   // Paused partitions stay assigned but Poll returns nothing from them.
-  void Pause(const std::vector<TopicPartitionOffset>& partitions);
-  void Resume(const std::vector<TopicPartitionOffset>& partitions);
+  // FailedPrecondition, and nothing paused or resumed, when one of the
+  // partitions is not assigned (the Java consumer throws then).
+  absl::Status Pause(const std::vector<TopicPartitionOffset>& partitions);
+  absl::Status Resume(const std::vector<TopicPartitionOffset>& partitions);
   std::vector<TopicPartitionOffset> Paused() const;
 
   // Returns the records ready, waiting up to `timeout` for some. Runs

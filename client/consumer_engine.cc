@@ -14,6 +14,11 @@
 namespace cairn::client {
 namespace {
 
+// Seek, Pause or Resume of a partition not assigned (the Java consumer's words).
+absl::Status NotAssigned(const TopicPartition& tp) {
+  return absl::FailedPreconditionError(absl::StrCat("No current assignment for partition ", tp.DirectoryName()));
+}
+
 constexpr auto kTickInterval = std::chrono::milliseconds(20);
 
 std::unique_ptr<group::GroupMembership> MakeMembership(const ConsumerConfig& config) {
@@ -180,7 +185,7 @@ absl::Status ConsumerEngine::Assign(const std::vector<TopicPartitionOffset>& par
 }
 
 absl::Status ConsumerEngine::Seek(const TopicPartition& tp, int64_t offset) {
-  if (!assignment_.Contains(tp)) return absl::FailedPreconditionError(absl::StrCat(tp.DirectoryName(), " is not assigned"));
+  if (!assignment_.Contains(tp)) return NotAssigned(tp);
   buffer_.Drop(tp);
   if (offset >= 0) {
     assignment_.SetPosition(tp, offset);
@@ -196,7 +201,7 @@ absl::Status ConsumerEngine::Seek(const TopicPartition& tp, int64_t offset) {
 }
 
 absl::Status ConsumerEngine::SeekToTimestamp(const TopicPartition& tp, int64_t timestamp) {
-  if (!assignment_.Contains(tp)) return absl::FailedPreconditionError(absl::StrCat(tp.DirectoryName(), " is not assigned"));
+  if (!assignment_.Contains(tp)) return NotAssigned(tp);
   if (timestamp < 0) return absl::InvalidArgumentError("timestamp must be >= 0");
   buffer_.Drop(tp);
   assignment_.RequestReset(tp, timestamp);
@@ -204,11 +209,13 @@ absl::Status ConsumerEngine::SeekToTimestamp(const TopicPartition& tp, int64_t t
   return absl::OkStatus();
 }
 
-void ConsumerEngine::SetPaused(const std::vector<TopicPartition>& partitions, bool paused) {
+absl::Status ConsumerEngine::SetPaused(const std::vector<TopicPartition>& partitions, bool paused) {
   for (const TopicPartition& tp : partitions) {
-    if (ConsumerAssignment::Partition* p = assignment_.Find(tp)) p->paused = paused;
+    if (!assignment_.Contains(tp)) return NotAssigned(tp);
   }
+  for (const TopicPartition& tp : partitions) assignment_.Find(tp)->paused = paused;
   Pump();
+  return absl::OkStatus();
 }
 
 std::vector<TopicPartition> ConsumerEngine::Paused() const {

@@ -76,7 +76,8 @@ class ConsumerEngine {
   absl::Status Unsubscribe();
   absl::Status Seek(const TopicPartition& tp, int64_t offset);
   absl::Status SeekToTimestamp(const TopicPartition& tp, int64_t timestamp);  // ListOffsets timestamp semantics
-  void SetPaused(const std::vector<TopicPartition>& partitions, bool paused);
+  // FailedPrecondition, changing nothing, when a partition is not assigned.
+  absl::Status SetPaused(const std::vector<TopicPartition>& partitions, bool paused);
   PollStep Step(bool app_poll, size_t max_records);
   // After the application ran the listener for `events`: revoked partitions
   // go, and group requests held back behind the revocation go out.

@@ -64,7 +64,13 @@ TEST_CASE("Pause holds a partition's records back until Resume") {
   ProduceSpread(broker, "pause", 2, 0, 40);
   auto consumer = MakeConsumer(ConsumerConfigFor(broker));
   REQUIRE(consumer->Assign({{"pause", 0, 0}, {"pause", 1, 0}}).ok());
-  consumer->Pause({{"pause", 1}});
+  // A partition not assigned is refused, and nothing changes (Java throws).
+  for (const absl::Status& refused : {consumer->Pause({{"pause", 1}, {"pause", 2}}), consumer->Resume({{"other", 0}})}) {
+    CHECK(refused.code() == absl::StatusCode::kFailedPrecondition);
+  }
+  CHECK(consumer->Pause({{"pause", 1}, {"pause", 2}}).message() == "No current assignment for partition pause-2");
+  CHECK(consumer->Paused().empty());
+  REQUIRE(consumer->Pause({{"pause", 1}}).ok());
   CHECK(consumer->Paused() == std::vector<TopicPartitionOffset>{{"pause", 1, kOffsetCommitted, ""}});
   auto first = PollUntil(*consumer, 20);
   auto more = consumer->Poll(std::chrono::milliseconds(500));
@@ -72,7 +78,7 @@ TEST_CASE("Pause holds a partition's records back until Resume") {
   CHECK(more->empty());
   for (const auto& r : first) CHECK(r.partition == 0);
   CHECK(OffsetsOf(first) == Range(0, 20));
-  consumer->Resume({{"pause", 1}});
+  REQUIRE(consumer->Resume({{"pause", 1}}).ok());
   auto second = PollUntil(*consumer, 20);
   for (const auto& r : second) CHECK(r.partition == 1);
   CHECK(OffsetsOf(second) == Range(0, 20));
