@@ -17,6 +17,7 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using std::chrono::steady_clock;
 
+// Records rebalance callbacks as "assigned a-0 b-1".
 class Log : public RebalanceListener {
  public:
   void OnAssigned(const std::vector<TopicPartitionOffset>& p) override { Add("assigned", p); }
@@ -27,7 +28,7 @@ class Log : public RebalanceListener {
  private:
   void Add(const char* what, const std::vector<TopicPartitionOffset>& p) {
     std::string line = what;
-    for (const auto& tpo : p) absl::StrAppend(&line, " ", tpo.partition);
+    for (const auto& tpo : p) absl::StrAppend(&line, " ", tpo.topic, "-", tpo.partition);
     lines.push_back(line);
   }
 };
@@ -81,7 +82,8 @@ TEST_CASE("Consumer and Producer: partitions added with CreatePartitions are pic
     REQUIRE_MESSAGE(steady_clock::now() - grown_at < seconds(20), "the group never saw the new partitions");
     REQUIRE(consumer->Poll(milliseconds(50)).ok());
   }
-  CHECK(events.lines == std::vector<std::string>{"assigned 0", "revoked 0", "assigned 0 1 2"});
+  CHECK(events.lines == std::vector<std::string>{"assigned growing-0", "revoked growing-0",
+                                                "assigned growing-0 growing-1 growing-2"});
 
   // The producer: keyed records go where murmur2 puts them among 3
   // partitions once its metadata is refreshed (within the max age, without
@@ -121,22 +123,6 @@ TEST_CASE("Consumer and Producer: partitions added with CreatePartitions are pic
   CHECK(consumer->Close().ok());
 }
 
-// Records rebalance callbacks as "assigned a-0 b-1".
-class TopicLog : public RebalanceListener {
- public:
-  void OnAssigned(const std::vector<TopicPartitionOffset>& p) override { Add("assigned", p); }
-  void OnRevoked(const std::vector<TopicPartitionOffset>& p) override { Add("revoked", p); }
-  void OnLost(const std::vector<TopicPartitionOffset>& p) override { Add("lost", p); }
-  std::vector<std::string> lines;
-
- private:
-  void Add(const char* what, const std::vector<TopicPartitionOffset>& p) {
-    std::string line = what;
-    for (const auto& tpo : p) absl::StrAppend(&line, " ", tpo.topic, "-", tpo.partition);
-    lines.push_back(line);
-  }
-};
-
 // A subscribed topic that is deleted disappears from the metadata (the
 // broker answers UNKNOWN_TOPIC_OR_PARTITION): the leader treats it as zero
 // partitions, as the Java client's metadata snapshot does, and the group
@@ -152,7 +138,7 @@ void DeletedTopicScenario(const std::string& assignor, const std::vector<std::st
   ConsumerConfig config = ConsumerConfigFor(broker, "g-deleted-" + assignor);
   config.assignor = assignor;
   config.metadata_max_age_ms = 500;
-  TopicLog events;
+  Log events;
   auto consumer = MakeConsumer(config);
   REQUIRE(consumer->Subscribe({"kept", "doomed"}, &events).ok());
   CHECK(PollUntil(*consumer, 20).size() == 20);
@@ -203,7 +189,7 @@ TEST_CASE("Consumer: partitions added to a topic only another member subscribes 
   CreateTopicAndWait(*admin, "others", 1);
   ConsumerConfig config = ConsumerConfigFor(broker, "g-split");
   config.metadata_max_age_ms = 500;
-  TopicLog other_events;  // outlives the consumers, whose destructors may call it
+  Log other_events;  // outlives the consumers, whose destructors may call it
   auto leader = MakeConsumer(config);
   auto other = MakeConsumer(config);
   // The first member to join leads the group.
