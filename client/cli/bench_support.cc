@@ -12,6 +12,7 @@
 #include "client/cli/producer_flags.h"
 #include "client/kafka_error.h"
 #include "client/partition_queue.h"
+#include "common/record_batch.h"
 #include "common/status_macros.h"
 
 namespace cairn::cli {
@@ -26,13 +27,16 @@ constexpr int64_t kRecordBytesMax = int64_t{1} << 30;
 double PerSecond(double amount, double seconds) { return seconds > 0 ? amount / seconds : 0; }
 
 // -s is refused when its records could never be sent: above what
-// max.request.size (after -X) admits with the record's framing, or above
-// kRecordBytesMax. Without this a huge size ran out of memory (bad_alloc).
+// max.request.size (after -X) admits with the record's framing and its
+// batch's header (as the producer counts a record alone in its batch), or
+// above kRecordBytesMax. Without this a huge size ran out of memory
+// (bad_alloc).
 absl::Status CheckRecordSize(const Context& context, int64_t record_bytes) {
   if (record_bytes < 8) return absl::InvalidArgumentError("--record-size must be at least 8 bytes");
   client::ProducerConfig producer;
   ApplySettings(context, producer);
-  const int64_t framing = static_cast<int64_t>(client::EstimateRecordBytes(std::nullopt, std::string(), {}));
+  const int64_t framing =
+      static_cast<int64_t>(client::EstimateRecordBytes(std::nullopt, std::string(), {}) + kBatchHeaderBytes);
   const int64_t most = std::min(static_cast<int64_t>(producer.max_request_size) - framing, kRecordBytesMax);
   if (record_bytes <= most) return absl::OkStatus();
   if (most == kRecordBytesMax) {

@@ -770,9 +770,9 @@ class CairnCliTest(BrokerTestCase):
         """Once a bad_alloc (status 134) or a size wrapped around to 0 or 1 MiB."""
         usage = "cairn bench produce: %s (see 'cairn bench produce --help')"
         for size, problem in [
-                ("100000MiB", "--record-size must be at most 1048555 bytes, for records within max.request.size "
+                ("100000MiB", "--record-size must be at most 1048494 bytes, for records within max.request.size "
                               "1048576 (-X max.request.size=N raises it)"),
-                ("1048556", "--record-size must be at most 1048555 bytes, for records within max.request.size "
+                ("1048495", "--record-size must be at most 1048494 bytes, for records within max.request.size "
                             "1048576 (-X max.request.size=N raises it)"),
                 ("17592186044416MiB", "invalid value '17592186044416MiB' for --record-size"),
                 ("17592186044417MiB", "invalid value '17592186044417MiB' for --record-size"),
@@ -784,15 +784,15 @@ class CairnCliTest(BrokerTestCase):
                          usage % "--record-size must be at most 1073741824 bytes (1 GiB)")
         self.assertEqual(self.fails("bench", "produce", "-t", "cli-bench-big", "-s", "2KiB", "-n", "1",
                                     "-X", "max.request.size=2048", status=2),
-                         usage % "--record-size must be at most 2027 bytes, for records within max.request.size "
+                         usage % "--record-size must be at most 1966 bytes, for records within max.request.size "
                                  "2048 (-X max.request.size=N raises it)")
         self.assertEqual(self.fails("bench", "e2e", "--timeout", "2147483648", status=2),
                          "cairn bench e2e: invalid duration '2147483648' for --timeout (at most 2147483647 ms) "
                          "(see 'cairn bench e2e --help')")
         self.assertNotIn(["cli-bench-big", "1", "1"], rows(self.cairn("topic", "list")))
         # Just within the limit: the records are sent.
-        produced = self.bench("produce", "-t", "cli-bench-big", "-n", "2", "-s", "2027", "-X", "max.request.size=2048")
-        self.assertEqual((produced["records"], produced["failed"], produced["record_size"]), (2, 0, 2027))
+        produced = self.bench("produce", "-t", "cli-bench-big", "-n", "2", "-s", "1966", "-X", "max.request.size=2048")
+        self.assertEqual((produced["records"], produced["failed"], produced["record_size"]), (2, 0, 1966))
 
     def test_bench_reads_without_a_group_and_refuses_group_id(self):
         self.bench("produce", "-t", "cli-bench-nogroup", "-n", "10", "-s", "50")
