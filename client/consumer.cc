@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <future>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "client/consumer_engine.h"
@@ -47,6 +48,9 @@ struct ConsumerState {
   // Close / Unsubscribe have just committed every position (auto commit):
   // the revocation they cause does not commit again.
   bool leaving_committed = false;
+  // Set by Close: its one time limit, which also bounds a CommitSync the
+  // application makes from OnRevoked while Close runs.
+  std::optional<int64_t> close_deadline;
 };
 
 absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(ConsumerConfig config) {
@@ -225,7 +229,9 @@ absl::StatusOr<std::vector<ConsumerRecord>> Consumer::Poll(std::chrono::millisec
 absl::Status Consumer::CommitSync() { return CommitSync(Positions()); }
 
 absl::Status Consumer::CommitSync(const std::vector<TopicPartitionOffset>& offsets) {
-  return CommitSyncUntil(offsets, SteadyNowMs() + engine_->config().request_timeout_ms);
+  int64_t deadline = SteadyNowMs() + engine_->config().request_timeout_ms;
+  if (state_->close_deadline) deadline = std::min(deadline, *state_->close_deadline);
+  return CommitSyncUntil(offsets, deadline);
 }
 
 absl::Status Consumer::CommitSyncUntil(const std::vector<TopicPartitionOffset>& offsets, int64_t deadline) {
@@ -295,6 +301,7 @@ absl::Status Consumer::Close() {
   // One time limit for all of Close, as the Java client's close(timeout):
   // each step below gets what the ones before left of it.
   const int64_t close_deadline = SteadyNowMs() + engine_->config().request_timeout_ms;
+  state_->close_deadline = close_deadline;
   // Asynchronous commits finish first (while the member is still in its
   // generation); what is still queued after that is cancelled, so every
   // CommitAsync callback runs exactly once.

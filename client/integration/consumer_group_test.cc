@@ -270,5 +270,37 @@ TEST_CASE("Consumer: Close with auto commit returns within request.timeout.ms wh
   CHECK(absl::IsDeadlineExceeded(closed));
 }
 
+// The same limit holds for a commit the application makes in OnRevoked
+// while Close runs: it gets what is left of Close's time, not a
+// request.timeout.ms of its own after an asynchronous commit took the first.
+TEST_CASE("Consumer: a CommitSync in OnRevoked during Close gets what is left of Close's request.timeout.ms") {
+  CairndProcess broker({"group.initial.rebalance.delay.ms=0"});
+  broker.Start();
+  auto admin = MakeAdmin(broker);
+  CreateTopicAndWait(*admin, "gone-manual", 2);
+  ProduceSpread(broker, "gone-manual", 2, 0, 20);
+  ConsumerConfig config = ConsumerConfigFor(broker, "gone-manual-group");
+  config.request_timeout_ms = 2000;
+  config.enable_auto_commit = false;
+  auto consumer = MakeConsumer(config);
+  CommitOnRevoke listener;
+  listener.consumer = consumer.get();
+  REQUIRE(consumer->Subscribe({"gone-manual"}, &listener).ok());
+  REQUIRE(PollUntil(*consumer, 20).size() == 20);
+  broker.Kill9();
+  std::vector<absl::Status> async_results;
+  consumer->CommitAsync([&async_results](absl::Status s) { async_results.push_back(std::move(s)); });
+  const auto started = std::chrono::steady_clock::now();
+  (void)consumer->Close();
+  const auto took = std::chrono::steady_clock::now() - started;
+  CHECK_MESSAGE(took < std::chrono::milliseconds(2500),
+                "Close took ", std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), " ms");
+  // Neither commit could be made, and each says so once.
+  REQUIRE(async_results.size() == 1);
+  CHECK_FALSE(async_results[0].ok());
+  REQUIRE(listener.commits.size() == 1);
+  CHECK(absl::IsDeadlineExceeded(listener.commits[0]));
+}
+
 }  // namespace
 }  // namespace cairn::client::testing
