@@ -32,6 +32,12 @@ group::PartitionCounts GroupPartitionCounts(const std::vector<TopicMetadata>& to
       // keep the count the leader last saw, and a deleted topic would stay
       // assigned (the Java client drops it from its metadata snapshot).
       counts[t.name] = 0;
+    } else {
+      // Another error (LEADER_NOT_AVAILABLE, TOPIC_AUTHORIZATION_FAILED,
+      // INVALID_TOPIC_EXCEPTION from another client's subscription): no
+      // count now. The membership keeps the one it had, or counts none, so
+      // that a leader waiting for this topic still assigns.
+      counts[t.name] = -1;
     }
   }
   return counts;

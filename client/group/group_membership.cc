@@ -115,7 +115,13 @@ void GroupMembership::Subscribe(int64_t now_ms, std::vector<std::string> topics)
 }
 
 void GroupMembership::UpdateMetadata(int64_t now_ms, const PartitionCounts& partitions) {
-  for (const auto& [topic, count] : partitions) metadata_[topic] = std::max(count, 0);
+  for (const auto& [topic, count] : partitions) {
+    if (count < 0) {
+      metadata_.try_emplace(topic, 0);
+    } else {
+      metadata_[topic] = count;
+    }
+  }
   if (state_ == State::kSyncing && awaiting_metadata_) {
     // Only once every member's topics are counted: an unrelated refresh
     // (of the leader's own topics) must not assign the others' topics as

@@ -90,8 +90,11 @@ class GroupMembership {
 
   // Inputs.
   void Subscribe(int64_t now_ms, std::vector<std::string> topics);  // empty: unsubscribe (leave)
-  // Partition counts (0: the topic does not exist). A leader waiting for
-  // metadata assigns once every member's topic has a count.
+  // Partition counts (0: the topic does not exist; negative: the answer
+  // named the topic with an error and no count, and the count known before
+  // stands, or 0 when there was none, so that a leader never waits for a
+  // topic the broker will not describe). A leader waiting for metadata
+  // assigns once every member's topic has a count.
   void UpdateMetadata(int64_t now_ms, const PartitionCounts& partitions);
   void Poll(int64_t now_ms);
   void Tick(int64_t now_ms);

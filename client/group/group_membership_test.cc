@@ -155,6 +155,31 @@ TEST_CASE("membership: the leader assigns only once every member's topics are co
   CHECK(Out(m) == J({"SyncGroup gen=2 member=a a=[t-0] b=[u-0,u-1]"}));
 }
 
+TEST_CASE("membership: a member's topic the broker answers with an error counts as none, and a known count stands") {
+  GroupMembership m = Eager();
+  m.Subscribe(0, {"t"});
+  m.UpdateMetadata(0, {{"t", 1}});
+  m.Poll(0);
+  m.OnFindCoordinator(0, Found());
+  Out(m);
+  // b subscribes to a topic the broker refuses to describe (say, another
+  // client's invalid name): the leader must not wait for it forever.
+  m.OnJoinGroup(1, Joined(2, "a", "a", "range", {{"a", SubscriptionBytes({"t"})}, {"b", SubscriptionBytes({"bad"})}}));
+  CHECK(Out(m) == J({"metadata-needed [bad]"}));
+  m.UpdateMetadata(2, {{"bad", -1}});
+  CHECK(Out(m) == J({"SyncGroup gen=2 member=a a=[t-0] b=[]"}));
+  // Once stable, an error for a topic with a known count (a leader election,
+  // say) keeps that count, so it starts no rebalance.
+  m.OnSyncGroup(3, Synced({{"t", 0}}));
+  Out(m);
+  m.UpdateMetadata(4, {{"t", -1}});
+  m.Poll(5);
+  CHECK(Out(m) == "");
+  m.UpdateMetadata(6, {{"t", 2}});
+  m.Poll(7);
+  CHECK(Out(m).find("JoinGroup") != std::string::npos);
+}
+
 TEST_CASE("membership: UNKNOWN_MEMBER_ID on heartbeat loses the partitions and rejoins without an id") {
   GroupMembership m = Eager();
   JoinAlone(m);
