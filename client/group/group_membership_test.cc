@@ -138,13 +138,19 @@ TEST_CASE("membership: the cooperative leader assigns over all members and withh
   CHECK(Out(m) == J({"SyncGroup gen=5 member=a a=[t-0,t-1] b=[]"}));
 }
 
-TEST_CASE("membership: the leader assigns only once every member's topics are counted, not at another refresh") {
-  GroupMembership m = Eager();
+// Subscribed to t (one partition, counted) and the coordinator found: the
+// next input is the JoinGroup answer.
+void ReadyToJoin(GroupMembership& m) {
   m.Subscribe(0, {"t"});
   m.UpdateMetadata(0, {{"t", 1}});
   m.Poll(0);
   m.OnFindCoordinator(0, Found());
   Out(m);
+}
+
+TEST_CASE("membership: the leader assigns only once every member's topics are counted, not at another refresh") {
+  GroupMembership m = Eager();
+  ReadyToJoin(m);
   // b subscribes to u, which the leader has no count for yet.
   m.OnJoinGroup(1, Joined(2, "a", "a", "range", {{"a", SubscriptionBytes({"t"})}, {"b", SubscriptionBytes({"u"})}}));
   CHECK(Out(m) == J({"metadata-needed [u]"}));
@@ -157,11 +163,7 @@ TEST_CASE("membership: the leader assigns only once every member's topics are co
 
 TEST_CASE("membership: a member's topic the broker answers with an error counts as none, and a known count stands") {
   GroupMembership m = Eager();
-  m.Subscribe(0, {"t"});
-  m.UpdateMetadata(0, {{"t", 1}});
-  m.Poll(0);
-  m.OnFindCoordinator(0, Found());
-  Out(m);
+  ReadyToJoin(m);
   // b subscribes to a topic the broker refuses to describe (say, another
   // client's invalid name): the leader must not wait for it forever.
   m.OnJoinGroup(1, Joined(2, "a", "a", "range", {{"a", SubscriptionBytes({"t"})}, {"b", SubscriptionBytes({"bad"})}}));

@@ -245,6 +245,16 @@ TEST_CASE("Consumer: a fatal group error (INCONSISTENT_GROUP_PROTOCOL) is report
   CHECK(first->Close().ok());
 }
 
+// Closes `consumer`, checking that Close took less than `limit`.
+absl::Status CloseWithin(Consumer& consumer, std::chrono::milliseconds limit) {
+  const auto started = std::chrono::steady_clock::now();
+  absl::Status closed = consumer.Close();
+  const auto took = std::chrono::steady_clock::now() - started;
+  CHECK_MESSAGE(took < limit, "Close took ", std::chrono::duration_cast<std::chrono::milliseconds>(took).count(),
+                " ms");
+  return closed;
+}
+
 // Close bounds its whole run by request.timeout.ms (the Java client's close
 // timeout defaults to a fixed 30 s). With the broker gone, its commit used
 // to wait a full request.timeout.ms, the auto commit before the revocation
@@ -261,11 +271,7 @@ TEST_CASE("Consumer: Close with auto commit returns within request.timeout.ms wh
   REQUIRE(consumer->Subscribe({"gone"}).ok());
   REQUIRE(PollUntil(*consumer, 20).size() == 20);
   broker.Kill9();
-  const auto started = std::chrono::steady_clock::now();
-  const absl::Status closed = consumer->Close();
-  const auto took = std::chrono::steady_clock::now() - started;
-  CHECK_MESSAGE(took < std::chrono::milliseconds(2500),
-                "Close took ", std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), " ms");
+  const absl::Status closed = CloseWithin(*consumer, std::chrono::milliseconds(2500));
   // The commit could not be made, and Close says so.
   CHECK(absl::IsDeadlineExceeded(closed));
 }
@@ -290,11 +296,7 @@ TEST_CASE("Consumer: a CommitSync in OnRevoked during Close gets what is left of
   broker.Kill9();
   std::vector<absl::Status> async_results;
   consumer->CommitAsync([&async_results](absl::Status s) { async_results.push_back(std::move(s)); });
-  const auto started = std::chrono::steady_clock::now();
-  (void)consumer->Close();
-  const auto took = std::chrono::steady_clock::now() - started;
-  CHECK_MESSAGE(took < std::chrono::milliseconds(2500),
-                "Close took ", std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), " ms");
+  (void)CloseWithin(*consumer, std::chrono::milliseconds(2500));
   // Neither commit could be made, and each says so once.
   REQUIRE(async_results.size() == 1);
   CHECK_FALSE(async_results[0].ok());
